@@ -1,0 +1,59 @@
+//! Command-line types (clap derive) and nothing else.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::commands;
+use crate::output::{ColorChoice, Format};
+
+/// Model governance as code: model cards, stages, reviews and approvals as
+/// TOML files in a Git repository.
+///
+/// Exit codes: 0 all good; 1 findings (invalid files, violations, changed
+/// lineage, drift or quality alerts); 2 usage errors, unreadable inputs,
+/// internal errors.
+#[derive(Debug, Parser)]
+#[command(
+    name = "cardinal",
+    version,
+    propagate_version = true,
+    max_term_width = 100
+)]
+pub struct Cli {
+    /// Options every command takes.
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    /// The command to run.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options every command takes.
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// Run in DIR (default: search upward from the current folder for `cardinal.toml`)
+    #[arg(short = 'C', global = true, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+    /// Output format
+    #[arg(long, global = true, value_enum, default_value = "human")]
+    pub format: Format,
+    /// When to color human output
+    #[arg(long, global = true, value_enum, default_value = "auto")]
+    pub color: ColorChoice,
+    /// Print only errors and results
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+    /// Fix "now" (RFC 3339 or Unix seconds) for reproducible runs
+    #[arg(long, global = true, hide = true, value_name = "TIME")]
+    pub now: Option<String>,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check governed files: syntax, schemas and cross-file rules
+    Validate(commands::validate::ValidateArgs),
+    /// Print the JSON Schema of a file kind
+    Schema(commands::schema::SchemaArgs),
+}

@@ -1,0 +1,90 @@
+//! One module per subcommand. Commands load what they need, call the core,
+//! and hand results to `output`; they hold no rules of their own.
+
+pub mod schema;
+pub mod validate;
+
+use std::path::PathBuf;
+
+use crate::cli::{Cli, Command};
+use crate::error::Error;
+use crate::load::{self, Workspace};
+use crate::model::time::Timestamp;
+use crate::output::Output;
+
+/// How a command ended, when it did not fail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Exit 0.
+    Clean,
+    /// Exit 1: findings at error severity.
+    Findings,
+}
+
+impl Outcome {
+    /// Returns `Findings` when `failed`, else `Clean`.
+    pub fn from_failed(failed: bool) -> Self {
+        if failed {
+            Outcome::Findings
+        } else {
+            Outcome::Clean
+        }
+    }
+}
+
+/// What every command gets besides its own arguments.
+#[derive(Debug)]
+pub struct Context {
+    /// `-C DIR`, else the current folder.
+    pub dir: PathBuf,
+    /// True when `-C` was given.
+    pub dir_given: bool,
+    /// Unix seconds taken as "now" (`--now`, else the clock).
+    pub now: i64,
+    /// The printer.
+    pub out: Output,
+}
+
+impl Context {
+    /// Returns the repository root: `-C DIR` or the nearest folder upward
+    /// holding `cardinal.toml`.
+    pub fn root(&self) -> Result<PathBuf, Error> {
+        load::find_root(&self.dir)
+    }
+
+    /// Loads the working tree of the repository.
+    pub fn workspace(&self) -> Result<Workspace, Error> {
+        load::read_tree(&self.root()?)
+    }
+}
+
+/// Returns Unix seconds for `--now` (RFC 3339 or Unix seconds) or the clock.
+fn parse_now(now: Option<&str>) -> Result<i64, Error> {
+    match now {
+        None => Ok(std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))),
+        Some(text) => text
+            .parse::<i64>()
+            .or_else(|_| text.parse::<Timestamp>().map(|t| t.unix_seconds()))
+            .map_err(|e| Error::Usage(format!("--now: {e}"))),
+    }
+}
+
+/// Runs the parsed command line.
+pub fn run(cli: Cli) -> Result<Outcome, (Output, Error)> {
+    let out = Output::new(cli.global.format, cli.global.color, cli.global.quiet);
+    let result = (|| {
+        let ctx = Context {
+            dir_given: cli.global.dir.is_some(),
+            dir: cli.global.dir.clone().unwrap_or_else(|| PathBuf::from(".")),
+            now: parse_now(cli.global.now.as_deref())?,
+            out: out.clone(),
+        };
+        match &cli.command {
+            Command::Validate(args) => validate::run(&ctx, args),
+            Command::Schema(args) => schema::run(&ctx, args),
+        }
+    })();
+    result.map_err(|e| (out, e))
+}

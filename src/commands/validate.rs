@@ -1,0 +1,85 @@
+//! `cardinal validate [FILES…]`: syntax, schemas and cross-file rules.
+
+use std::path::{Path, PathBuf};
+
+use clap::Args;
+
+use super::{Context, Outcome};
+use crate::error::Error;
+use crate::validate;
+
+/// Check governed files: syntax, schemas and cross-file rules
+///
+/// With FILES (as a pre-commit hook passes them), reports findings in those
+/// files only, still checking their references against the whole
+/// repository. Exits 1 when any finding is an error.
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    /// Files to report on (paths as the shell gives them); default: all
+    pub files: Vec<PathBuf>,
+}
+
+/// Runs `cardinal validate`.
+pub fn run(ctx: &Context, args: &ValidateArgs) -> Result<Outcome, Error> {
+    let root = ctx.root()?;
+    let ws = crate::load::read_tree(&root)?;
+    let mut diags = validate::validate(&ws);
+    let what = if args.files.is_empty() {
+        format!("{} files", ws.sources.iter().count())
+    } else {
+        let rel: Vec<String> = args
+            .files
+            .iter()
+            .map(|f| relative_to_root(&root, f))
+            .collect::<Result<_, _>>()?;
+        diags = validate::only_in(diags, &rel);
+        format!(
+            "{} file{}",
+            rel.len(),
+            if rel.len() == 1 { "" } else { "s" }
+        )
+    };
+    ctx.out.findings(&ws.sources, &diags, &what);
+    Ok(Outcome::from_failed(diags.iter().any(|d| d.is_error())))
+}
+
+/// Returns a shell path as a repository-relative path with `/`.
+pub fn relative_to_root(root: &Path, file: &Path) -> Result<String, Error> {
+    let absolute = if file.is_absolute() {
+        file.to_path_buf()
+    } else {
+        std::env::current_dir()
+            .map_err(|source| Error::Read {
+                path: PathBuf::from("."),
+                source,
+            })?
+            .join(file)
+    };
+    // Canonicalize the parent so a file that does not exist yet still maps.
+    let (parent, name) = match (absolute.parent(), absolute.file_name()) {
+        (Some(p), Some(n)) => (p, n),
+        _ => {
+            return Err(Error::Usage(format!(
+                "`{}` is not a file path",
+                file.display()
+            )));
+        }
+    };
+    let parent = parent.canonicalize().map_err(|source| Error::Read {
+        path: parent.to_path_buf(),
+        source,
+    })?;
+    let full = parent.join(name);
+    let rel = full.strip_prefix(root).map_err(|_| {
+        Error::Usage(format!(
+            "`{}` is outside the repository `{}`",
+            file.display(),
+            root.display()
+        ))
+    })?;
+    Ok(rel
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect::<Vec<_>>()
+        .join("/"))
+}

@@ -1,0 +1,16 @@
+//! `cardinal`: model governance as code.
+//!
+//! Model cards, stage definitions, review requests and approvals are TOML
+//! files in a Git repository. This crate loads and validates them; the
+//! binary in `main.rs` is a thin shell over [`commands::run`].
+#![deny(clippy::print_stdout, clippy::print_stderr)]
+
+pub mod cli;
+pub mod commands;
+pub mod diag;
+pub mod error;
+pub mod load;
+pub mod model;
+pub mod output;
+pub mod schema;
+pub mod validate;

@@ -1,0 +1,733 @@
+//! Loading a governed repository: the only place that reads governed files
+//! and parses TOML. Files come from the working tree ([`read_tree`]) or from
+//! anywhere else, e.g. a Git tree ([`Workspace::from_files`]); either way
+//! every file is parsed once, checked against its schema, and deserialized
+//! into the typed model. Load-time findings (syntax, schema, layout) are
+//! kept in [`Workspace::findings`]; cross-file rules live in `validate`.
+
+pub mod document;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use rayon::prelude::*;
+use serde::de::DeserializeOwned;
+
+use crate::diag::{Code, Diagnostic, SourceMap};
+use crate::error::Error;
+use crate::model::files::{
+    Card, LineageLock, ModelFile, OrgConfig, ProjectFile, ReviewDecision, ReviewRequest, StageDef,
+};
+use crate::model::ids::{MemberId, ModelId, ProjectId, Version, VersionRef};
+use crate::model::stage;
+use crate::schema::{self, FileKind};
+use document::Document;
+
+/// The name of the organisation's configuration file.
+pub const CONFIG_FILE: &str = "cardinal.toml";
+
+/// One file handed to the loader.
+#[derive(Debug)]
+pub struct RawFile {
+    /// Repository-relative path with `/`.
+    pub path: String,
+    /// Its bytes, or why they could not be read.
+    pub content: Result<Vec<u8>, String>,
+}
+
+/// A parsed, schema-checked and typed file.
+#[derive(Debug, Clone)]
+pub struct Loaded<T> {
+    /// Repository-relative path with `/`.
+    pub path: String,
+    /// The parsed document, for spans and canonical JSON.
+    pub doc: Document,
+    /// The typed contents.
+    pub value: T,
+}
+
+impl<T> Loaded<T> {
+    /// Returns the span of the value at a JSON pointer.
+    pub fn span(&self, pointer: &str) -> std::ops::Range<usize> {
+        self.doc.span(pointer)
+    }
+}
+
+/// The review files of one stage folder.
+#[derive(Debug, Clone, Default)]
+pub struct StageReviews {
+    /// The folder name (a stage slug).
+    pub slug: String,
+    /// `request.toml`.
+    pub request: Option<Loaded<ReviewRequest>>,
+    /// `<member>.toml`, by the member id in the file name.
+    pub decisions: BTreeMap<String, Loaded<ReviewDecision>>,
+}
+
+/// A version folder.
+#[derive(Debug, Clone)]
+pub struct VersionEntry {
+    /// The folder name.
+    pub id: Version,
+    /// Repository-relative folder path.
+    pub dir: String,
+    /// `card.toml`.
+    pub card: Option<Loaded<Card>>,
+    /// `lineage.lock`.
+    pub lock: Option<Loaded<LineageLock>>,
+    /// Review folders by slug.
+    pub reviews: BTreeMap<String, StageReviews>,
+    /// Paths of `monitoring/*.toml` result files, sorted.
+    pub monitoring: Vec<String>,
+}
+
+/// A model folder.
+#[derive(Debug, Clone)]
+pub struct ModelEntry {
+    /// The folder name.
+    pub id: ModelId,
+    /// Repository-relative folder path.
+    pub dir: String,
+    /// `model.toml`.
+    pub file: Option<Loaded<ModelFile>>,
+    /// Versions, ordered as semver where they parse.
+    pub versions: BTreeMap<Version, VersionEntry>,
+}
+
+/// A project folder.
+#[derive(Debug, Clone)]
+pub struct ProjectEntry {
+    /// The folder name.
+    pub id: ProjectId,
+    /// Repository-relative folder path.
+    pub dir: String,
+    /// `project.toml`.
+    pub file: Option<Loaded<ProjectFile>>,
+    /// Models by folder name.
+    pub models: BTreeMap<ModelId, ModelEntry>,
+}
+
+/// A version found by reference.
+#[derive(Debug, Clone, Copy)]
+pub struct VersionHandle<'w> {
+    /// Its project.
+    pub project: &'w ProjectEntry,
+    /// Its model.
+    pub model: &'w ModelEntry,
+    /// The version itself.
+    pub version: &'w VersionEntry,
+}
+
+impl VersionHandle<'_> {
+    /// Returns `project/model@version`.
+    pub fn name(&self) -> String {
+        format!("{}/{}@{}", self.project.id, self.model.id, self.version.id)
+    }
+}
+
+/// Everything loaded from a governed repository.
+#[derive(Debug, Default)]
+pub struct Workspace {
+    /// The repository root, when loaded from disk.
+    pub root: Option<PathBuf>,
+    /// Every governed file's text, for positions.
+    pub sources: SourceMap,
+    /// `cardinal.toml`, when it loaded.
+    pub config: Option<Loaded<OrgConfig>>,
+    /// Projects by folder name.
+    pub projects: BTreeMap<ProjectId, ProjectEntry>,
+    /// Load-time findings: unreadable files, syntax, schema and layout.
+    pub findings: Vec<Diagnostic>,
+}
+
+/// Where a governed path sits in the layout.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Slot {
+    Config,
+    Project(String),
+    Model(String, String),
+    Card(String, String, String),
+    Lock(String, String, String),
+    Request(String, String, String, String),
+    Decision(String, String, String, String, String),
+    Monitoring(String, String, String),
+}
+
+impl Slot {
+    fn kind(&self) -> Option<FileKind> {
+        Some(match self {
+            Slot::Config => FileKind::Config,
+            Slot::Project(..) => FileKind::Project,
+            Slot::Model(..) => FileKind::Model,
+            Slot::Card(..) => FileKind::Card,
+            Slot::Lock(..) => FileKind::LineageLock,
+            Slot::Request(..) => FileKind::Request,
+            Slot::Decision(..) => FileKind::Decision,
+            Slot::Monitoring(..) => return None,
+        })
+    }
+}
+
+/// Returns where a repository-relative path sits in the governed layout, or
+/// `None` for files the layout does not expect.
+fn classify(path: &str) -> Option<Slot> {
+    if path == CONFIG_FILE {
+        return Some(Slot::Config);
+    }
+    let parts: Vec<&str> = path.strip_prefix("projects/")?.split('/').collect();
+    let s = |i: usize| parts[i].to_owned();
+    Some(match parts.as_slice() {
+        [_, "project.toml"] => Slot::Project(s(0)),
+        [_, _, "model.toml"] => Slot::Model(s(0), s(1)),
+        [_, _, _, "card.toml"] => Slot::Card(s(0), s(1), s(2)),
+        [_, _, _, "lineage.lock"] => Slot::Lock(s(0), s(1), s(2)),
+        [_, _, _, "reviews", _, "request.toml"] => Slot::Request(s(0), s(1), s(2), s(4)),
+        [_, _, _, "reviews", _, file] if file.ends_with(".toml") => Slot::Decision(
+            s(0),
+            s(1),
+            s(2),
+            s(4),
+            file.trim_end_matches(".toml").to_owned(),
+        ),
+        [_, _, _, "monitoring", file] if file.ends_with(".toml") => {
+            Slot::Monitoring(s(0), s(1), s(2))
+        }
+        _ => return None,
+    })
+}
+
+/// Returns true for paths the loader reads: `cardinal.toml` and every TOML
+/// or lock file under `projects/`.
+pub fn is_governed_path(path: &str) -> bool {
+    path == CONFIG_FILE
+        || (path.starts_with("projects/") && (path.ends_with(".toml") || path.ends_with(".lock")))
+}
+
+/// Returns the repository root: `dir` itself or the nearest ancestor that
+/// holds `cardinal.toml`.
+pub fn find_root(start: &Path) -> Result<PathBuf, Error> {
+    let start = start.canonicalize().map_err(|source| Error::Read {
+        path: start.to_path_buf(),
+        source,
+    })?;
+    let mut dir = start.as_path();
+    loop {
+        if dir.join(CONFIG_FILE).exists() {
+            return Ok(dir.to_path_buf());
+        }
+        match dir.parent() {
+            Some(parent) => dir = parent,
+            None => return Err(Error::NoRepository { start }),
+        }
+    }
+}
+
+/// Lists the governed files of a working tree (repository-relative paths
+/// with `/`, sorted) and the folders that make up the layout.
+pub fn list_tree(root: &Path) -> Result<(Vec<String>, Vec<String>), Error> {
+    let mut files = Vec::new();
+    let mut dirs = Vec::new();
+    if root.join(CONFIG_FILE).symlink_metadata().is_ok() {
+        files.push(CONFIG_FILE.to_owned());
+    }
+    walk(root, "projects", 0, &mut files, &mut dirs)?;
+    files.sort();
+    dirs.sort();
+    Ok((files, dirs))
+}
+
+fn walk(
+    root: &Path,
+    rel: &str,
+    depth: usize,
+    files: &mut Vec<String>,
+    dirs: &mut Vec<String>,
+) -> Result<(), Error> {
+    let path = root.join(rel);
+    let entries = match std::fs::read_dir(&path) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && depth == 0 => return Ok(()),
+        Err(source) => return Err(Error::Read { path, source }),
+    };
+    for entry in entries {
+        let entry = entry.map_err(|source| Error::Read {
+            path: path.clone(),
+            source,
+        })?;
+        let name = entry.file_name();
+        let Some(name) = name.to_str() else { continue };
+        if name.starts_with('.') {
+            continue;
+        }
+        let child = format!("{rel}/{name}");
+        let file_type = entry.file_type().map_err(|source| Error::Read {
+            path: entry.path(),
+            source,
+        })?;
+        if file_type.is_dir() {
+            // Folders below a version's `reviews/<stage>/` or `monitoring/`
+            // hold nothing governed; the layout is at most 5 levels deep.
+            if depth < 5 {
+                dirs.push(child.clone());
+                walk(root, &child, depth + 1, files, dirs)?;
+            }
+        } else if is_governed_path(&child) {
+            files.push(child);
+        }
+    }
+    Ok(())
+}
+
+/// Reads and loads the working tree at `root`.
+pub fn read_tree(root: &Path) -> Result<Workspace, Error> {
+    let (paths, dirs) = list_tree(root)?;
+    let files: Vec<RawFile> = paths
+        .into_par_iter()
+        .map(|path| {
+            let full = root.join(&path);
+            let content = match std::fs::metadata(&full) {
+                Ok(m) if m.is_dir() => Err("is a directory, not a file".to_owned()),
+                _ => std::fs::read(&full).map_err(|e| e.to_string()),
+            };
+            RawFile { path, content }
+        })
+        .collect();
+    let mut ws = Workspace::from_files(files);
+    ws.root = Some(root.to_path_buf());
+    ws.check_folders(&dirs);
+    Ok(ws)
+}
+
+/// A file after parsing and schema checking, before it is placed. Short
+/// lived (one per file, moved once), so variant sizes do not matter.
+#[allow(clippy::large_enum_variant)]
+enum Parsed {
+    Config(Loaded<OrgConfig>),
+    Project(String, Loaded<ProjectFile>),
+    Model(String, String, Loaded<ModelFile>),
+    Card(String, String, String, Loaded<Card>),
+    Lock(String, String, String, Loaded<LineageLock>),
+    Request(String, String, String, String, Loaded<ReviewRequest>),
+    Decision(
+        String,
+        String,
+        String,
+        String,
+        String,
+        Loaded<ReviewDecision>,
+    ),
+    Monitoring(String, String, String, String),
+    Nothing,
+}
+
+fn parse_as<T: DeserializeOwned>(
+    kind: FileKind,
+    path: &str,
+    text: &str,
+    findings: &mut Vec<Diagnostic>,
+) -> Option<Loaded<T>> {
+    let doc = match Document::parse(path, text) {
+        Ok(doc) => doc,
+        Err(d) => {
+            findings.push(d);
+            return None;
+        }
+    };
+    let problems = schema::check(kind, path, &doc);
+    if !problems.is_empty() {
+        findings.extend(problems);
+        return None;
+    }
+    match T::deserialize(&doc.json) {
+        Ok(value) => Some(Loaded {
+            path: path.to_owned(),
+            doc,
+            value,
+        }),
+        Err(e) => {
+            findings.push(Diagnostic::error(Code::InvalidValue, e.to_string()).at(path, 0..0));
+            None
+        }
+    }
+}
+
+fn parse_file(file: RawFile) -> (String, Option<Arc<str>>, Parsed, Vec<Diagnostic>) {
+    let mut findings = Vec::new();
+    let path = file.path;
+    let Some(slot) = classify(&path) else {
+        findings.push(
+            Diagnostic::warning(
+                Code::UnexpectedFile,
+                format!("`{path}` is not part of the governed layout"),
+            )
+            .at(&path, 0..0)
+            .with_help("see the repository layout: projects/<project>/<model>/<version>/…"),
+        );
+        return (path, None, Parsed::Nothing, findings);
+    };
+    let bytes = match file.content {
+        Ok(bytes) => bytes,
+        Err(why) => {
+            findings.push(
+                Diagnostic::error(Code::UnreadableFile, format!("cannot read `{path}`: {why}"))
+                    .at(&path, 0..0),
+            );
+            return (path, None, Parsed::Nothing, findings);
+        }
+    };
+    let text: Arc<str> = match String::from_utf8(bytes) {
+        Ok(text) => Arc::from(text),
+        Err(e) => {
+            let offset = e.utf8_error().valid_up_to();
+            let valid = String::from_utf8_lossy(&e.as_bytes()[..offset]).into_owned();
+            findings.push(
+                Diagnostic::error(
+                    Code::InvalidUtf8,
+                    format!("`{path}` is not valid UTF-8 (byte {offset})"),
+                )
+                .at(&path, offset..offset),
+            );
+            return (path, Some(Arc::from(valid)), Parsed::Nothing, findings);
+        }
+    };
+    let Some(kind) = slot.kind() else {
+        let Slot::Monitoring(p, m, v) = slot else {
+            return (path, Some(text), Parsed::Nothing, findings);
+        };
+        let owned = path.clone();
+        return (
+            path,
+            Some(text),
+            Parsed::Monitoring(p, m, v, owned),
+            findings,
+        );
+    };
+    let f = &mut findings;
+    let parsed = match slot {
+        Slot::Config => parse_as(kind, &path, &text, f).map(Parsed::Config),
+        Slot::Project(p) => parse_as(kind, &path, &text, f).map(|l| Parsed::Project(p, l)),
+        Slot::Model(p, m) => parse_as(kind, &path, &text, f).map(|l| Parsed::Model(p, m, l)),
+        Slot::Card(p, m, v) => parse_as(kind, &path, &text, f).map(|l| Parsed::Card(p, m, v, l)),
+        Slot::Lock(p, m, v) => parse_as(kind, &path, &text, f).map(|l| Parsed::Lock(p, m, v, l)),
+        Slot::Request(p, m, v, s) => {
+            parse_as(kind, &path, &text, f).map(|l| Parsed::Request(p, m, v, s, l))
+        }
+        Slot::Decision(p, m, v, s, r) => {
+            parse_as(kind, &path, &text, f).map(|l| Parsed::Decision(p, m, v, s, r, l))
+        }
+        Slot::Monitoring(..) => None,
+    };
+    (
+        path,
+        Some(text),
+        parsed.unwrap_or(Parsed::Nothing),
+        findings,
+    )
+}
+
+impl Workspace {
+    /// Loads a set of files (paths repository-relative with `/`). Files in
+    /// folders whose names are not valid ids are reported and skipped.
+    pub fn from_files(files: Vec<RawFile>) -> Self {
+        let results: Vec<_> = files.into_par_iter().map(parse_file).collect();
+        let mut ws = Workspace::default();
+        for (path, text, parsed, findings) in results {
+            if let Some(text) = text {
+                ws.sources.insert(path, text);
+            }
+            ws.findings.extend(findings);
+            ws.place(parsed);
+        }
+        ws
+    }
+
+    fn version_slot(&mut self, p: &str, m: &str, v: &str, path: &str) -> Option<&mut VersionEntry> {
+        let version: Version = match v.parse() {
+            Ok(v) => v,
+            Err(e) => {
+                self.findings.push(
+                    Diagnostic::error(Code::InvalidValue, format!("folder name: {e}"))
+                        .at(path, 0..0),
+                );
+                return None;
+            }
+        };
+        let model = self.model_slot(p, m, path)?;
+        let dir = format!("{}/{version}", model.dir);
+        Some(
+            model
+                .versions
+                .entry(version.clone())
+                .or_insert_with(|| VersionEntry {
+                    id: version,
+                    dir,
+                    card: None,
+                    lock: None,
+                    reviews: BTreeMap::new(),
+                    monitoring: Vec::new(),
+                }),
+        )
+    }
+
+    fn model_slot(&mut self, p: &str, m: &str, path: &str) -> Option<&mut ModelEntry> {
+        let model_id: ModelId = match m.parse() {
+            Ok(id) => id,
+            Err(e) => {
+                self.findings.push(
+                    Diagnostic::error(Code::InvalidValue, format!("folder name: {e}"))
+                        .at(path, 0..0),
+                );
+                return None;
+            }
+        };
+        let project = self.project_slot(p, path)?;
+        let dir = format!("{}/{model_id}", project.dir);
+        Some(
+            project
+                .models
+                .entry(model_id.clone())
+                .or_insert_with(|| ModelEntry {
+                    id: model_id,
+                    dir,
+                    file: None,
+                    versions: BTreeMap::new(),
+                }),
+        )
+    }
+
+    fn project_slot(&mut self, p: &str, path: &str) -> Option<&mut ProjectEntry> {
+        let id: ProjectId = match p.parse() {
+            Ok(id) => id,
+            Err(e) => {
+                self.findings.push(
+                    Diagnostic::error(Code::InvalidValue, format!("folder name: {e}"))
+                        .at(path, 0..0),
+                );
+                return None;
+            }
+        };
+        Some(
+            self.projects
+                .entry(id.clone())
+                .or_insert_with(|| ProjectEntry {
+                    dir: format!("projects/{id}"),
+                    id,
+                    file: None,
+                    models: BTreeMap::new(),
+                }),
+        )
+    }
+
+    fn place(&mut self, parsed: Parsed) {
+        match parsed {
+            Parsed::Nothing => {}
+            Parsed::Config(l) => self.config = Some(l),
+            Parsed::Project(p, l) => {
+                let path = l.path.clone();
+                if let Some(slot) = self.project_slot(&p, &path) {
+                    slot.file = Some(l);
+                }
+            }
+            Parsed::Model(p, m, l) => {
+                let path = l.path.clone();
+                if let Some(slot) = self.model_slot(&p, &m, &path) {
+                    slot.file = Some(l);
+                }
+            }
+            Parsed::Card(p, m, v, l) => {
+                let path = l.path.clone();
+                if let Some(slot) = self.version_slot(&p, &m, &v, &path) {
+                    slot.card = Some(l);
+                }
+            }
+            Parsed::Lock(p, m, v, l) => {
+                let path = l.path.clone();
+                if let Some(slot) = self.version_slot(&p, &m, &v, &path) {
+                    slot.lock = Some(l);
+                }
+            }
+            Parsed::Request(p, m, v, s, l) => {
+                let path = l.path.clone();
+                if let Some(slot) = self.version_slot(&p, &m, &v, &path) {
+                    let reviews = slot.reviews.entry(s.clone()).or_default();
+                    reviews.slug = s;
+                    reviews.request = Some(l);
+                }
+            }
+            Parsed::Decision(p, m, v, s, r, l) => {
+                let path = l.path.clone();
+                if let Some(slot) = self.version_slot(&p, &m, &v, &path) {
+                    let reviews = slot.reviews.entry(s.clone()).or_default();
+                    reviews.slug = s;
+                    reviews.decisions.insert(r, l);
+                }
+            }
+            Parsed::Monitoring(p, m, v, path) => {
+                if let Some(slot) = self.version_slot(&p, &m, &v, &path) {
+                    slot.monitoring.push(path);
+                    slot.monitoring.sort();
+                }
+            }
+        }
+    }
+
+    /// Reports layout folders that lack their defining file: a project
+    /// without `project.toml`, a model without `model.toml`, a version
+    /// without `card.toml`.
+    fn check_folders(&mut self, dirs: &[String]) {
+        for dir in dirs {
+            let depth = dir.matches('/').count();
+            let (file, what) = match depth {
+                1 => ("project.toml", "project"),
+                2 => ("model.toml", "model"),
+                3 => ("card.toml", "version"),
+                _ => continue,
+            };
+            let expected = format!("{dir}/{file}");
+            if self.sources.get(&expected).is_none() && !self.has_unreadable(&expected) {
+                self.findings.push(
+                    Diagnostic::error(
+                        Code::MissingFile,
+                        format!("{what} folder `{dir}` has no `{file}`"),
+                    )
+                    .at(&expected, 0..0)
+                    .with_help("create it with `cardinal new`, or remove the folder"),
+                );
+            }
+        }
+    }
+
+    fn has_unreadable(&self, path: &str) -> bool {
+        self.findings
+            .iter()
+            .any(|d| d.primary().is_some_and(|l| l.file == path))
+    }
+
+    /// Returns the members declared in `cardinal.toml`.
+    pub fn members(&self) -> &[crate::model::files::Member] {
+        self.config
+            .as_ref()
+            .map_or(&[], |c| c.value.members.as_slice())
+    }
+
+    /// Returns the member with `id`.
+    pub fn member(&self, id: &MemberId) -> Option<&crate::model::files::Member> {
+        self.members().iter().find(|m| &m.id == id)
+    }
+
+    /// Returns the stages in force for a project: its override, else the
+    /// global list, else MLflow's defaults.
+    pub fn stages_for(&self, project: &ProjectId) -> Vec<StageDef> {
+        let project_stages = self
+            .projects
+            .get(project)
+            .and_then(|p| p.file.as_ref())
+            .and_then(|f| f.value.stages.clone());
+        let global = self.config.as_ref().and_then(|c| c.value.stages.clone());
+        project_stages
+            .or(global)
+            .unwrap_or_else(stage::default_stages)
+    }
+
+    /// Returns every version, in project, model, version order.
+    pub fn versions(&self) -> impl Iterator<Item = VersionHandle<'_>> {
+        self.projects.values().flat_map(|project| {
+            project.models.values().flat_map(move |model| {
+                model.versions.values().map(move |version| VersionHandle {
+                    project,
+                    model,
+                    version,
+                })
+            })
+        })
+    }
+
+    /// Returns the version a reference names, or an error saying why none
+    /// or several match.
+    pub fn find_version(&self, reference: &VersionRef) -> Result<VersionHandle<'_>, String> {
+        let matches: Vec<VersionHandle<'_>> = self
+            .versions()
+            .filter(|h| {
+                reference
+                    .project
+                    .as_ref()
+                    .is_none_or(|p| &h.project.id == p)
+                    && h.model.id == reference.model
+                    && h.version.id == reference.version
+            })
+            .collect();
+        match matches.as_slice() {
+            [one] => Ok(*one),
+            [] => Err(format!("no version `{reference}` in this repository")),
+            many => Err(format!(
+                "`{reference}` is ambiguous: {}",
+                many.iter()
+                    .map(|h| format!("`{}`", h.name()))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
+        }
+    }
+
+    /// Returns the absolute path of a repository-relative path, when the
+    /// workspace was loaded from disk.
+    pub fn abs_path(&self, rel: &str) -> Option<PathBuf> {
+        self.root.as_ref().map(|r| r.join(rel))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(path: &str, text: &str) -> RawFile {
+        RawFile {
+            path: path.into(),
+            content: Ok(text.as_bytes().to_vec()),
+        }
+    }
+
+    #[test]
+    fn classifies_layout() {
+        assert_eq!(classify("cardinal.toml"), Some(Slot::Config));
+        assert_eq!(
+            classify("projects/p/project.toml"),
+            Some(Slot::Project("p".into()))
+        );
+        assert!(
+            matches!(classify("projects/p/m/1.0/reviews/staging/bob.toml"), Some(Slot::Decision(_, _, _, s, r)) if s == "staging" && r == "bob")
+        );
+        assert_eq!(classify("projects/p/m/1.0/notes.toml"), None);
+        assert_eq!(classify("README.md"), None);
+    }
+
+    #[test]
+    fn loads_from_files() {
+        let ws = Workspace::from_files(vec![
+            file("cardinal.toml", "[org]\nname = \"Acme\"\n"),
+            file("projects/p/project.toml", "name = \"p\"\n"),
+            file("projects/p/m/model.toml", "name = \"m\"\n"),
+            file("projects/p/m/1.0.0/card.toml", "version = \"1.0.0\"\n"),
+            file(
+                "projects/p/m/1.0.0/reviews/staging/request.toml",
+                "stage = \"Staging\"\nrequested_by = \"a\"\nreviewers = [\"b\"]\n",
+            ),
+        ]);
+        assert!(ws.findings.is_empty(), "{:?}", ws.findings);
+        let r: VersionRef = "m@1.0.0".parse().unwrap();
+        let h = ws.find_version(&r).unwrap();
+        assert_eq!(h.name(), "p/m@1.0.0");
+        assert!(h.version.reviews["staging"].request.is_some());
+        assert_eq!(ws.stages_for(&"p".parse().unwrap()).len(), 2);
+    }
+
+    #[test]
+    fn bad_bytes_are_findings() {
+        let ws = Workspace::from_files(vec![RawFile {
+            path: "cardinal.toml".into(),
+            content: Ok(vec![b'a', 0xff]),
+        }]);
+        assert_eq!(ws.findings[0].code, Code::InvalidUtf8);
+    }
+}

@@ -1,0 +1,8 @@
+//! The domain model: identifiers, the typed contents of every governed
+//! file, stages and the card digest. No I/O.
+
+pub mod digest;
+pub mod files;
+pub mod ids;
+pub mod stage;
+pub mod time;
