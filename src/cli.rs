@@ -52,8 +52,25 @@ pub struct GlobalArgs {
 /// The commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Scaffold a governed repository (cardinal.toml, and `git init` if needed)
+    Init(commands::init::InitArgs),
+    /// Scaffold a project, model or version from templates
+    #[command(subcommand)]
+    New(commands::new::NewCommand),
     /// Check governed files: syntax, schemas and cross-file rules
     Validate(commands::validate::ValidateArgs),
     /// Print the JSON Schema of a file kind
     Schema(commands::schema::SchemaArgs),
+    /// Build a sample governed repository with real history and tour it
+    Demo(commands::demo::DemoArgs),
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    #[test]
+    fn command_line_is_well_formed() {
+        super::Cli::command().debug_assert();
+    }
 }

@@ -7,10 +7,14 @@
 
 pub mod cli;
 pub mod commands;
+pub mod demo;
 pub mod diag;
 pub mod error;
 pub mod load;
 pub mod model;
 pub mod output;
+pub mod repo;
+pub mod scaffold;
 pub mod schema;
 pub mod validate;
+pub mod write;

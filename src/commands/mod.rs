@@ -1,6 +1,9 @@
 //! One module per subcommand. Commands load what they need, call the core,
 //! and hand results to `output`; they hold no rules of their own.
 
+pub mod demo;
+pub mod init;
+pub mod new;
 pub mod schema;
 pub mod validate;
 
@@ -82,8 +85,11 @@ pub fn run(cli: Cli) -> Result<Outcome, (Output, Error)> {
             out: out.clone(),
         };
         match &cli.command {
+            Command::Init(args) => init::run(&ctx, args),
+            Command::New(args) => new::run(&ctx, args),
             Command::Validate(args) => validate::run(&ctx, args),
             Command::Schema(args) => schema::run(&ctx, args),
+            Command::Demo(args) => demo::run(&ctx, args),
         }
     })();
     result.map_err(|e| (out, e))

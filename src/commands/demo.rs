@@ -1,0 +1,282 @@
+//! `cardinal demo [DIR]`: builds a governed repository with real history
+//! from the embedded example and runs the whole flow on it.
+
+use std::path::{Path, PathBuf};
+
+use clap::Args;
+
+use super::{Context, Outcome};
+use crate::demo::{Change, HISTORY, Step};
+use crate::error::Error;
+use crate::load::document::Document;
+use crate::model::digest::card_digest;
+use crate::model::files::OrgConfig;
+use crate::model::ids::VersionRef;
+use crate::model::time::Timestamp;
+use crate::{load, repo, validate, write};
+
+include!(concat!(env!("OUT_DIR"), "/example_files.rs"));
+
+/// Build a sample governed repository with real history and tour it
+///
+/// Creates a Git repository from the embedded example (Acme Bank: 7
+/// members, 2 projects, 3 models, 9 versions) with a scripted history of
+/// commits by different members: the admin sets up the organisation,
+/// data scientists add cards and request reviews, reviewers commit their
+/// decisions. Then runs the checks on it and prints where things are.
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Where to build it; must be absent or empty (default: a new folder
+    /// under the system's temporary folder)
+    pub dir: Option<PathBuf>,
+}
+
+/// Returns the embedded example files whose path starts with `prefix`.
+fn example_files(
+    prefix: &str,
+) -> impl Iterator<Item = &'static (&'static str, &'static [u8])> + '_ {
+    EXAMPLE_FILES
+        .iter()
+        .filter(move |(path, _)| path.starts_with(prefix))
+}
+
+fn prepare_dir(args: &DemoArgs) -> Result<PathBuf, Error> {
+    let dir = match &args.dir {
+        Some(dir) => dir.clone(),
+        None => tempfile::Builder::new()
+            .prefix("cardinal-demo-")
+            .tempdir()
+            .map_err(|source| Error::Write {
+                path: std::env::temp_dir(),
+                source,
+            })?
+            .keep(),
+    };
+    match std::fs::read_dir(&dir) {
+        Ok(mut entries) => {
+            if entries.next().is_some() {
+                return Err(Error::Usage(format!(
+                    "`{}` is not empty; give an absent or empty folder",
+                    dir.display()
+                )));
+            }
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            std::fs::create_dir_all(&dir).map_err(|source| Error::Write {
+                path: dir.clone(),
+                source,
+            })?;
+        }
+        Err(source) => return Err(Error::Read { path: dir, source }),
+    }
+    dir.canonicalize()
+        .map_err(|source| Error::Read { path: dir, source })
+}
+
+/// Returns the version folder (`projects/p/m/v`) of a review decision path,
+/// when `path` is one (`…/reviews/<stage>/<member>.toml`, not the request).
+fn decision_version(path: &str) -> Option<VersionRef> {
+    let parts: Vec<&str> = path.split('/').collect();
+    match parts.as_slice() {
+        ["projects", p, m, v, "reviews", _, file] if *file != "request.toml" => {
+            format!("{p}/{m}@{v}").parse().ok()
+        }
+        _ => None,
+    }
+}
+
+/// Returns a decision file's text with `card_digest` set to the digest of
+/// its version's card as it stands in `dir` now, as `cardinal approve`
+/// would write it.
+fn with_current_digest(dir: &Path, version: &VersionRef, text: &str) -> Result<String, Error> {
+    let ws = load::read_tree(dir)?;
+    let handle = ws.find_version(version).map_err(Error::Input)?;
+    let card = handle
+        .version
+        .card
+        .as_ref()
+        .ok_or_else(|| Error::Input(format!("demo: `{version}` has no card")))?;
+    let root = handle.version.lock.as_ref().map(|l| l.value.root.as_str());
+    let digest = card_digest(&card.doc.json, root);
+    let doc = Document::parse("decision.toml", text).map_err(|d| Error::Input(d.message))?;
+    let span = doc.span("/card_digest");
+    let mut out = text.to_owned();
+    if out.get(span.clone()).is_some() {
+        out.replace_range(span, &format!("\"{digest}\""));
+    }
+    Ok(out)
+}
+
+fn play(dir: &Path, members: &OrgConfig, step: &Step) -> Result<String, Error> {
+    let mut paths = Vec::new();
+    for change in step.changes {
+        match change {
+            Change::Add(prefix) => {
+                for (path, bytes) in example_files(prefix) {
+                    let target = dir.join(path);
+                    match decision_version(path) {
+                        Some(version) => {
+                            let text = String::from_utf8_lossy(bytes);
+                            let text = with_current_digest(dir, &version, &text)?;
+                            write::write_atomic(&target, text.as_bytes())?;
+                        }
+                        None => write::write_atomic(&target, bytes)?,
+                    }
+                    paths.push((*path).to_owned());
+                }
+            }
+            Change::Variant { file, from, to } => {
+                let (_, bytes) = example_files(file)
+                    .find(|(path, _)| path == file)
+                    .ok_or_else(|| Error::Input(format!("demo: no example file `{file}`")))?;
+                let text = String::from_utf8_lossy(bytes).replacen(from, to, 1);
+                write::write_atomic(&dir.join(file), text.as_bytes())?;
+                paths.push((*file).to_owned());
+            }
+        }
+    }
+    let member = members
+        .members
+        .iter()
+        .find(|m| m.id.as_str() == step.who)
+        .ok_or_else(|| Error::Input(format!("demo: unknown member `{}`", step.who)))?;
+    let email = member
+        .emails
+        .first()
+        .map(String::as_str)
+        .unwrap_or_default();
+    let time: Timestamp = step.date.parse().map_err(Error::Input)?;
+    let author = repo::Author {
+        name: &member.name,
+        email,
+        time: time.unix_seconds(),
+    };
+    let id = repo::commit_paths(dir, &paths, &author, step.message)?;
+    if let Some(tag) = step.tag {
+        repo::tag_head(dir, tag)?;
+    }
+    Ok(id)
+}
+
+/// Runs `cardinal demo`.
+pub fn run(ctx: &Context, args: &DemoArgs) -> Result<Outcome, Error> {
+    let dir = prepare_dir(args)?;
+    let out = &ctx.out;
+    let (_, config_bytes) = example_files(load::CONFIG_FILE)
+        .next()
+        .ok_or_else(|| Error::Input("demo: the example has no cardinal.toml".into()))?;
+    let config_text = String::from_utf8_lossy(config_bytes);
+    let doc =
+        Document::parse(load::CONFIG_FILE, &config_text).map_err(|d| Error::Input(d.message))?;
+    let members: OrgConfig =
+        serde_json::from_value(doc.json.clone()).map_err(|e| Error::Input(e.to_string()))?;
+
+    repo::ensure_repository(&dir)?;
+    out.line(format!(
+        "== Building the Acme Bank governed repository in {}",
+        dir.display()
+    ));
+    for step in HISTORY {
+        let id = play(&dir, &members, step)?;
+        out.line(format!(
+            "  {} {:<6} {}",
+            &id[..8.min(id.len())],
+            step.who,
+            step.message
+        ));
+    }
+    out.line(format!("  {} commits by {} members", HISTORY.len(), {
+        let mut who: Vec<&str> = HISTORY.iter().map(|s| s.who).collect();
+        who.sort_unstable();
+        who.dedup();
+        who.len()
+    }));
+
+    out.line("\n== cardinal validate");
+    let ws = load::read_tree(&dir)?;
+    let diags = validate::validate(&ws);
+    let errors = diags.iter().filter(|d| d.is_error()).count();
+    out.line(format!(
+        "  {} governed files, {} projects, {} versions: {} errors, {} warnings",
+        ws.sources.iter().count(),
+        ws.projects.len(),
+        ws.versions().count(),
+        errors,
+        diags.len() - errors
+    ));
+    for d in &diags {
+        let place = d.primary().map(|l| l.file.as_str()).unwrap_or_default();
+        out.line(format!(
+            "  {}[{}] {place}: {}",
+            if d.is_error() { "error" } else { "warning" },
+            d.code,
+            d.message
+        ));
+    }
+    for handle in ws.versions() {
+        let reviews: Vec<String> = handle
+            .version
+            .reviews
+            .values()
+            .map(|r| {
+                let decisions: Vec<String> = r
+                    .decisions
+                    .values()
+                    .map(|d| format!("{} {:?}", d.value.reviewer, d.value.decision).to_lowercase())
+                    .collect();
+                format!("{} [{}]", r.slug, decisions.join(", "))
+            })
+            .collect();
+        out.line(format!(
+            "  {:<32} reviews: {}",
+            handle.name(),
+            if reviews.is_empty() {
+                "none".to_owned()
+            } else {
+                reviews.join("; ")
+            }
+        ));
+    }
+
+    out.line(format!(
+        "\nTry it yourself:\n  cd {}\n  git log --format='%h %an: %s' | head\n  cardinal validate",
+        dir.display()
+    ));
+    Ok(Outcome::from_failed(errors > 0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_example_file_is_committed_by_the_history() {
+        for (path, _) in EXAMPLE_FILES {
+            let covered = HISTORY.iter().any(|step| {
+                step.changes.iter().any(|c| match c {
+                    Change::Add(prefix) => path.starts_with(prefix),
+                    Change::Variant { .. } => false,
+                })
+            });
+            assert!(
+                covered,
+                "example file `{path}` is never committed by the demo"
+            );
+        }
+    }
+
+    #[test]
+    fn variants_apply() {
+        for step in HISTORY {
+            for change in step.changes {
+                if let Change::Variant { file, from, .. } = change {
+                    let (_, bytes) = EXAMPLE_FILES.iter().find(|(p, _)| p == file).unwrap();
+                    assert!(
+                        String::from_utf8_lossy(bytes).contains(from),
+                        "{file} lacks {from:?}"
+                    );
+                }
+            }
+        }
+    }
+}
