@@ -83,10 +83,10 @@ pub fn json_findings(sources: &SourceMap, diags: &[Diagnostic]) -> JsonFindings 
         .map(|d| {
             let label = d.primary();
             let pos = label.and_then(|l| {
-                if sources.get(&l.file).is_some() && !(l.span.start == 0 && l.span.end == 0) {
-                    sources.line_col(&l.file, l.span.start)
-                } else {
+                if is_whole_file(d) {
                     None
+                } else {
+                    sources.line_col(&l.file, l.span.start)
                 }
             });
             JsonFinding {
@@ -282,13 +282,7 @@ impl Output {
             let mut notes = Vec::new();
             for (i, l) in d.labels.iter().enumerate() {
                 match ids.get(&l.file) {
-                    Some(id)
-                        if !(l.span.start == 0
-                            && l.span.end == 0
-                            && i == 0
-                            && d.labels.len() == 1
-                            && is_whole_file(d)) =>
-                    {
+                    Some(id) if !(i == 0 && is_whole_file(d)) => {
                         let label = if i == 0 {
                             cs::Label::primary(*id, l.span.clone())
                         } else {
@@ -315,8 +309,8 @@ impl Output {
     }
 }
 
-/// Findings about a whole file (missing, unreadable) have an empty span and
-/// read better without an excerpt.
+/// Findings about a whole file (missing, unreadable, unexpected) have no
+/// position and read better without an excerpt.
 fn is_whole_file(d: &Diagnostic) -> bool {
     matches!(
         d.code,

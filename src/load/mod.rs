@@ -265,7 +265,11 @@ fn walk(
             path: entry.path(),
             source,
         })?;
-        if file_type.is_dir() {
+        if file_type.is_dir() && is_governed_path(&child) {
+            // A folder named like a governed file: report it as unreadable
+            // rather than as a missing file.
+            files.push(child);
+        } else if file_type.is_dir() {
             // Folders below a version's `reviews/<stage>/` or `monitoring/`
             // hold nothing governed; the layout is at most 5 levels deep.
             if depth < 5 {

@@ -249,6 +249,44 @@ pub struct Card {
     pub monitoring: Option<MonitoringSpec>,
 }
 
+impl Card {
+    /// Returns true when the card has the named section (`details`,
+    /// `intended_use`, `considerations`, `metrics`, `fairness`,
+    /// `feature_importance`, `sections`, `lineage`, `monitoring`) and it is
+    /// not empty: a table with at least one non-blank text, or a non-empty
+    /// list. Stage policies' `required_sections` use this.
+    pub fn has_section(&self, name: &str) -> bool {
+        fn text(t: &Option<String>) -> bool {
+            t.as_deref().is_some_and(|s| !s.trim().is_empty())
+        }
+        match name {
+            "details" => self.details.as_ref().is_some_and(|d| {
+                text(&d.description) || text(&d.framework) || !d.references.is_empty()
+            }),
+            "intended_use" => self
+                .intended_use
+                .as_ref()
+                .is_some_and(|u| text(&u.primary_uses) || text(&u.users) || text(&u.out_of_scope)),
+            "considerations" => self
+                .considerations
+                .as_ref()
+                .is_some_and(|c| text(&c.limitations) || text(&c.ethical) || text(&c.risks)),
+            "metrics" => !self.metrics.is_empty(),
+            "fairness" => !self.fairness.is_empty(),
+            "feature_importance" => !self.feature_importance.is_empty(),
+            "sections" => !self.sections.is_empty(),
+            "lineage" => self.lineage.as_ref().is_some_and(|l| {
+                l.code.is_some()
+                    || !l.environment.is_empty()
+                    || l.parameters.is_some()
+                    || !l.datasets.is_empty()
+            }),
+            "monitoring" => self.monitoring.is_some(),
+            _ => false,
+        }
+    }
+}
+
 /// `[details]`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

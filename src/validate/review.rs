@@ -46,6 +46,26 @@ pub(super) fn check(ws: &Workspace, out: &mut Vec<Diagnostic>) {
                     )),
                 );
             }
+            if let (Some(request), Some(stage), Some(card)) =
+                (&reviews.request, declared, &handle.version.card)
+            {
+                for section in &stage.required_sections {
+                    if !card.value.has_section(section) {
+                        out.push(
+                            Diagnostic::warning(
+                                Code::MissingSection,
+                                format!(
+                                    "stage `{}` requires the card section `{section}`, which is missing or empty",
+                                    stage.name
+                                ),
+                            )
+                            .at(&card.path, card.span(""))
+                            .also(&request.path, request.span("/stage"), "review requested here")
+                            .with_help(format!("add a non-empty [{section}] to the card, or the version cannot reach `{}`", stage.name)),
+                        );
+                    }
+                }
+            }
             if let Some(request) = &reviews.request {
                 if request.value.stage.slug() != reviews.slug {
                     out.push(

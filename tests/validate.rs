@@ -1,0 +1,832 @@
+//! `cardinal validate` through the real binary: every finding code from a
+//! bad file, with its file, line and column; malformed input of every sort.
+
+#![allow(clippy::unwrap_used)]
+
+use std::path::Path;
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+const CONFIG: &str = r#"[org]
+name = "Test Org"
+
+[[members]]
+id = "alice"
+name = "Alice"
+emails = ["alice@t.test"]
+roles = ["admin", "risk"]
+
+[[members]]
+id = "bob"
+name = "Bob"
+emails = ["bob@t.test"]
+roles = ["reviewer"]
+
+[[stages]]
+name = "Staging"
+
+[[stages]]
+name = "Production"
+after = "Staging"
+required_roles = ["risk"]
+required_sections = ["fairness"]
+gates = [{ metric = "auc", min = 0.8 }]
+"#;
+
+const PROJECT: &str = "name = \"p\"\nowners = [\"alice\"]\ncollaborators = [\"bob\"]\n";
+const MODEL: &str = "name = \"m\"\nowners = [\"bob\"]\n";
+const CARD: &str = r#"version = "1.0.0"
+created = 2024-05-01T10:00:00Z
+
+[[metrics]]
+name = "auc"
+value = 0.9
+
+[[fairness]]
+metric = "parity"
+group = "all"
+value = 0.95
+
+[lineage]
+datasets = [{ name = "train", path = "data/train.csv" }]
+
+[monitoring]
+baseline = "train"
+"#;
+const REQUEST: &str = "stage = \"Staging\"\nrequested_by = \"bob\"\nreviewers = [\"alice\"]\n";
+const DECISION: &str = "reviewer = \"alice\"\nstage = \"Staging\"\ndecision = \"approve\"\ncard_digest = \"sha256:0000000000000000000000000000000000000000000000000000000000000000\"\n";
+
+const V: &str = "projects/p/m/1.0.0";
+
+/// A valid governed repository in a temp dir.
+struct Repo {
+    dir: tempfile::TempDir,
+}
+
+impl Repo {
+    fn new() -> Self {
+        let repo = Repo {
+            dir: tempfile::tempdir().unwrap(),
+        };
+        repo.write("cardinal.toml", CONFIG);
+        repo.write("projects/p/project.toml", PROJECT);
+        repo.write("projects/p/m/model.toml", MODEL);
+        repo.write(&format!("{V}/card.toml"), CARD);
+        repo.write(&format!("{V}/reviews/staging/request.toml"), REQUEST);
+        repo.write(&format!("{V}/reviews/staging/alice.toml"), DECISION);
+        repo
+    }
+
+    fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    fn write(&self, rel: &str, text: &str) {
+        self.write_bytes(rel, text.as_bytes());
+    }
+
+    fn write_bytes(&self, rel: &str, bytes: &[u8]) {
+        let path = self.path().join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, bytes).unwrap();
+    }
+
+    /// Replaces the first `from` in a file by `to`.
+    fn edit(&self, rel: &str, from: &str, to: &str) {
+        let text = std::fs::read_to_string(self.path().join(rel)).unwrap();
+        assert!(text.contains(from), "{rel} lacks {from:?}");
+        self.write(rel, &text.replacen(from, to, 1));
+    }
+
+    fn read(&self, rel: &str) -> String {
+        String::from_utf8_lossy(&std::fs::read(self.path().join(rel)).unwrap()).into_owned()
+    }
+
+    fn cmd(&self) -> Command {
+        let mut cmd = Command::cargo_bin("cardinal").unwrap();
+        cmd.env_clear()
+            .env("HOME", self.path())
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .arg("-C")
+            .arg(self.path());
+        cmd
+    }
+
+    /// Runs `validate --format json` and returns (exit code, findings).
+    fn validate(&self) -> (i32, Vec<Value>) {
+        let out = self
+            .cmd()
+            .args(["validate", "--format", "json"])
+            .output()
+            .unwrap();
+        let json: Value = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("bad JSON ({e}): {}", String::from_utf8_lossy(&out.stdout)));
+        assert_eq!(json["ok"], out.status.code() == Some(0));
+        (
+            out.status.code().unwrap(),
+            json["findings"].as_array().unwrap().clone(),
+        )
+    }
+}
+
+/// Returns the 1-based line and column of the first `needle` in `text`.
+fn position(text: &str, needle: &str) -> (u64, u64) {
+    let offset = text
+        .find(needle)
+        .unwrap_or_else(|| panic!("{needle:?} not in file"));
+    let before = &text[..offset];
+    let line = before.matches('\n').count() + 1;
+    let col = before[before.rfind('\n').map_or(0, |i| i + 1)..]
+        .chars()
+        .count()
+        + 1;
+    (line as u64, col as u64)
+}
+
+/// Asserts that a finding with `code` is reported in `file` at the first
+/// occurrence of `needle` (or with no position when `needle` is empty).
+#[track_caller]
+fn assert_finding(repo: &Repo, code: &str, file: &str, needle: &str, severity: &str) {
+    let (status, findings) = repo.validate();
+    let found = findings
+        .iter()
+        .find(|f| f["code"] == code && f["file"] == file && f["severity"] == severity);
+    let Some(f) = found else {
+        panic!("no `{code}` in `{file}`; findings: {findings:#?}");
+    };
+    assert_eq!(f["severity"], severity, "{f:#?}");
+    if needle.is_empty() {
+        assert!(f["line"].is_null() && f["column"].is_null(), "{f:#?}");
+    } else {
+        let (line, col) = position(&repo.read(file), needle);
+        assert_eq!(
+            (f["line"].as_u64(), f["column"].as_u64()),
+            (Some(line), Some(col)),
+            "{f:#?}"
+        );
+    }
+    assert_eq!(status, if severity == "error" { 1 } else { 0 });
+}
+
+#[test]
+fn the_fixture_is_clean() {
+    let repo = Repo::new();
+    let (status, findings) = repo.validate();
+    assert_eq!((status, findings.len()), (0, 0), "{findings:#?}");
+}
+
+#[test]
+fn toml_syntax() {
+    let repo = Repo::new();
+    repo.edit(
+        "projects/p/m/model.toml",
+        "owners = [\"bob\"]",
+        "owners = [\"bob\" @]",
+    );
+    assert_finding(
+        &repo,
+        "toml-syntax",
+        "projects/p/m/model.toml",
+        "@",
+        "error",
+    );
+}
+
+#[test]
+fn invalid_utf8() {
+    let repo = Repo::new();
+    repo.write_bytes(
+        "projects/p/m/model.toml",
+        b"name = \"m\"\nsummary = \"caf\xe9\"\n",
+    );
+    assert_finding(
+        &repo,
+        "invalid-utf8",
+        "projects/p/m/model.toml",
+        "\u{FFFD}",
+        "error",
+    );
+}
+
+#[test]
+fn unreadable_file_when_a_directory_stands_where_a_file_should() {
+    let repo = Repo::new();
+    std::fs::remove_file(repo.path().join("projects/p/m/model.toml")).unwrap();
+    std::fs::create_dir_all(repo.path().join("projects/p/m/model.toml/inner")).unwrap();
+    assert_finding(
+        &repo,
+        "unreadable-file",
+        "projects/p/m/model.toml",
+        "",
+        "error",
+    );
+}
+
+#[test]
+fn unknown_key_with_suggestion() {
+    let repo = Repo::new();
+    repo.edit(
+        &format!("{V}/card.toml"),
+        "[[metrics]]\nname",
+        "[[metrics]]\nnmae",
+    );
+    assert_finding(
+        &repo,
+        "unknown-key",
+        &format!("{V}/card.toml"),
+        "nmae",
+        "error",
+    );
+    let (_, findings) = repo.validate();
+    let f = findings
+        .iter()
+        .find(|f| f["code"] == "unknown-key")
+        .unwrap();
+    assert_eq!(f["help"], "did you mean `name`?");
+}
+
+#[test]
+fn missing_key() {
+    let repo = Repo::new();
+    repo.edit(
+        &format!("{V}/reviews/staging/request.toml"),
+        "requested_by = \"bob\"\n",
+        "",
+    );
+    assert_finding(
+        &repo,
+        "missing-key",
+        &format!("{V}/reviews/staging/request.toml"),
+        "stage",
+        "error",
+    );
+}
+
+#[test]
+fn wrong_type() {
+    let repo = Repo::new();
+    repo.edit(&format!("{V}/card.toml"), "value = 0.9", "value = \"high\"");
+    assert_finding(
+        &repo,
+        "wrong-type",
+        &format!("{V}/card.toml"),
+        "\"high\"",
+        "error",
+    );
+}
+
+#[test]
+fn wrong_nesting_is_a_wrong_type() {
+    let repo = Repo::new();
+    repo.edit(
+        "cardinal.toml",
+        "[org]\nname = \"Test Org\"",
+        "org = \"Test Org\"",
+    );
+    assert_finding(
+        &repo,
+        "wrong-type",
+        "cardinal.toml",
+        "\"Test Org\"",
+        "error",
+    );
+}
+
+#[test]
+fn invalid_value() {
+    let repo = Repo::new();
+    repo.edit(
+        &format!("{V}/reviews/staging/alice.toml"),
+        "\"approve\"",
+        "\"maybe\"",
+    );
+    assert_finding(
+        &repo,
+        "invalid-value",
+        &format!("{V}/reviews/staging/alice.toml"),
+        "\"maybe\"",
+        "error",
+    );
+}
+
+#[test]
+fn name_mismatch() {
+    let repo = Repo::new();
+    repo.edit(
+        &format!("{V}/card.toml"),
+        "version = \"1.0.0\"",
+        "version = \"1.0.1\"",
+    );
+    assert_finding(
+        &repo,
+        "name-mismatch",
+        &format!("{V}/card.toml"),
+        "\"1.0.1\"",
+        "error",
+    );
+}
+
+#[test]
+fn missing_file() {
+    let repo = Repo::new();
+    std::fs::create_dir_all(repo.path().join("projects/p/m/2.0.0/reviews")).unwrap();
+    assert_finding(
+        &repo,
+        "missing-file",
+        "projects/p/m/2.0.0/card.toml",
+        "",
+        "error",
+    );
+}
+
+#[test]
+fn unexpected_file() {
+    let repo = Repo::new();
+    repo.write(&format!("{V}/notes.toml"), "a = 1\n");
+    assert_finding(
+        &repo,
+        "unexpected-file",
+        &format!("{V}/notes.toml"),
+        "",
+        "warning",
+    );
+}
+
+#[test]
+fn unknown_member() {
+    let repo = Repo::new();
+    repo.edit(
+        &format!("{V}/reviews/staging/request.toml"),
+        "[\"alice\"]",
+        "[\"alcie\"]",
+    );
+    assert_finding(
+        &repo,
+        "unknown-member",
+        &format!("{V}/reviews/staging/request.toml"),
+        "\"alcie\"",
+        "error",
+    );
+    let (_, findings) = repo.validate();
+    let f = findings
+        .iter()
+        .find(|f| f["code"] == "unknown-member")
+        .unwrap();
+    assert_eq!(f["help"], "did you mean `alice`?");
+}
+
+#[test]
+fn unknown_version() {
+    let repo = Repo::new();
+    repo.edit(
+        &format!("{V}/card.toml"),
+        "[lineage]\n",
+        "[lineage]\nparents = [\"p/m@0.1.0\"]\n",
+    );
+    assert_finding(
+        &repo,
+        "unknown-version",
+        &format!("{V}/card.toml"),
+        "\"p/m@0.1.0\"",
+        "error",
+    );
+}
+
+#[test]
+fn unknown_stage_in_review_folder() {
+    let repo = Repo::new();
+    repo.write(
+        &format!("{V}/reviews/prod/request.toml"),
+        "stage = \"prod\"\nrequested_by = \"bob\"\nreviewers = [\"alice\"]\n",
+    );
+    assert_finding(
+        &repo,
+        "unknown-stage",
+        &format!("{V}/reviews/prod/request.toml"),
+        "\"prod\"",
+        "error",
+    );
+}
+
+#[test]
+fn unknown_stage_in_after() {
+    let repo = Repo::new();
+    repo.edit("cardinal.toml", "after = \"Staging\"", "after = \"Stagin\"");
+    assert_finding(
+        &repo,
+        "unknown-stage",
+        "cardinal.toml",
+        "\"Stagin\"",
+        "error",
+    );
+}
+
+#[test]
+fn unheld_role() {
+    let repo = Repo::new();
+    repo.edit(
+        "cardinal.toml",
+        "required_roles = [\"risk\"]",
+        "required_roles = [\"auditor\"]",
+    );
+    assert_finding(
+        &repo,
+        "unheld-role",
+        "cardinal.toml",
+        "\"auditor\"",
+        "warning",
+    );
+}
+
+#[test]
+fn duplicate_member() {
+    let repo = Repo::new();
+    repo.edit("cardinal.toml", "id = \"bob\"", "id = \"alice\"");
+    assert_finding(
+        &repo,
+        "duplicate-member",
+        "cardinal.toml",
+        "\"alice\"\nname = \"Bob\"",
+        "error",
+    );
+}
+
+#[test]
+fn duplicate_email() {
+    let repo = Repo::new();
+    repo.edit("cardinal.toml", "[\"bob@t.test\"]", "[\"Alice@t.test\"]");
+    assert_finding(
+        &repo,
+        "duplicate-email",
+        "cardinal.toml",
+        "\"Alice@t.test\"",
+        "error",
+    );
+}
+
+#[test]
+fn duplicate_stage() {
+    let repo = Repo::new();
+    repo.edit(
+        "cardinal.toml",
+        "name = \"Production\"",
+        "name = \"staging\"",
+    );
+    assert_finding(
+        &repo,
+        "duplicate-stage",
+        "cardinal.toml",
+        "\"staging\"",
+        "error",
+    );
+}
+
+#[test]
+fn duplicate_dataset() {
+    let repo = Repo::new();
+    repo.edit(
+        &format!("{V}/card.toml"),
+        "datasets = [{ name = \"train\", path = \"data/train.csv\" }]",
+        "datasets = [{ name = \"train\", path = \"data/train.csv\" }, { name = \"train\", path = \"data/b.csv\" }]",
+    );
+    assert_finding(
+        &repo,
+        "duplicate-dataset",
+        &format!("{V}/card.toml"),
+        "\"train\", path = \"data/b.csv\"",
+        "error",
+    );
+}
+
+#[test]
+fn stage_order() {
+    let repo = Repo::new();
+    repo.edit(
+        "cardinal.toml",
+        "[[stages]]\nname = \"Staging\"",
+        "[[stages]]\nname = \"Staging\"\nafter = \"Production\"",
+    );
+    assert_finding(
+        &repo,
+        "stage-order",
+        "cardinal.toml",
+        "\"Production\"\n",
+        "error",
+    );
+}
+
+#[test]
+fn path_escape() {
+    let repo = Repo::new();
+    repo.edit(
+        &format!("{V}/card.toml"),
+        "\"data/train.csv\"",
+        "\"../../etc/passwd\"",
+    );
+    assert_finding(
+        &repo,
+        "path-escape",
+        &format!("{V}/card.toml"),
+        "\"../../etc/passwd\"",
+        "error",
+    );
+}
+
+#[test]
+fn gate_metric_missing() {
+    let repo = Repo::new();
+    repo.edit(
+        &format!("{V}/card.toml"),
+        "name = \"auc\"",
+        "name = \"accuracy\"",
+    );
+    assert_finding(
+        &repo,
+        "gate-metric-missing",
+        &format!("{V}/card.toml"),
+        "[[metrics]]",
+        "warning",
+    );
+}
+
+#[test]
+fn missing_section() {
+    let repo = Repo::new();
+    repo.write(
+        &format!("{V}/reviews/production/request.toml"),
+        "stage = \"Production\"\nrequested_by = \"bob\"\nreviewers = [\"alice\"]\n",
+    );
+    repo.edit(
+        &format!("{V}/card.toml"),
+        "[[fairness]]\nmetric = \"parity\"\ngroup = \"all\"\nvalue = 0.95\n",
+        "",
+    );
+    assert_finding(
+        &repo,
+        "missing-section",
+        &format!("{V}/card.toml"),
+        "version",
+        "warning",
+    );
+}
+
+#[test]
+fn review_mismatch() {
+    let repo = Repo::new();
+    repo.edit(
+        &format!("{V}/reviews/staging/alice.toml"),
+        "reviewer = \"alice\"",
+        "reviewer = \"bob\"",
+    );
+    assert_finding(
+        &repo,
+        "review-mismatch",
+        &format!("{V}/reviews/staging/alice.toml"),
+        "\"bob\"",
+        "error",
+    );
+}
+
+#[test]
+fn unknown_dataset() {
+    let repo = Repo::new();
+    repo.edit(
+        &format!("{V}/card.toml"),
+        "baseline = \"train\"",
+        "baseline = \"trian\"",
+    );
+    assert_finding(
+        &repo,
+        "unknown-dataset",
+        &format!("{V}/card.toml"),
+        "\"trian\"",
+        "error",
+    );
+}
+
+#[test]
+fn findings_are_all_reported_not_just_the_first() {
+    let repo = Repo::new();
+    repo.edit(
+        "projects/p/m/model.toml",
+        "owners = [\"bob\"]",
+        "owners = [\"zed\"]\ncolour = \"red\"",
+    );
+    repo.edit(&format!("{V}/card.toml"), "value = 0.9", "value = true");
+    let (status, findings) = repo.validate();
+    let codes: Vec<&str> = findings
+        .iter()
+        .map(|f| f["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(status, 1);
+    assert!(
+        codes.contains(&"unknown-key") && codes.contains(&"wrong-type"),
+        "{codes:?}"
+    );
+}
+
+#[test]
+fn files_arguments_limit_the_report_but_keep_cross_file_checks() {
+    let repo = Repo::new();
+    repo.edit(
+        &format!("{V}/reviews/staging/request.toml"),
+        "[\"alice\"]",
+        "[\"nobody\"]",
+    );
+    repo.edit(
+        "projects/p/m/model.toml",
+        "name = \"m\"",
+        "name = \"other\"",
+    );
+    let out = repo
+        .cmd()
+        .current_dir(repo.path())
+        .args([
+            "validate",
+            "--format",
+            "json",
+            &format!("{V}/reviews/staging/request.toml"),
+        ])
+        .output()
+        .unwrap();
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let codes: Vec<&str> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(codes, ["unknown-member"]);
+    assert_eq!(out.status.code(), Some(1));
+    // The model file is clean as far as a hook on the card is concerned.
+    let out = repo
+        .cmd()
+        .current_dir(repo.path())
+        .args(["validate", &format!("{V}/card.toml")])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn human_output_underlines_the_source() {
+    let repo = Repo::new();
+    repo.edit(&format!("{V}/card.toml"), "value = 0.9", "value = \"high\"");
+    let out = repo
+        .cmd()
+        .args(["validate", "--color", "never"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr.contains("error[wrong-type]"), "{stderr}");
+    assert!(stderr.contains(&format!("{V}/card.toml:6:9")), "{stderr}");
+    assert!(stderr.contains("^^^^^^"), "{stderr}");
+}
+
+#[test]
+fn github_annotations() {
+    let repo = Repo::new();
+    repo.edit(&format!("{V}/card.toml"), "value = 0.9", "value = \"high\"");
+    let out = repo
+        .cmd()
+        .args(["validate", "--format", "github"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        stdout.trim(),
+        format!(
+            "::error file={V}/card.toml,line=6,col=9,title=wrong-type::`metrics[0].value` has the wrong type: expected a number, found a string"
+        )
+    );
+}
+
+#[test]
+fn malformed_inputs_never_panic() {
+    let cases: &[(&str, &[u8])] = &[
+        ("cardinal.toml", b""),
+        ("cardinal.toml", b"\x00\x01\x02"),
+        ("cardinal.toml", b"this is not toml"),
+        ("cardinal.toml", b"[org]\nname = 3\n[[org]]\n"),
+        (
+            "cardinal.toml",
+            b"members = \"alice\"\n[org]\nname = \"x\"\n",
+        ),
+        (
+            "cardinal.toml",
+            b"[org]\nname = \"x\"\n[[stages]]\nname = \"\"\nmin_approvals = -1\n",
+        ),
+        (
+            "projects/p/project.toml",
+            b"name = \"p\"\nstages = [1, 2]\n",
+        ),
+        ("projects/p/m/1.0.0/card.toml", b"version = 1.0\n"),
+        (
+            "projects/p/m/1.0.0/card.toml",
+            b"version = \"1.0.0\"\ncreated = \"yesterday\"\n",
+        ),
+        (
+            "projects/p/m/1.0.0/card.toml",
+            b"version = \"1.0.0\"\n[lineage]\ndatasets = [{ name = \"x\" }]\n",
+        ),
+        (
+            "projects/p/m/1.0.0/card.toml",
+            b"version = \"1.0.0\"\n[[metrics]]\nname = \"auc\"\nvalue = nan\n",
+        ),
+        (
+            "projects/p/m/1.0.0/card.toml",
+            b"version = \"1.0.0\"\n[[metrics]]\nname = \"auc\"\nvalue = 99999999999999999999\n",
+        ),
+        (
+            "projects/p/m/1.0.0/reviews/staging/alice.toml",
+            b"reviewer = \"alice\"\n",
+        ),
+        ("projects/P Q/m/model.toml", b"name = \"m\"\n"),
+        ("projects/p/m/1.0.0/lineage.lock", b"root = \"xyz\"\n"),
+    ];
+    for (path, bytes) in cases {
+        let repo = Repo::new();
+        repo.write_bytes(path, bytes);
+        let out = repo
+            .cmd()
+            .args(["validate", "--format", "json"])
+            .output()
+            .unwrap();
+        let code = out.status.code();
+        assert_eq!(
+            code,
+            Some(1),
+            "{path}: {bytes:?}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert!(!json["findings"].as_array().unwrap().is_empty());
+    }
+}
+
+#[test]
+fn a_fifty_megabyte_card_is_reported_not_fatal() {
+    let repo = Repo::new();
+    let mut big = String::from(CARD);
+    let line =
+        "[[sections]]\ntitle = \"padding\"\nbody = \"".to_owned() + &"x".repeat(1000) + "\"\n";
+    while big.len() < 50 * 1024 * 1024 {
+        big.push_str(&line);
+    }
+    big.push_str("oops = \n");
+    repo.write(&format!("{V}/card.toml"), &big);
+    let (status, findings) = repo.validate();
+    assert_eq!(status, 1);
+    assert_eq!(findings[0]["code"], "toml-syntax");
+    assert!(findings[0]["line"].as_u64().unwrap() > 100_000);
+}
+
+#[test]
+fn no_repository_is_a_usage_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::cargo_bin("cardinal")
+        .unwrap()
+        .env_clear()
+        .arg("-C")
+        .arg(dir.path())
+        .arg("validate")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no `cardinal.toml`"));
+}
+
+#[test]
+fn every_code_is_documented_in_the_readme() {
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    for code in cardinal::diag::Code::ALL {
+        assert!(
+            readme.contains(&format!("`{}`", code.as_str())),
+            "README does not document `{}`",
+            code.as_str()
+        );
+    }
+}
+
+#[test]
+fn the_example_repository_validates() {
+    let out = Command::cargo_bin("cardinal")
+        .unwrap()
+        .env_clear()
+        .arg("-C")
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/acme"))
+        .args(["validate", "--format", "json"])
+        .output()
+        .unwrap();
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["findings"], Value::Array(vec![]), "{json:#}");
+    assert_eq!(out.status.code(), Some(0));
+}
