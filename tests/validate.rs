@@ -830,3 +830,25 @@ fn the_example_repository_validates() {
     assert_eq!(json["findings"], Value::Array(vec![]), "{json:#}");
     assert_eq!(out.status.code(), Some(0));
 }
+
+#[test]
+fn references_are_checked_even_when_the_config_has_other_problems() {
+    let repo = Repo::new();
+    repo.edit(
+        "cardinal.toml",
+        "roles = [\"reviewer\"]",
+        "role = [\"reviewer\"]",
+    );
+    repo.edit(
+        &format!("{V}/reviews/staging/request.toml"),
+        "[\"alice\"]",
+        "[\"alcie\"]",
+    );
+    let (status, findings) = repo.validate();
+    let codes: Vec<&str> = findings
+        .iter()
+        .map(|f| f["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(status, 1);
+    assert_eq!(codes, ["unknown-key", "unknown-member"]);
+}

@@ -139,6 +139,10 @@ pub struct Workspace {
     pub projects: BTreeMap<ProjectId, ProjectEntry>,
     /// Load-time findings: unreadable files, syntax, schema and layout.
     pub findings: Vec<Diagnostic>,
+    /// Member ids declared in `cardinal.toml`, read leniently so that
+    /// references can still be checked when the file has other problems;
+    /// `None` when it could not be parsed at all.
+    pub member_ids: Option<std::collections::BTreeSet<String>>,
 }
 
 /// Where a governed path sits in the layout.
@@ -443,6 +447,31 @@ impl Workspace {
             ws.findings.extend(findings);
             ws.place(parsed);
         }
+        ws.member_ids = match &ws.config {
+            Some(config) => Some(
+                config
+                    .value
+                    .members
+                    .iter()
+                    .map(|m| m.id.to_string())
+                    .collect(),
+            ),
+            None => ws
+                .sources
+                .get(CONFIG_FILE)
+                .and_then(|text| Document::parse(CONFIG_FILE, text).ok())
+                .map(|doc| {
+                    doc.json["members"]
+                        .as_array()
+                        .map(|members| {
+                            members
+                                .iter()
+                                .filter_map(|m| m["id"].as_str().map(str::to_owned))
+                                .collect()
+                        })
+                        .unwrap_or_default()
+                }),
+        };
         ws
     }
 

@@ -101,18 +101,18 @@ pub(super) fn check_member<T>(
     id: &MemberId,
     out: &mut Vec<Diagnostic>,
 ) {
-    if ws.config.is_some() && ws.member(id).is_none() {
+    let declared = ws
+        .member_ids
+        .as_ref()
+        .is_none_or(|ids| ids.contains(id.as_str()));
+    if !declared {
         let mut d = Diagnostic::error(Code::UnknownMember, format!("unknown member `{id}`"))
             .at(&file.path, file.span(pointer));
         let best = ws
-            .members()
+            .member_ids
             .iter()
-            .map(|m| {
-                (
-                    crate::schema::edit_distance(id.as_str(), m.id.as_str()),
-                    &m.id,
-                )
-            })
+            .flatten()
+            .map(|m| (crate::schema::edit_distance(id.as_str(), m), m))
             .min_by_key(|(d, _)| *d)
             .filter(|(d, _)| *d <= 2);
         d = match best {
