@@ -850,5 +850,5 @@ fn references_are_checked_even_when_the_config_has_other_problems() {
         .map(|f| f["code"].as_str().unwrap())
         .collect();
     assert_eq!(status, 1);
-    assert_eq!(codes, ["unknown-key", "unknown-member"]);
+    assert_eq!(codes, ["unknown-key", "review-mismatch", "unknown-member"]);
 }
