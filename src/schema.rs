@@ -192,9 +192,9 @@ fn key_name(pointer: &str) -> String {
 
 fn describe(err: &jsonschema::ValidationError<'_>) -> String {
     match err.kind() {
-        ValidationErrorKind::Pattern { .. } => {
+        ValidationErrorKind::Pattern { pattern } => {
             let value = err.instance().as_str().unwrap_or_default();
-            format!("`{value}` does not have the expected form")
+            format!("`{value}`: {}", pattern_hint(pattern))
         }
         ValidationErrorKind::Enum { options } => {
             let list: Vec<String> = options
@@ -208,6 +208,33 @@ fn describe(err: &jsonschema::ValidationError<'_>) -> String {
             format!("expected one of {}", list.join(", "))
         }
         _ => err.masked().to_string(),
+    }
+}
+
+/// Returns what a schema pattern asks for, in words.
+fn pattern_hint(pattern: &str) -> String {
+    match pattern {
+        "^[a-z0-9][a-z0-9._-]*$" => {
+            "expected lower-case letters, digits, `.`, `_` or `-`, starting with a letter or digit"
+                .to_owned()
+        }
+        "^[0-9A-Za-z][0-9A-Za-z.+_-]*$" => {
+            "expected letters, digits, `.`, `+`, `_` or `-`, starting with a letter or digit"
+                .to_owned()
+        }
+        "^[0-9a-f]{64}$" => "expected 64 lower-case hex digits (a SHA-256)".to_owned(),
+        "^sha256:[0-9a-f]{64}$" => "expected `sha256:` and 64 lower-case hex digits".to_owned(),
+        p if p.starts_with("^\\d{4}") => {
+            "expected a date-time such as 2024-05-01T10:00:00Z".to_owned()
+        }
+        p if p.contains('@') && p.contains("\\s") => "expected an email address".to_owned(),
+        p if p.starts_with("^(ssh-") => {
+            "expected an SSH public key such as `ssh-ed25519 AAAA… comment`".to_owned()
+        }
+        p if p.contains("@[0-9A-Za-z]") => {
+            "expected `project/model@version` or `model@version`".to_owned()
+        }
+        p => format!("expected a value matching `{p}`"),
     }
 }
 
