@@ -9,6 +9,7 @@
 
 use std::collections::HashMap;
 use std::ops::Range;
+use std::sync::{Arc, OnceLock};
 
 use serde_json::{Map, Number, Value};
 use toml::de::{DeTable, DeValue};
@@ -20,7 +21,10 @@ use crate::diag::{Code, Diagnostic};
 pub struct Document {
     /// The file's contents as JSON (datetimes become strings).
     pub json: Value,
-    spans: SpanIndex,
+    text: Arc<str>,
+    /// Built on first use: most files never need a position, and an index of
+    /// every value of every file would dominate the loader's memory.
+    spans: OnceLock<SpanIndex>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -33,7 +37,12 @@ impl Document {
     /// Parses TOML text; a syntax error becomes a `toml-syntax` finding at
     /// its position in `path`.
     pub fn parse(path: &str, text: &str) -> Result<Self, Diagnostic> {
-        let table = DeTable::parse(text).map_err(|err| {
+        Self::parse_shared(path, Arc::from(text))
+    }
+
+    /// Parses TOML text already held in an `Arc` (no copy).
+    pub fn parse_shared(path: &str, text: Arc<str>) -> Result<Self, Diagnostic> {
+        let table = DeTable::parse(&text).map_err(|err| {
             let span = err.span().unwrap_or(0..0);
             let message = err
                 .message()
@@ -42,19 +51,35 @@ impl Document {
                 .to_owned();
             Diagnostic::error(Code::TomlSyntax, format!("invalid TOML: {message}")).at(path, span)
         })?;
-        let mut spans = SpanIndex::default();
-        let span = table.span();
-        spans.values.insert(String::new(), span);
-        let json = convert_table(table.get_ref(), "", &mut spans);
-        Ok(Self { json, spans })
+        let json = convert_table(table.get_ref(), "", &mut None);
+        drop(table);
+        Ok(Self {
+            json,
+            text,
+            spans: OnceLock::new(),
+        })
+    }
+
+    fn spans(&self) -> &SpanIndex {
+        self.spans.get_or_init(|| {
+            let mut index = SpanIndex::default();
+            // The text parsed once already, so this cannot fail.
+            if let Ok(table) = DeTable::parse(&self.text) {
+                index.values.insert(String::new(), table.span());
+                let mut sink = Some(&mut index);
+                convert_table(table.get_ref(), "", &mut sink);
+            }
+            index
+        })
     }
 
     /// Returns the span of the value at a JSON pointer (`/members/0/id`),
     /// falling back to the nearest enclosing value that has one.
     pub fn span(&self, pointer: &str) -> Range<usize> {
+        let spans = self.spans();
         let mut p = pointer;
         loop {
-            if let Some(span) = self.spans.values.get(p) {
+            if let Some(span) = spans.values.get(p) {
                 return span.clone();
             }
             match p.rfind('/') {
@@ -67,7 +92,7 @@ impl Document {
     /// Returns the span of the key naming the value at a JSON pointer, or of
     /// the value itself when the key has no position (array elements).
     pub fn key_span(&self, pointer: &str) -> Range<usize> {
-        self.spans
+        self.spans()
             .keys
             .get(pointer)
             .cloned()
@@ -90,12 +115,20 @@ pub fn pointer_push(base: &str, token: &str) -> String {
     out
 }
 
-fn convert_table(table: &DeTable<'_>, pointer: &str, spans: &mut SpanIndex) -> Value {
+/// Converts a table to JSON; with a span sink, also records the span of
+/// every key and value by JSON pointer (pointers are only built then).
+fn convert_table(table: &DeTable<'_>, pointer: &str, spans: &mut Option<&mut SpanIndex>) -> Value {
     let mut map = Map::new();
     for (key, value) in table.iter() {
-        let child = pointer_push(pointer, key.get_ref());
-        spans.keys.insert(child.clone(), key.span());
-        spans.values.insert(child.clone(), value.span());
+        let child = match spans {
+            Some(index) => {
+                let child = pointer_push(pointer, key.get_ref());
+                index.keys.insert(child.clone(), key.span());
+                index.values.insert(child.clone(), value.span());
+                child
+            }
+            None => String::new(),
+        };
         map.insert(
             key.get_ref().to_string(),
             convert_value(value.get_ref(), &child, spans),
@@ -104,7 +137,7 @@ fn convert_table(table: &DeTable<'_>, pointer: &str, spans: &mut SpanIndex) -> V
     Value::Object(map)
 }
 
-fn convert_value(value: &DeValue<'_>, pointer: &str, spans: &mut SpanIndex) -> Value {
+fn convert_value(value: &DeValue<'_>, pointer: &str, spans: &mut Option<&mut SpanIndex>) -> Value {
     match value {
         DeValue::String(s) => Value::String(s.to_string()),
         DeValue::Integer(i) => {
@@ -130,8 +163,14 @@ fn convert_value(value: &DeValue<'_>, pointer: &str, spans: &mut SpanIndex) -> V
                 .iter()
                 .enumerate()
                 .map(|(i, item)| {
-                    let child = pointer_push(pointer, &i.to_string());
-                    spans.values.insert(child.clone(), item.span());
+                    let child = match spans {
+                        Some(index) => {
+                            let child = pointer_push(pointer, &i.to_string());
+                            index.values.insert(child.clone(), item.span());
+                            child
+                        }
+                        None => String::new(),
+                    };
                     convert_value(item.get_ref(), &child, spans)
                 })
                 .collect(),

@@ -228,30 +228,49 @@ pub fn find_root(start: &Path) -> Result<PathBuf, Error> {
 }
 
 /// Lists the governed files of a working tree (repository-relative paths
-/// with `/`, sorted) and the folders that make up the layout.
+/// with `/`, sorted) and the folders that make up the layout. Projects are
+/// walked in parallel.
 pub fn list_tree(root: &Path) -> Result<(Vec<String>, Vec<String>), Error> {
     let mut files = Vec::new();
     let mut dirs = Vec::new();
     if root.join(CONFIG_FILE).symlink_metadata().is_ok() {
         files.push(CONFIG_FILE.to_owned());
     }
-    walk(root, "projects", 0, &mut files, &mut dirs)?;
+    let mut top = Vec::new();
+    walk_dir(root, "projects", true, &mut files, &mut top)?;
+    let below: Vec<(Vec<String>, Vec<String>)> = top
+        .par_iter()
+        .map(|project| {
+            let mut f = Vec::new();
+            let mut d = Vec::new();
+            walk(root, project, 1, &mut f, &mut d)?;
+            Ok((f, d))
+        })
+        .collect::<Result<_, Error>>()?;
+    dirs.extend(top);
+    for (f, d) in below {
+        files.extend(f);
+        dirs.extend(d);
+    }
     files.sort();
     dirs.sort();
     Ok((files, dirs))
 }
 
-fn walk(
+/// Lists one folder: governed files (and folders named like governed
+/// files, reported later as unreadable) into `files`, sub-folders into
+/// `dirs`. A missing top folder is fine: a new repository has no projects.
+fn walk_dir(
     root: &Path,
     rel: &str,
-    depth: usize,
+    top: bool,
     files: &mut Vec<String>,
     dirs: &mut Vec<String>,
 ) -> Result<(), Error> {
     let path = root.join(rel);
     let entries = match std::fs::read_dir(&path) {
         Ok(e) => e,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound && depth == 0 => return Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && top => return Ok(()),
         Err(source) => return Err(Error::Read { path, source }),
     };
     for entry in entries {
@@ -269,19 +288,30 @@ fn walk(
             path: entry.path(),
             source,
         })?;
-        if file_type.is_dir() && is_governed_path(&child) {
-            // A folder named like a governed file: report it as unreadable
-            // rather than as a missing file.
+        if is_governed_path(&child) {
             files.push(child);
         } else if file_type.is_dir() {
-            // Folders below a version's `reviews/<stage>/` or `monitoring/`
-            // hold nothing governed; the layout is at most 5 levels deep.
-            if depth < 5 {
-                dirs.push(child.clone());
-                walk(root, &child, depth + 1, files, dirs)?;
-            }
-        } else if is_governed_path(&child) {
-            files.push(child);
+            dirs.push(child);
+        }
+    }
+    Ok(())
+}
+
+/// Walks a folder of the layout recursively; the layout is at most 5
+/// levels deep below `projects/`, so deeper folders hold nothing governed.
+fn walk(
+    root: &Path,
+    rel: &str,
+    depth: usize,
+    files: &mut Vec<String>,
+    dirs: &mut Vec<String>,
+) -> Result<(), Error> {
+    let mut sub = Vec::new();
+    walk_dir(root, rel, false, files, &mut sub)?;
+    for child in sub {
+        if depth < 5 {
+            walk(root, &child, depth + 1, files, dirs)?;
+            dirs.push(child);
         }
     }
     Ok(())
@@ -293,11 +323,10 @@ pub fn read_tree(root: &Path) -> Result<Workspace, Error> {
     let files: Vec<RawFile> = paths
         .into_par_iter()
         .map(|path| {
-            let full = root.join(&path);
-            let content = match std::fs::metadata(&full) {
-                Ok(m) if m.is_dir() => Err("is a directory, not a file".to_owned()),
-                _ => std::fs::read(&full).map_err(|e| e.to_string()),
-            };
+            let content = std::fs::read(root.join(&path)).map_err(|e| match e.kind() {
+                std::io::ErrorKind::IsADirectory => "is a directory, not a file".to_owned(),
+                _ => e.to_string(),
+            });
             RawFile { path, content }
         })
         .collect();
@@ -332,10 +361,10 @@ enum Parsed {
 fn parse_as<T: DeserializeOwned>(
     kind: FileKind,
     path: &str,
-    text: &str,
+    text: &Arc<str>,
     findings: &mut Vec<Diagnostic>,
 ) -> Option<Loaded<T>> {
-    let doc = match Document::parse(path, text) {
+    let doc = match Document::parse_shared(path, text.clone()) {
         Ok(doc) => doc,
         Err(d) => {
             findings.push(d);
@@ -679,15 +708,20 @@ impl Workspace {
     /// Returns the version a reference names, or an error saying why none
     /// or several match.
     pub fn find_version(&self, reference: &VersionRef) -> Result<VersionHandle<'_>, String> {
+        // Map lookups, not a scan: validate resolves every parent of every
+        // version, so this runs once per reference.
         let matches: Vec<VersionHandle<'_>> = self
-            .versions()
-            .filter(|h| {
-                reference
-                    .project
-                    .as_ref()
-                    .is_none_or(|p| &h.project.id == p)
-                    && h.model.id == reference.model
-                    && h.version.id == reference.version
+            .projects
+            .values()
+            .filter(|p| reference.project.as_ref().is_none_or(|id| &p.id == id))
+            .filter_map(|project| {
+                let model = project.models.get(&reference.model)?;
+                let version = model.versions.get(&reference.version)?;
+                Some(VersionHandle {
+                    project,
+                    model,
+                    version,
+                })
             })
             .collect();
         match matches.as_slice() {
