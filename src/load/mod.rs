@@ -41,7 +41,8 @@ pub struct RawFile {
 pub struct Loaded<T> {
     /// Repository-relative path with `/`.
     pub path: String,
-    /// The parsed document, for spans and canonical JSON.
+    /// The parsed document, for spans; its `json` is kept for cards only
+    /// (the card digest hashes it) and is `Null` for other kinds.
     pub doc: Document,
     /// The typed contents.
     pub value: T,
@@ -377,11 +378,20 @@ fn parse_as<T: DeserializeOwned>(
         return None;
     }
     match T::deserialize(&doc.json) {
-        Ok(value) => Some(Loaded {
-            path: path.to_owned(),
-            doc,
-            value,
-        }),
+        Ok(value) => {
+            let mut doc = doc;
+            if kind != FileKind::Card {
+                // Only cards need their JSON after loading (the card digest
+                // hashes it); dropping the rest keeps a 10,000-version
+                // repository's load lean.
+                doc.json = serde_json::Value::Null;
+            }
+            Some(Loaded {
+                path: path.to_owned(),
+                doc,
+                value,
+            })
+        }
         Err(e) => {
             findings.push(Diagnostic::error(Code::InvalidValue, e.to_string()).at(path, 0..0));
             None
