@@ -258,3 +258,59 @@ fn demo_builds_a_real_history_that_validates() {
     let out = home.cmd().arg("demo").arg(&dir).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn schema_prints_the_shipped_schemas() {
+    let home = Home::new("a@b.test");
+    let out = home.cmd().arg("schema").output().unwrap();
+    let kinds = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(kinds.lines().count(), 7, "{kinds}");
+    for kind in kinds.lines() {
+        let out = home.cmd().args(["schema", kind]).output().unwrap();
+        assert_eq!(out.status.code(), Some(0));
+        let file = if kind == "cardinal" {
+            "cardinal".to_owned()
+        } else {
+            kind.to_owned()
+        };
+        let shipped =
+            read(&Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("schemas/{file}.json")));
+        assert_eq!(String::from_utf8(out.stdout).unwrap(), shipped);
+        let json: serde_json::Value = serde_json::from_str(&shipped).unwrap();
+        assert_eq!(
+            json["$schema"],
+            "https://json-schema.org/draft/2020-12/schema"
+        );
+    }
+    let out = home.cmd().args(["schema", "nope"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn every_subcommand_has_help() {
+    let home = Home::new("a@b.test");
+    let out = home.cmd().arg("--help").output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let help = String::from_utf8(out.stdout).unwrap();
+    assert!(help.contains("Exit codes"), "{help}");
+    let commands: Vec<String> = help
+        .lines()
+        .skip_while(|l| !l.starts_with("Commands:"))
+        .skip(1)
+        .take_while(|l| l.starts_with("  "))
+        .filter_map(|l| l.split_whitespace().next().map(str::to_owned))
+        .filter(|c| c != "help")
+        .collect();
+    assert!(commands.len() >= 5, "{commands:?}");
+    for command in commands {
+        let out = home
+            .cmd()
+            .args([command.as_str(), "--help"])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{command}");
+        assert!(!out.stdout.is_empty(), "{command}");
+    }
+    let out = home.cmd().arg("frobnicate").output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}

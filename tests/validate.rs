@@ -852,3 +852,24 @@ fn references_are_checked_even_when_the_config_has_other_problems() {
     assert_eq!(status, 1);
     assert_eq!(codes, ["unknown-key", "review-mismatch", "unknown-member"]);
 }
+
+#[test]
+fn markdown_report() {
+    let repo = Repo::new();
+    repo.edit(&format!("{V}/card.toml"), "value = 0.9", "value = \"high\"");
+    let out = repo
+        .cmd()
+        .args(["validate", "--format", "markdown"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.starts_with("| severity | code | where | message |"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(&format!("| error | `wrong-type` | `{V}/card.toml:6:9` |")),
+        "{stdout}"
+    );
+    assert_eq!(out.status.code(), Some(1));
+}
