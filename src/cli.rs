@@ -61,6 +61,12 @@ pub enum Command {
     Validate(commands::validate::ValidateArgs),
     /// Print the JSON Schema of a file kind
     Schema(commands::schema::SchemaArgs),
+    /// Print a version's lineage digests and root; --write stores lineage.lock
+    Lineage(commands::lineage::LineageArgs),
+    /// Recompute lineage and compare with lineage.lock (exit 1 on change)
+    Verify(commands::verify::VerifyArgs),
+    /// Print a version's card digest (what approvals sign off)
+    Digest(commands::digest::DigestArgs),
     /// Build a sample governed repository with real history and tour it
     Demo(commands::demo::DemoArgs),
 }

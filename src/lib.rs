@@ -10,6 +10,7 @@ pub mod commands;
 pub mod demo;
 pub mod diag;
 pub mod error;
+pub mod lineage;
 pub mod load;
 pub mod model;
 pub mod output;

@@ -342,3 +342,20 @@ impl Output {
         let _ = std::io::stdout().lock().write_all(text.as_bytes());
     }
 }
+
+impl Output {
+    /// Shows a transient progress line on stderr, only on a terminal and
+    /// not with `-q`.
+    pub fn progress(&self, text: &str) {
+        if !self.quiet && std::io::stderr().is_terminal() {
+            let _ = write!(std::io::stderr().lock(), "\r\x1b[2K{text}");
+        }
+    }
+
+    /// Clears the progress line.
+    pub fn progress_done(&self) {
+        if !self.quiet && std::io::stderr().is_terminal() {
+            let _ = write!(std::io::stderr().lock(), "\r\x1b[2K");
+        }
+    }
+}

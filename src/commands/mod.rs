@@ -2,10 +2,13 @@
 //! and hand results to `output`; they hold no rules of their own.
 
 pub mod demo;
+pub mod digest;
 pub mod init;
+pub mod lineage;
 pub mod new;
 pub mod schema;
 pub mod validate;
+pub mod verify;
 
 use std::path::PathBuf;
 
@@ -61,6 +64,17 @@ impl Context {
     }
 }
 
+/// Returns the version a command-line reference names.
+pub fn find_version<'w>(
+    ws: &'w Workspace,
+    text: &str,
+) -> Result<crate::load::VersionHandle<'w>, Error> {
+    let reference: crate::model::ids::VersionRef = text
+        .parse()
+        .map_err(|e: crate::model::ids::IdError| Error::Usage(e.0))?;
+    ws.find_version(&reference).map_err(Error::Usage)
+}
+
 /// Returns Unix seconds for `--now` (RFC 3339 or Unix seconds) or the clock.
 fn parse_now(now: Option<&str>) -> Result<i64, Error> {
     match now {
@@ -90,6 +104,9 @@ pub fn run(cli: Cli) -> Result<Outcome, (Output, Error)> {
             Command::Validate(args) => validate::run(&ctx, args),
             Command::Schema(args) => schema::run(&ctx, args),
             Command::Demo(args) => demo::run(&ctx, args),
+            Command::Lineage(args) => lineage::run(&ctx, args),
+            Command::Verify(args) => verify::run(&ctx, args),
+            Command::Digest(args) => digest::run(&ctx, args),
         }
     })();
     result.map_err(|e| (out, e))

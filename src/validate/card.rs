@@ -142,6 +142,60 @@ fn check_card(
         }
     }
     check_gates(ws, handle, card, out);
+    check_lock(handle, card, out);
+}
+
+/// Reports a `lineage.lock` whose inputs are not the ones the card declares
+/// now (added, removed or renamed): the lock must be written again.
+fn check_lock(handle: VersionHandle<'_>, card: &Loaded<Card>, out: &mut Vec<Diagnostic>) {
+    let Some(lock) = &handle.version.lock else {
+        return;
+    };
+    let declared: std::collections::BTreeSet<(String, String)> = card
+        .value
+        .lineage
+        .as_ref()
+        .map(crate::lineage::declared_inputs)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|d| (d.kind.as_str().to_owned(), d.name))
+        .collect();
+    let locked: std::collections::BTreeSet<(String, String)> = lock
+        .value
+        .inputs
+        .iter()
+        .map(|i| (i.kind.clone(), i.name.clone()))
+        .collect();
+    if declared == locked {
+        return;
+    }
+    let list = |set: Vec<&(String, String)>| {
+        set.iter()
+            .map(|(k, n)| format!("{k} `{n}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let added: Vec<_> = declared.difference(&locked).collect();
+    let removed: Vec<_> = locked.difference(&declared).collect();
+    let mut parts = Vec::new();
+    if !added.is_empty() {
+        parts.push(format!("not locked: {}", list(added)));
+    }
+    if !removed.is_empty() {
+        parts.push(format!("no longer declared: {}", list(removed)));
+    }
+    out.push(
+        Diagnostic::error(
+            Code::StaleLineageLock,
+            format!(
+                "lineage.lock does not match the card's [lineage] ({})",
+                parts.join("; ")
+            ),
+        )
+        .at(&lock.path, lock.span("/inputs"))
+        .also(&card.path, card.span("/lineage"), "declared here")
+        .with_help(format!("run `cardinal lineage {} --write`", handle.name())),
+    );
 }
 
 /// Reports gates of the project's stages that name a metric the card lacks:
@@ -191,48 +245,8 @@ fn check_gates(
     }
 }
 
-/// Returns why a repository path written in a card is not acceptable: it
-/// is absolute or climbs out of the repository with `..`. (Symbolic links
-/// are checked where files are read.)
-pub fn path_problem(path: &str) -> Option<String> {
-    if path.starts_with('/') || path.starts_with('\\') || path.get(1..2) == Some(":") {
-        return Some(format!(
-            "`{path}` is absolute; lineage paths are relative to the repository root"
-        ));
-    }
-    let mut depth: i64 = 0;
-    for part in path.split(['/', '\\']) {
-        match part {
-            "" | "." => {}
-            ".." => {
-                depth -= 1;
-                if depth < 0 {
-                    return Some(format!("`{path}` leaves the repository"));
-                }
-            }
-            _ => depth += 1,
-        }
-    }
-    None
-}
-
 fn check_path(card: &Loaded<Card>, pointer: &str, path: &str, out: &mut Vec<Diagnostic>) {
-    if let Some(problem) = path_problem(path) {
+    if let Some(problem) = crate::lineage::path_problem(path) {
         out.push(Diagnostic::error(Code::PathEscape, problem).at(&card.path, card.span(pointer)));
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::path_problem;
-
-    #[test]
-    fn paths_stay_inside() {
-        assert!(path_problem("data/train.csv").is_none());
-        assert!(path_problem("train/../features.py").is_none());
-        assert!(path_problem("../secrets").is_some());
-        assert!(path_problem("a/../../b").is_some());
-        assert!(path_problem("/etc/passwd").is_some());
-        assert!(path_problem("C:/x").is_some());
     }
 }

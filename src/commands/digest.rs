@@ -1,0 +1,42 @@
+//! `cardinal digest V`: the card digest reviewers approve (SPEC section 5).
+
+use clap::Args;
+
+use super::{Context, Outcome};
+use crate::error::Error;
+use crate::model::digest::card_digest;
+
+/// Print a version's card digest: sha256:<hex> of its canonical card JSON and lineage root
+///
+/// Approvals carry this digest; editing the card, or recording changed
+/// inputs with `cardinal lineage --write`, changes it and makes earlier
+/// approvals stale.
+#[derive(Debug, Args)]
+pub struct DigestArgs {
+    /// The version: `project/model@version` or `model@version`
+    #[arg(value_name = "VERSION")]
+    pub target: String,
+}
+
+/// Runs `cardinal digest`.
+pub fn run(ctx: &Context, args: &DigestArgs) -> Result<Outcome, Error> {
+    let ws = ctx.workspace()?;
+    let handle = super::find_version(&ws, &args.target)?;
+    let card = handle.version.card.as_ref().ok_or_else(|| {
+        Error::Usage(format!(
+            "`{}` has no valid card.toml (run `cardinal validate`)",
+            handle.name()
+        ))
+    })?;
+    let digest = card_digest(
+        &card.doc.json,
+        handle.version.lock.as_ref().map(|l| l.value.root.as_str()),
+    );
+    if ctx.out.is_json() {
+        ctx.out
+            .json(&serde_json::json!({ "version": handle.name(), "card_digest": digest }));
+    } else {
+        ctx.out.line(digest);
+    }
+    Ok(Outcome::Clean)
+}

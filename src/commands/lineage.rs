@@ -1,0 +1,234 @@
+//! `cardinal lineage V [--write]`: the digests of what went into a version.
+
+use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use clap::Args;
+use serde::Serialize;
+
+use super::{Context, Outcome};
+use crate::error::Error;
+use crate::lineage::cache::{self, StatCache};
+use crate::lineage::compute::{self, Computed};
+use crate::lineage::files::TreeHasher;
+use crate::lineage::git;
+use crate::load::{VersionHandle, Workspace};
+use crate::output::Output;
+use crate::write;
+
+/// Print the lineage of a version: each input's digest, size and file count, and the root
+///
+/// Inputs are the `[lineage]` of its card: code at a commit (from the Git
+/// object database), environment files, datasets (local files and folders,
+/// or external ones with a declared sha256), parameters and parent
+/// versions. Every digest can be reproduced with `sha256sum`.
+#[derive(Debug, Args)]
+pub struct LineageArgs {
+    /// The version: `project/model@version` or `model@version`
+    #[arg(value_name = "VERSION")]
+    pub target: String,
+    /// Store the digests in the version's lineage.lock
+    #[arg(long)]
+    pub write: bool,
+    /// Hash every file, ignoring the stat cache
+    #[arg(long)]
+    pub no_cache: bool,
+}
+
+#[derive(Serialize)]
+struct JsonInput<'a> {
+    kind: &'a str,
+    name: &'a str,
+    digest: &'a str,
+    size: Option<u64>,
+    files: Option<u64>,
+    verified: bool,
+}
+
+#[derive(Serialize)]
+struct JsonLineage<'a> {
+    version: String,
+    root: &'a str,
+    inputs: Vec<JsonInput<'a>>,
+    written: bool,
+}
+
+/// The stat cache and progress reporting shared by `lineage` and `verify`.
+pub(crate) struct HashSession {
+    cache: Option<StatCache>,
+    git_dir: Option<std::path::PathBuf>,
+}
+
+impl HashSession {
+    /// Opens the stat cache of the repository unless `no_cache`.
+    pub(crate) fn open(root: &Path, now: i64, no_cache: bool) -> Self {
+        let cache = if no_cache {
+            None
+        } else {
+            cache::default_path(root).map(|p| StatCache::open(p, now))
+        };
+        Self {
+            cache,
+            git_dir: git::git_dir(root),
+        }
+    }
+
+    /// Computes a version's inputs, showing progress on a terminal.
+    pub(crate) fn compute(
+        &self,
+        out: &Output,
+        ws: &Workspace,
+        root: &Path,
+        handle: VersionHandle<'_>,
+    ) -> Vec<Computed> {
+        let shown = AtomicU64::new(0);
+        let progress = |bytes: u64| {
+            // Every 64 MiB: inputs of a few hundred MB or more show progress.
+            let step = bytes >> 26;
+            if step > shown.load(Ordering::Relaxed) {
+                shown.store(step, Ordering::Relaxed);
+                out.progress(&format!("hashing {}: {} MiB", handle.name(), bytes >> 20));
+            }
+        };
+        let hasher = TreeHasher::new(root, self.cache.as_ref(), Some(&progress));
+        let computed = compute::compute(ws, root, handle, &hasher);
+        if shown.load(Ordering::Relaxed) > 0 {
+            out.progress_done();
+        }
+        for c in &computed {
+            if let (Ok(input), Some(manifest)) = (&c.result, &c.manifest) {
+                self.store_manifest(&input.digest, manifest);
+            }
+        }
+        computed
+    }
+
+    /// Keeps a folder's manifest under the Git directory, by digest, so a
+    /// later `verify` can name the files that changed.
+    fn store_manifest(&self, digest: &str, manifest: &str) {
+        if let Some(dir) = &self.git_dir {
+            let path = dir.join("cardinal").join("manifests").join(digest);
+            if !path.exists() {
+                // Best effort: the manifest only improves a later message.
+                let _ = write::write_atomic(&path, manifest.as_bytes());
+            }
+        }
+    }
+
+    /// Returns a stored manifest.
+    pub(crate) fn manifest(&self, digest: &str) -> Option<String> {
+        let dir = self.git_dir.as_ref()?;
+        std::fs::read_to_string(dir.join("cardinal").join("manifests").join(digest)).ok()
+    }
+
+    /// Saves the stat cache.
+    pub(crate) fn finish(&self) -> Result<(), Error> {
+        match &self.cache {
+            Some(c) => c.save(),
+            None => Ok(()),
+        }
+    }
+}
+
+/// Returns a human size: `812 B`, `23.0 KiB`, `1.0 GiB`.
+pub(crate) fn human_size(bytes: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut value = bytes as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit + 1 < UNITS.len() {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{bytes} B")
+    } else {
+        format!("{value:.1} {}", UNITS[unit])
+    }
+}
+
+/// Runs `cardinal lineage`.
+pub fn run(ctx: &Context, args: &LineageArgs) -> Result<Outcome, Error> {
+    let root = ctx.root()?;
+    let ws = crate::load::read_tree(&root)?;
+    let handle = super::find_version(&ws, &args.target)?;
+    let card = handle.version.card.as_ref().ok_or_else(|| {
+        Error::Usage(format!(
+            "`{}` has no valid card.toml (run `cardinal validate`)",
+            handle.name()
+        ))
+    })?;
+    if card.value.lineage.is_none() {
+        return Err(Error::Usage(format!(
+            "the card of `{}` has no [lineage] section",
+            handle.name()
+        )));
+    }
+    let session = HashSession::open(&root, ctx.now, args.no_cache);
+    let computed = session.compute(&ctx.out, &ws, &root, handle);
+    let (lock, inputs) =
+        compute::lock(&computed).map_err(|e| Error::Input(format!("{}: {e}", handle.name())))?;
+    session.finish()?;
+    if args.write {
+        let text = compute::lock_text(&lock, &handle.name())?;
+        write::write_atomic(
+            &root.join(&handle.version.dir).join("lineage.lock"),
+            text.as_bytes(),
+        )?;
+    }
+    if ctx.out.is_json() {
+        ctx.out.json(&JsonLineage {
+            version: handle.name(),
+            root: &lock.root,
+            inputs: inputs
+                .iter()
+                .map(|i| JsonInput {
+                    kind: i.kind.as_str(),
+                    name: &i.name,
+                    digest: &i.digest,
+                    size: i.size,
+                    files: i.files,
+                    verified: i.verified,
+                })
+                .collect(),
+            written: args.write,
+        });
+    } else {
+        ctx.out.line(handle.name());
+        let width = inputs
+            .iter()
+            .map(|i| i.name.len())
+            .max()
+            .unwrap_or(0)
+            .min(40);
+        for (n, i) in inputs.iter().enumerate() {
+            let branch = if n + 1 == inputs.len() {
+                "└─"
+            } else {
+                "├─"
+            };
+            let what = match (i.verified, i.size, i.files) {
+                (false, _, _) => format!("declared, not verified: {}", i.source),
+                (true, Some(size), Some(files)) => {
+                    format!(
+                        "{}, {files} file{}",
+                        human_size(size),
+                        if files == 1 { "" } else { "s" }
+                    )
+                }
+                _ => i.source.clone(),
+            };
+            ctx.out.line(format!(
+                "{branch} {:<11} {:<width$}  {}  {what}",
+                i.kind.as_str(),
+                i.name,
+                i.digest
+            ));
+        }
+        ctx.out.line(format!("root {}", lock.root));
+        if args.write {
+            ctx.out
+                .status(format!("wrote {}/lineage.lock", handle.version.dir));
+        }
+    }
+    Ok(Outcome::Clean)
+}
