@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use clap::Args;
 
+use super::lineage::{HashSession, lock_version};
 use super::{Context, Outcome};
 use crate::demo::{Change, HISTORY, Step};
 use crate::error::Error;
@@ -13,6 +14,7 @@ use crate::model::digest::card_digest;
 use crate::model::files::OrgConfig;
 use crate::model::ids::VersionRef;
 use crate::model::time::Timestamp;
+use crate::output::Output;
 use crate::{load, repo, validate, write};
 
 include!(concat!(env!("OUT_DIR"), "/example_files.rs"));
@@ -85,6 +87,16 @@ fn decision_version(path: &str) -> Option<VersionRef> {
     }
 }
 
+/// Returns the version of a `projects/p/m/v/card.toml` path.
+fn card_version(path: &str) -> Result<VersionRef, Error> {
+    match path.split('/').collect::<Vec<_>>().as_slice() {
+        ["projects", p, m, v, "card.toml"] => format!("{p}/{m}@{v}")
+            .parse()
+            .map_err(|e: crate::model::ids::IdError| Error::Input(e.0)),
+        _ => Err(Error::Input(format!("demo: `{path}` is not a card"))),
+    }
+}
+
 /// Returns a decision file's text with `card_digest` set to the digest of
 /// its version's card as it stands in `dir` now, as `cardinal approve`
 /// would write it.
@@ -107,7 +119,7 @@ fn with_current_digest(dir: &Path, version: &VersionRef, text: &str) -> Result<S
     Ok(out)
 }
 
-fn play(dir: &Path, members: &OrgConfig, step: &Step) -> Result<String, Error> {
+fn play(dir: &Path, out: &Output, members: &OrgConfig, step: &Step) -> Result<String, Error> {
     let mut paths = Vec::new();
     for change in step.changes {
         match change {
@@ -134,6 +146,21 @@ fn play(dir: &Path, members: &OrgConfig, step: &Step) -> Result<String, Error> {
                 paths.push((*file).to_owned());
             }
         }
+    }
+    // Lineage is locked in the commit that adds a card, as a data
+    // scientist would run `cardinal lineage V --write` before committing.
+    let cards: Vec<String> = paths
+        .iter()
+        .filter(|p| p.ends_with("/card.toml"))
+        .cloned()
+        .collect();
+    for card in cards {
+        let version = card_version(&card)?;
+        let ws = load::read_tree(dir)?;
+        let handle = ws.find_version(&version).map_err(Error::Input)?;
+        let session = HashSession::open(dir, 0, true);
+        lock_version(&session, out, &ws, dir, handle, true)?;
+        paths.push(format!("{}/lineage.lock", handle.version.dir));
     }
     let member = members
         .members
@@ -177,7 +204,7 @@ pub fn run(ctx: &Context, args: &DemoArgs) -> Result<Outcome, Error> {
         dir.display()
     ));
     for step in HISTORY {
-        let id = play(&dir, &members, step)?;
+        let id = play(&dir, out, &members, step)?;
         out.line(format!(
             "  {} {:<6} {}",
             &id[..8.min(id.len())],

@@ -8,11 +8,13 @@ use serde::Serialize;
 
 use super::{Context, Outcome};
 use crate::error::Error;
+use crate::lineage::Input;
 use crate::lineage::cache::{self, StatCache};
 use crate::lineage::compute::{self, Computed};
 use crate::lineage::files::TreeHasher;
 use crate::lineage::git;
 use crate::load::{VersionHandle, Workspace};
+use crate::model::files::LineageLock;
 use crate::output::Output;
 use crate::write;
 
@@ -146,6 +148,29 @@ pub(crate) fn human_size(bytes: u64) -> String {
     }
 }
 
+/// Computes a version's lineage and, with `write`, stores its
+/// `lineage.lock` atomically; nothing is written when any input fails.
+pub(crate) fn lock_version(
+    session: &HashSession,
+    out: &Output,
+    ws: &Workspace,
+    root: &Path,
+    handle: VersionHandle<'_>,
+    write: bool,
+) -> Result<(LineageLock, Vec<Input>), Error> {
+    let computed = session.compute(out, ws, root, handle);
+    let (lock, inputs) =
+        compute::lock(&computed).map_err(|e| Error::Input(format!("{}: {e}", handle.name())))?;
+    if write {
+        let text = compute::lock_text(&lock, &handle.name())?;
+        write::write_atomic(
+            &root.join(&handle.version.dir).join("lineage.lock"),
+            text.as_bytes(),
+        )?;
+    }
+    Ok((lock, inputs))
+}
+
 /// Runs `cardinal lineage`.
 pub fn run(ctx: &Context, args: &LineageArgs) -> Result<Outcome, Error> {
     let root = ctx.root()?;
@@ -164,17 +189,8 @@ pub fn run(ctx: &Context, args: &LineageArgs) -> Result<Outcome, Error> {
         )));
     }
     let session = HashSession::open(&root, ctx.now, args.no_cache);
-    let computed = session.compute(&ctx.out, &ws, &root, handle);
-    let (lock, inputs) =
-        compute::lock(&computed).map_err(|e| Error::Input(format!("{}: {e}", handle.name())))?;
+    let (lock, inputs) = lock_version(&session, &ctx.out, &ws, &root, handle, args.write)?;
     session.finish()?;
-    if args.write {
-        let text = compute::lock_text(&lock, &handle.name())?;
-        write::write_atomic(
-            &root.join(&handle.version.dir).join("lineage.lock"),
-            text.as_bytes(),
-        )?;
-    }
     if ctx.out.is_json() {
         ctx.out.json(&JsonLineage {
             version: handle.name(),

@@ -27,25 +27,25 @@ pub struct VerifyArgs {
 }
 
 #[derive(Serialize)]
-struct JsonInput {
-    kind: String,
-    name: String,
-    digest: String,
-    state: &'static str,
+pub(crate) struct JsonInput {
+    pub(crate) kind: String,
+    pub(crate) name: String,
+    pub(crate) digest: String,
+    pub(crate) state: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
-    reason: Option<String>,
+    pub(crate) reason: Option<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    changed_files: Vec<String>,
+    pub(crate) changed_files: Vec<String>,
 }
 
 #[derive(Serialize)]
-struct JsonVersion {
-    version: String,
-    root: Option<String>,
-    ok: bool,
+pub(crate) struct JsonVersion {
+    pub(crate) version: String,
+    pub(crate) root: Option<String>,
+    pub(crate) ok: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
-    error: Option<String>,
-    inputs: Vec<JsonInput>,
+    pub(crate) error: Option<String>,
+    pub(crate) inputs: Vec<JsonInput>,
 }
 
 #[derive(Serialize)]
@@ -78,7 +78,7 @@ fn differing_files(old: &str, new: &str) -> Vec<String> {
         .collect()
 }
 
-fn verify_version(
+pub(crate) fn verify_version(
     ctx: &Context,
     session: &HashSession,
     ws: &crate::load::Workspace,
