@@ -1,11 +1,13 @@
 //! `cardinal demo [DIR]`: builds a governed repository with real history
 //! from the embedded example and runs the whole flow on it.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use clap::Args;
 
 use super::lineage::{HashSession, lock_version};
+use super::verify::verify_version;
 use super::{Context, Outcome};
 use crate::demo::{Change, HISTORY, Step};
 use crate::error::Error;
@@ -265,11 +267,40 @@ pub fn run(ctx: &Context, args: &DemoArgs) -> Result<Outcome, Error> {
         ));
     }
 
+    let verified = tour_verify(ctx, &ws, &dir)?;
+
     out.line(format!(
-        "\nTry it yourself:\n  cd {}\n  git log --format='%h %an: %s' | head\n  cardinal validate",
+        "\nTry it yourself:\n  cd {}\n  git log --format='%h %an: %s' | head\n  cardinal validate\n  cardinal lineage credit/churn@1.1.0\n  cardinal verify",
         dir.display()
     ));
-    Ok(Outcome::from_failed(errors > 0))
+    Ok(Outcome::from_failed(errors > 0 || !verified))
+}
+
+/// Recomputes every locked version's lineage, as `cardinal verify` does,
+/// and prints one line per version; returns true when all are intact.
+fn tour_verify(ctx: &Context, ws: &load::Workspace, dir: &Path) -> Result<bool, Error> {
+    let out = &ctx.out;
+    out.line("\n== cardinal verify");
+    let session = HashSession::open(dir, ctx.now, false);
+    let mut all_ok = true;
+    for handle in ws.versions().filter(|h| h.version.lock.is_some()) {
+        let v = verify_version(ctx, &session, ws, dir, handle);
+        all_ok &= v.ok;
+        let short = v.root.as_deref().map_or("", |r| &r[..12.min(r.len())]);
+        let mut states: BTreeMap<&str, usize> = BTreeMap::new();
+        for i in &v.inputs {
+            *states.entry(i.state).or_default() += 1;
+        }
+        let states: Vec<String> = states.iter().map(|(s, n)| format!("{n} {s}")).collect();
+        out.line(format!(
+            "  {:<32} {} root {short}…  inputs: {}",
+            v.version,
+            if v.ok { "ok    " } else { "FAILED" },
+            states.join(", ")
+        ));
+    }
+    session.finish()?;
+    Ok(all_ok)
 }
 
 #[cfg(test)]
