@@ -160,7 +160,7 @@ fn play(dir: &Path, out: &Output, members: &OrgConfig, step: &Step) -> Result<St
         let version = card_version(&card)?;
         let ws = load::read_tree(dir)?;
         let handle = ws.find_version(&version).map_err(Error::Input)?;
-        let session = HashSession::open(dir, 0, true);
+        let session = HashSession::open(dir, true);
         lock_version(&session, out, &ws, dir, handle, true)?;
         paths.push(format!("{}/lineage.lock", handle.version.dir));
     }
@@ -281,7 +281,7 @@ pub fn run(ctx: &Context, args: &DemoArgs) -> Result<Outcome, Error> {
 fn tour_verify(ctx: &Context, ws: &load::Workspace, dir: &Path) -> Result<bool, Error> {
     let out = &ctx.out;
     out.line("\n== cardinal verify");
-    let session = HashSession::open(dir, ctx.now, false);
+    let session = HashSession::open(dir, false);
     let mut all_ok = true;
     for handle in ws.versions().filter(|h| h.version.lock.is_some()) {
         let v = verify_version(ctx, &session, ws, dir, handle);

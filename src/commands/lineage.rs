@@ -63,11 +63,16 @@ pub(crate) struct HashSession {
 
 impl HashSession {
     /// Opens the stat cache of the repository unless `no_cache`.
-    pub(crate) fn open(root: &Path, now: i64, no_cache: bool) -> Self {
+    pub(crate) fn open(root: &Path, no_cache: bool) -> Self {
+        // Entries are stamped with the wall clock, never `--now`: the
+        // racy-clean rule compares them with real file mtimes.
+        let clock = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
         let cache = if no_cache {
             None
         } else {
-            cache::default_path(root).map(|p| StatCache::open(p, now))
+            cache::default_path(root).map(|p| StatCache::open(p, clock))
         };
         Self {
             cache,
@@ -188,7 +193,7 @@ pub fn run(ctx: &Context, args: &LineageArgs) -> Result<Outcome, Error> {
             handle.name()
         )));
     }
-    let session = HashSession::open(&root, ctx.now, args.no_cache);
+    let session = HashSession::open(&root, args.no_cache);
     let (lock, inputs) = lock_version(&session, &ctx.out, &ws, &root, handle, args.write)?;
     session.finish()?;
     if ctx.out.is_json() {

@@ -189,7 +189,7 @@ pub fn run(ctx: &Context, args: &VerifyArgs) -> Result<Outcome, Error> {
             .map(|t| super::find_version(&ws, t))
             .collect::<Result<_, _>>()?
     };
-    let session = HashSession::open(&root, ctx.now, args.no_cache);
+    let session = HashSession::open(&root, args.no_cache);
     let versions: Vec<JsonVersion> = handles
         .into_iter()
         .map(|h| verify_version(ctx, &session, &ws, &root, h))
