@@ -137,7 +137,11 @@ pub(crate) fn verify_version(
                 (
                     now.digest.clone(),
                     "changed",
-                    Some(format!("locked {}", l.digest)),
+                    Some(format!(
+                        "locked {}…, now {}…",
+                        &l.digest[..16.min(l.digest.len())],
+                        &now.digest[..16.min(now.digest.len())]
+                    )),
                     files,
                 )
             }
