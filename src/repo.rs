@@ -414,3 +414,19 @@ fn blob_entry(path: &str, len: usize) -> git2::IndexEntry {
         path: path.as_bytes().to_vec(),
     }
 }
+
+/// Returns whether the file at `abs` is committed, as it is now, at HEAD
+/// of the repository holding it; `None` when that cannot be told (no
+/// repository, no commits).
+pub fn committed_as_is(abs: &Path) -> Option<bool> {
+    let repo = git2::Repository::discover(abs.parent()?).ok()?;
+    let workdir = repo.workdir()?.canonicalize().ok()?;
+    let rel = abs.strip_prefix(&workdir).ok()?;
+    let tree = repo.head().ok()?.peel_to_tree().ok()?;
+    let Ok(entry) = tree.get_path(rel) else {
+        return Some(false);
+    };
+    let bytes = std::fs::read(abs).ok()?;
+    let blob = git2::Oid::hash_object(git2::ObjectType::Blob, &bytes).ok()?;
+    Some(entry.id() == blob)
+}

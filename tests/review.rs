@@ -890,7 +890,7 @@ fn sign_is_refused_when_it_could_not_work() {
     repo.git(&["config", "user.signingkey", bob_key.to_str().unwrap()]);
     let err = repo.refused(&approve);
     assert!(
-        err.contains("not one of `bob`'s signing_keys") && err.contains("ssh-ed25519 AAAA"),
+        err.contains("`bob` has no signing_keys") && err.contains("ssh-ed25519 AAAA"),
         "{err}"
     );
 
@@ -932,4 +932,119 @@ fn sign_is_refused_when_it_could_not_work() {
         "--sign",
     ]);
     assert!(err.contains("could not run"), "{err}");
+}
+
+#[test]
+fn commit_gpgsign_signs_and_an_uncommitted_request_is_pointed_out() {
+    let probe = Repo::empty();
+    let (key, public) = probe.key("carol_key");
+    let repo = Repo::with_keys(&public, "");
+    // The request is written but not committed.
+    request_production(&repo, &[]);
+    repo.as_user("carol");
+    repo.git(&["config", "commit.gpgSign", "true"]);
+    // GPG is Git's default format: --commit refuses rather than make an
+    // unsigned commit the user's configuration says should be signed.
+    let err = repo.refused(&["approve", VERSION, "--stage", "Production", "--commit"]);
+    assert!(err.contains("commit.gpgSign is true"), "{err}");
+    repo.git(&["config", "gpg.format", "ssh"]);
+    repo.git(&["config", "user.signingkey", key.to_str().unwrap()]);
+    let out = repo.ok(&["approve", VERSION, "--stage", "Production", "--commit"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("signed with ssh-ed25519 SHA256:"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("request.toml` is not committed"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("warning"), "the key is carol's: {stderr}");
+    let raw = repo.git(&["cat-file", "commit", "HEAD"]);
+    assert!(
+        raw.contains("\ngpgsig -----BEGIN SSH SIGNATURE-----\n"),
+        "{raw}"
+    );
+}
+
+#[test]
+fn sign_with_a_key_in_ssh_agent() {
+    let probe = Repo::empty();
+    let (key, public) = probe.key("carol_key");
+    let sock = probe.home.path().join("agent.sock");
+    let Ok(agent) = std::process::Command::new("ssh-agent")
+        .arg("-D")
+        .arg("-a")
+        .arg(&sock)
+        .stdout(std::process::Stdio::null())
+        .spawn()
+    else {
+        return; // No ssh-agent on this machine.
+    };
+    let _agent = KillOnDrop(agent);
+    for _ in 0..100 {
+        if sock.exists() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let added = std::process::Command::new("ssh-add")
+        .arg(&key)
+        .env("SSH_AUTH_SOCK", &sock)
+        .output()
+        .unwrap();
+    assert!(
+        added.status.success(),
+        "{}",
+        String::from_utf8_lossy(&added.stderr)
+    );
+    // Only the agent holds the private key now.
+    std::fs::remove_file(&key).unwrap();
+
+    let repo = Repo::with_keys(&public, "");
+    request_production(&repo, &["--commit"]);
+    repo.as_user("carol");
+    repo.git(&["config", "gpg.format", "ssh"]);
+    repo.git(&["config", "user.signingkey", &format!("key::{public}")]);
+    let out = Command::cargo_bin("cardinal")
+        .unwrap()
+        .env_clear()
+        .env("HOME", repo.home.path())
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("SSH_AUTH_SOCK", &sock)
+        .arg("-C")
+        .arg(&repo.dir)
+        .args(["approve", VERSION, "--stage", "Production", "--sign"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let allowed = repo.home.path().join("allowed_signers");
+    std::fs::write(&allowed, format!("carol@acme.test {public}\n")).unwrap();
+    let log = repo.git(&[
+        "-c",
+        &format!("gpg.ssh.allowedSignersFile={}", allowed.display()),
+        "log",
+        "-1",
+        "--show-signature",
+    ]);
+    assert!(
+        log.contains("Good \"git\" signature for carol@acme.test"),
+        "{log}"
+    );
+}
+
+/// Stops a child process this test started when the test ends, pass or fail.
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }

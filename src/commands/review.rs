@@ -153,7 +153,7 @@ pub fn run_request(ctx: &Context, args: &RequestReviewArgs) -> Result<Outcome, E
         &format!("Request {} review of {}", stage.name, handle.name()),
         &args.note,
     );
-    let done = write_and_commit(ctx, &root, &rel, &text, &args.commit, &message)?;
+    let done = write_and_commit(ctx, &root, &rel, &text, &args.commit, &message, None)?;
 
     let kept = handle
         .version
@@ -325,16 +325,12 @@ fn decide(ctx: &Context, d: &Decide<'_>) -> Result<Outcome, Error> {
     };
     let message = commit_message(&subject, d.comment.unwrap_or_default());
     let keys: Vec<&str> = me.signing_keys.iter().map(String::as_str).collect();
-    let commit = CommitArgs {
-        commit: d.commit.commit || sign_wanted,
-        sign: sign_wanted,
-    };
-    let done = write_and_commit_checked(
+    let done = write_and_commit(
         ctx,
         &root,
         &rel,
         &text,
-        &commit,
+        d.commit,
         &message,
         Some(KeyCheck {
             member: &me.id,
@@ -363,6 +359,11 @@ fn decide(ctx: &Context, d: &Decide<'_>) -> Result<Outcome, Error> {
                 DecisionKind::Approve => "approve",
                 DecisionKind::Reject => "reject",
             }
+        ));
+    }
+    if done.is_some() && repo::committed_as_is(&root.join(&request_rel)) == Some(false) {
+        ctx.out.status(format!(
+            "note: `{request_rel}` is not committed as it stands; until it is, the history has              no request for this decision"
         ));
     }
     if require_signed && done.is_none() {
@@ -717,28 +718,13 @@ struct KeyCheck<'a> {
     required: bool,
 }
 
-fn write_and_commit(
-    ctx: &Context,
-    root: &Path,
-    rel: &str,
-    text: &str,
-    commit: &CommitArgs,
-    message: &str,
-) -> Result<Option<Committed>, Error> {
-    let sign_wanted = commit.sign || (commit.commit && repo::signing_config(root).1);
-    let commit = CommitArgs {
-        commit: commit.commit || sign_wanted,
-        sign: sign_wanted,
-    };
-    write_and_commit_checked(ctx, root, rel, text, &commit, message, None)
-}
-
 /// Writes `text` to `rel` (under `root`) atomically and, when asked, commits
-/// it. Everything that can refuse — repository state, identity, signing
+/// it (`--commit`; `--sign`, or Git's `commit.gpgSign`, signs). Everything
+/// that can refuse — repository state, identity, signing
 /// configuration, the signature itself — runs before the file is written;
 /// if the commit cannot be put on the branch afterwards, the file is put
 /// back as it was (or removed, with any folders made for it).
-fn write_and_commit_checked(
+fn write_and_commit(
     ctx: &Context,
     root: &Path,
     rel: &str,
@@ -748,7 +734,9 @@ fn write_and_commit_checked(
     key_check: Option<KeyCheck<'_>>,
 ) -> Result<Option<Committed>, Error> {
     let abs = root.join(rel);
-    if !commit.commit && !commit.sign {
+    let (signing, gpgsign) = repo::signing_config(root);
+    let sign_wanted = commit.sign || (commit.commit && gpgsign);
+    if !commit.commit && !sign_wanted {
         write::write_atomic(&abs, text.as_bytes())?;
         return Ok(None);
     }
@@ -774,8 +762,13 @@ fn write_and_commit_checked(
     };
     let mut signed = None;
     let files = [(repo_rel, text.as_bytes().to_vec())];
-    let prepared = if commit.sign {
-        let signer = SshSigner::from_config(&repo::signing_config(root).0)?;
+    let prepared = if sign_wanted {
+        let signer = SshSigner::from_config(&signing).map_err(|e| match e {
+            Error::Usage(why) if !commit.sign => Error::Usage(format!(
+                "Git's commit.gpgSign is true, so --commit signs as git commit would: {why}"
+            )),
+            e => e,
+        })?;
         let mut sign_buffer = |buffer: &str| -> Result<String, Error> {
             let signature = signer.sign(buffer.as_bytes())?;
             let info = sign::signature_info(&signature)?;
@@ -850,11 +843,15 @@ fn check_key(
         return Ok(());
     }
     let what = format!(
-        "the signing key {} ({} {}) is not one of `{}`'s signing_keys in cardinal.toml",
+        "the signing key {} ({} {}) is not {} in cardinal.toml",
         signer.describe_key(),
         info.key_type,
         info.fingerprint(),
-        check.member
+        if check.keys.is_empty() {
+            format!("listed: `{}` has no signing_keys", check.member)
+        } else {
+            format!("one of `{}`'s signing_keys", check.member)
+        }
     );
     if check.required {
         Err(Error::Usage(format!(
