@@ -205,7 +205,11 @@ impl Repo {
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
             .arg("-C")
             .arg(&self.dir)
-            .args(["--now", NOW])
+            .args(if args.contains(&"--now") {
+                &[][..]
+            } else {
+                &["--now", NOW][..]
+            })
             .args(args)
             .output()
             .unwrap()
@@ -586,6 +590,19 @@ fn requests_are_refused_with_reasons_and_write_nothing() {
         "n",
     ]);
     assert!(err.contains("invalid version reference"), "{err}");
+    let err = repo.refused(&[
+        "--now",
+        "99999999999999",
+        "request-review",
+        VERSION,
+        "--stage",
+        "Staging",
+        "--reviewer",
+        "bob",
+        "--note",
+        "n",
+    ]);
+    assert!(err.contains("0000 to 9999"), "{err}");
     // Missing flags are clap usage errors.
     repo.refused(&[
         "request-review",

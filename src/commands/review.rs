@@ -145,7 +145,7 @@ pub fn run_request(ctx: &Context, args: &RequestReviewArgs) -> Result<Outcome, E
         requested_by: me.id.clone(),
         reviewers,
         note: Some(args.note.clone()),
-        created: Some(Timestamp::from_unix(ctx.now)),
+        created: Some(created_now(ctx)?),
     };
     let text = render_request(&request);
     check_rendered::<ReviewRequest>(FileKind::Request, &rel, &text)?;
@@ -153,7 +153,21 @@ pub fn run_request(ctx: &Context, args: &RequestReviewArgs) -> Result<Outcome, E
         &format!("Request {} review of {}", stage.name, handle.name()),
         &args.note,
     );
-    let done = write_and_commit(ctx, &root, &rel, &text, &args.commit, &message, None)?;
+    let keys: Vec<&str> = me.signing_keys.iter().map(String::as_str).collect();
+    let key_check = KeyCheck {
+        member: &me.id,
+        keys: &keys,
+        required: false,
+    };
+    let done = write_and_commit(
+        ctx,
+        &root,
+        &rel,
+        &text,
+        &args.commit,
+        &message,
+        Some(key_check),
+    )?;
 
     let kept = handle
         .version
@@ -315,7 +329,7 @@ fn decide(ctx: &Context, d: &Decide<'_>) -> Result<Outcome, Error> {
         decision: d.kind,
         card_digest: digest.clone(),
         comment: d.comment.map(str::to_owned),
-        created: Some(Timestamp::from_unix(ctx.now)),
+        created: Some(created_now(ctx)?),
     };
     let text = render_decision(&decision);
     check_rendered::<ReviewDecision>(FileKind::Decision, &rel, &text)?;
@@ -374,6 +388,20 @@ fn decide(ctx: &Context, d: &Decide<'_>) -> Result<Outcome, Error> {
         ));
     }
     Ok(Outcome::Clean)
+}
+
+/// Returns "now" as a TOML date-time for `created`: years 0000 to 9999
+/// only, which is what TOML can write.
+fn created_now(ctx: &Context) -> Result<Timestamp, Error> {
+    // 0000-01-01T00:00:00Z ..= 9999-12-31T23:59:59Z
+    if (-62_167_219_200..=253_402_300_799).contains(&ctx.now) {
+        Ok(Timestamp::from_unix(ctx.now))
+    } else {
+        Err(Error::Usage(format!(
+            "--now {} is outside the years 0000 to 9999 that TOML can write",
+            ctx.now
+        )))
+    }
 }
 
 /// Returns the member the current Git user is (by `user.email`).
