@@ -67,11 +67,10 @@ pub enum Command {
     Verify(commands::verify::VerifyArgs),
     /// Print a version's card digest (what approvals sign off)
     Digest(commands::digest::DigestArgs),
-    /// Ask members to review a version for a stage (writes reviews/<stage>/request.toml)
+    // The help of these three is the doc comment of their `*Args`, long
+    // help included.
     RequestReview(commands::review::RequestReviewArgs),
-    /// Approve a version for a stage as the current Git user
     Approve(commands::review::ApproveArgs),
-    /// Reject a version for a stage as the current Git user
     Reject(commands::review::RejectArgs),
     /// Build a sample governed repository with real history and tour it
     Demo(commands::demo::DemoArgs),
