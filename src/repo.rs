@@ -204,14 +204,22 @@ impl Committer {
             path: workdir.to_path_buf(),
             source,
         })?;
-        if repo.state() != git2::RepositoryState::Clean {
-            return Err(Error::Usage(
-                format!(
-                    "--commit: a {:?} is in progress; finish or abort it first",
-                    repo.state()
-                )
-                .to_lowercase(),
-            ));
+        let busy = match repo.state() {
+            git2::RepositoryState::Clean => None,
+            git2::RepositoryState::Merge => Some("a merge"),
+            git2::RepositoryState::Revert | git2::RepositoryState::RevertSequence => {
+                Some("a revert")
+            }
+            git2::RepositoryState::CherryPick | git2::RepositoryState::CherryPickSequence => {
+                Some("a cherry-pick")
+            }
+            git2::RepositoryState::Bisect => Some("a bisect"),
+            _ => Some("a rebase or `git am`"),
+        };
+        if let Some(busy) = busy {
+            return Err(Error::Usage(format!(
+                "--commit: {busy} is in progress; finish or abort it first"
+            )));
         }
         let head_ref = match repo.head() {
             Ok(head_ref) => head_ref,

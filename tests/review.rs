@@ -727,6 +727,20 @@ fn commit_is_refused_when_the_repository_is_not_ready() {
     assert!(err.contains("HEAD is detached"), "{err}");
     repo.git(&["checkout", "-q", "main"]);
 
+    // A merge stopped by a conflict.
+    repo.write("notes.txt", "main\n");
+    repo.git(&["add", "notes.txt"]);
+    repo.git(&["commit", "-qm", "notes on main"]);
+    repo.git(&["checkout", "-q", "-b", "side", "HEAD^"]);
+    repo.write("notes.txt", "side\n");
+    repo.git(&["add", "notes.txt"]);
+    repo.git(&["commit", "-qm", "notes on side"]);
+    repo.git(&["checkout", "-q", "main"]);
+    assert!(!repo.git_output(&["merge", "-q", "side"]).status.success());
+    let err = repo.refused(&["approve", VERSION, "--stage", "Production", "--commit"]);
+    assert!(err.contains("a merge is in progress"), "{err}");
+    repo.git(&["merge", "--abort"]);
+
     // No user.name.
     repo.git(&["config", "--unset", "user.name"]);
     let err = repo.refused(&["approve", VERSION, "--stage", "Production", "--commit"]);
@@ -826,6 +840,10 @@ fn sign_makes_commits_git_verifies() {
     ]);
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(json["signed"], true);
+    assert!(
+        json["signing_key"].as_str().unwrap().starts_with("SHA256:"),
+        "{json}"
+    );
     assert_eq!(json["commit"].as_str().unwrap(), repo.head());
     assert_eq!(
         repo.head_files(),

@@ -364,6 +364,10 @@ fn report(ctx: &Context, w: &Written<'_>) {
             "replaced": w.replaced,
             "commit": w.commit.map(|c| c.id.as_str()),
             "signed": w.commit.is_some_and(|c| c.signed.is_some()),
+            "signing_key": w
+                .commit
+                .and_then(|c| c.signed.as_ref())
+                .map(sign::SignatureInfo::fingerprint),
         }));
         return;
     }
