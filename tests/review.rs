@@ -687,6 +687,26 @@ fn decisions_are_refused_with_reasons_and_write_nothing() {
     repo.as_user("request");
     let err = repo.refused(&["approve", VERSION, "--stage", "Staging"]);
     assert!(err.contains("request.toml"), "{err}");
+    // A review folder that is a symbolic link out of the repository.
+    let outside = repo.home.path().join("outside");
+    std::fs::create_dir_all(&outside).unwrap();
+    std::fs::create_dir_all(repo.dir.join("projects/lab/toy/0.1")).unwrap();
+    std::os::unix::fs::symlink(&outside, repo.dir.join("projects/lab/toy/0.1/reviews")).unwrap();
+    repo.as_user("erin");
+    let err = repo.refused(&[
+        "request-review",
+        "lab/toy@0.1",
+        "--stage",
+        "Lab Trial",
+        "--reviewer",
+        "bob",
+        "--note",
+        "n",
+    ]);
+    assert!(err.contains("symbolic link"), "{err}");
+    assert_eq!(std::fs::read_dir(&outside).unwrap().count(), 0);
+    std::fs::remove_file(repo.dir.join("projects/lab/toy/0.1/reviews")).unwrap();
+
     // A broken request is reported as such.
     repo.write(&format!("{REVIEWS}/staging/request.toml"), "stage = \n");
     repo.as_user("bob");

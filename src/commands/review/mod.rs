@@ -208,6 +208,7 @@ fn write_and_commit(
     key_check: Option<KeyCheck<'_>>,
 ) -> Result<Option<Committed>, Error> {
     let abs = root.join(rel);
+    refuse_symlinked_folders(root, &abs)?;
     let (signing, gpgsign) = repo::signing_config(root);
     let sign_wanted = commit.sign || (commit.commit && gpgsign);
     if !commit.commit && !sign_wanted {
@@ -283,6 +284,27 @@ fn write_and_commit(
             Err(e)
         }
     }
+}
+
+/// Refuses a path whose folders below `root` include a symbolic link: the
+/// file would land outside the governed tree (or beside what Git tracks).
+fn refuse_symlinked_folders(root: &Path, file: &Path) -> Result<(), Error> {
+    for dir in file
+        .ancestors()
+        .skip(1)
+        .take_while(|d| d.starts_with(root) && *d != root)
+    {
+        if dir
+            .symlink_metadata()
+            .is_ok_and(|m| m.file_type().is_symlink())
+        {
+            return Err(Error::Usage(format!(
+                "`{}` is a symbolic link; review files are written only into real folders of                  the repository; nothing was written",
+                dir.strip_prefix(root).unwrap_or(dir).display()
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// Returns the folders between `root` and `file` that do not exist yet,
