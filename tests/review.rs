@@ -893,6 +893,27 @@ fn sign_makes_commits_git_verifies() {
         raw.contains("\n -----END SSH SIGNATURE-----\n\nApprove"),
         "{raw}"
     );
+    // Ed25519 signatures are deterministic, so git itself, signing the same
+    // tree, parent, people, time and message, makes the very same commit.
+    let message = repo.home.path().join("message");
+    std::fs::write(&message, raw.split_once("\n\n").unwrap().1).unwrap();
+    let by_git = std::process::Command::new("git")
+        .arg("-C")
+        .arg(&repo.dir)
+        .args(["commit-tree", "-S", "HEAD^{tree}", "-p", "HEAD^", "-F"])
+        .arg(&message)
+        .env("HOME", repo.home.path())
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_AUTHOR_DATE", format!("{NOW_UNIX} +0000"))
+        .env("GIT_COMMITTER_DATE", format!("{NOW_UNIX} +0000"))
+        .output()
+        .unwrap();
+    assert!(
+        by_git.status.success(),
+        "{}",
+        String::from_utf8_lossy(&by_git.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&by_git.stdout).trim(), repo.head());
     repo.ok(&["validate"]);
 }
 
