@@ -212,7 +212,7 @@ fn write_and_commit(
     let (signing, gpgsign) = repo::signing_config(root);
     let sign_wanted = commit.sign || (commit.commit && gpgsign);
     if !commit.commit && !sign_wanted {
-        write::write_atomic(&abs, text.as_bytes())?;
+        write_file(root, &abs, text)?;
         return Ok(None);
     }
     let committer = repo::Committer::open(root)?;
@@ -264,26 +264,56 @@ fn write_and_commit(
         committer.prepare(&files, &author, message, None)?
     };
 
-    let before = std::fs::read(&abs).ok();
-    let new_dirs = missing_dirs(root, &abs);
-    write::write_atomic(&abs, text.as_bytes())?;
+    let undo = write_file(root, &abs, text)?;
     match committer.publish(prepared) {
         Ok(id) => Ok(Some(Committed { id, signed })),
         Err(e) => {
-            match before {
-                Some(bytes) => {
-                    let _ = write::write_atomic(&abs, &bytes);
-                }
-                None => {
-                    let _ = std::fs::remove_file(&abs);
-                    for dir in new_dirs.iter().rev() {
-                        let _ = std::fs::remove_dir(dir);
-                    }
-                }
-            }
+            undo.run();
             Err(e)
         }
     }
+}
+
+/// How to take a written file back.
+struct Undo<'a> {
+    path: &'a Path,
+    before: Option<Vec<u8>>,
+    new_dirs: Vec<PathBuf>,
+}
+
+impl Undo<'_> {
+    /// Puts the earlier contents back, or removes the file and the folders
+    /// made for it.
+    fn run(self) {
+        match self.before {
+            Some(bytes) => {
+                let _ = write::write_atomic(self.path, &bytes);
+            }
+            None => {
+                let _ = std::fs::remove_file(self.path);
+                for dir in self.new_dirs.iter().rev() {
+                    let _ = std::fs::remove_dir(dir);
+                }
+            }
+        }
+    }
+}
+
+/// Writes `text` to `path` atomically; on failure removes any folders it
+/// made. Returns how to take the write back.
+fn write_file<'a>(root: &Path, path: &'a Path, text: &str) -> Result<Undo<'a>, Error> {
+    let undo = Undo {
+        path,
+        before: std::fs::read(path).ok(),
+        new_dirs: missing_dirs(root, path),
+    };
+    if let Err(e) = write::write_atomic(path, text.as_bytes()) {
+        for dir in undo.new_dirs.iter().rev() {
+            let _ = std::fs::remove_dir(dir);
+        }
+        return Err(e);
+    }
+    Ok(undo)
 }
 
 /// Refuses a path whose folders below `root` include a symbolic link: the
