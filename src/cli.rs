@@ -67,6 +67,11 @@ pub enum Command {
     Verify(commands::verify::VerifyArgs),
     /// Print a version's card digest (what approvals sign off)
     Digest(commands::digest::DigestArgs),
+    // The help of these three is the doc comment of their `*Args`, long
+    // help included.
+    RequestReview(commands::review::RequestReviewArgs),
+    Approve(commands::review::ApproveArgs),
+    Reject(commands::review::RejectArgs),
     /// Build a sample governed repository with real history and tour it
     Demo(commands::demo::DemoArgs),
 }

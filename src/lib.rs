@@ -17,5 +17,6 @@ pub mod output;
 pub mod repo;
 pub mod scaffold;
 pub mod schema;
+pub mod sign;
 pub mod validate;
 pub mod write;

@@ -1,5 +1,7 @@
-//! The few Git operations scaffolding needs: find or create the repository
-//! and read the current user's identity from Git's configuration.
+//! The few Git operations that writing commands need: find or create the
+//! repository, read the current user's identity and signing settings from
+//! Git's configuration, and commit files as that user ([`Committer`],
+//! optionally SSH-signed through `sign`).
 
 use std::path::Path;
 
@@ -129,4 +131,310 @@ pub fn tag_head(dir: &Path, name: &str) -> Result<(), Error> {
     let head = repo.head()?.peel_to_commit()?;
     repo.tag_lightweight(name, head.as_object(), true)?;
     Ok(())
+}
+
+/// Reads Git's signing settings (`gpg.format`, `user.signingkey`,
+/// `gpg.ssh.program`) and `commit.gpgSign` for the repository at `dir`.
+pub fn signing_config(dir: &Path) -> (crate::sign::SigningConfig, bool) {
+    let config = git2::Repository::discover(dir)
+        .and_then(|r| r.config())
+        .or_else(|_| git2::Config::open_default());
+    match config {
+        Ok(c) => (
+            crate::sign::SigningConfig {
+                format: c.get_string("gpg.format").ok(),
+                signing_key: c.get_string("user.signingkey").ok(),
+                program: c.get_string("gpg.ssh.program").ok(),
+            },
+            c.get_bool("commit.gpgsign").unwrap_or(false),
+        ),
+        Err(_) => (crate::sign::SigningConfig::default(), false),
+    }
+}
+
+/// A branch that a command may commit on: checked up front, before the
+/// command writes anything, so a refusal leaves the working tree as it was.
+pub struct Committer {
+    repo: git2::Repository,
+    workdir: std::path::PathBuf,
+    branch: String,
+    head: git2::Oid,
+}
+
+/// Signs a commit buffer: returns the armored signature for its `gpgsig`
+/// header.
+pub type SignFn<'a> = dyn FnMut(&str) -> Result<String, Error> + 'a;
+
+/// A commit object made but not yet on the branch (see [`Committer::publish`]).
+pub struct PreparedCommit {
+    /// The new commit's id.
+    pub id: String,
+    oid: git2::Oid,
+    index: git2::Index,
+    files: Vec<(String, Vec<u8>)>,
+    subject: String,
+}
+
+impl std::fmt::Debug for Committer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Committer")
+            .field("workdir", &self.workdir)
+            .field("branch", &self.branch)
+            .field("head", &self.head)
+            .finish()
+    }
+}
+
+impl Committer {
+    /// Opens the repository holding `dir` for committing on its current
+    /// branch. Refuses a bare repository, an unborn or detached HEAD, a
+    /// merge or rebase in progress, conflicts, and staged changes (they
+    /// would end up in our commit, or ours would be mixed into theirs).
+    pub fn open(dir: &Path) -> Result<Self, Error> {
+        let repo = git2::Repository::discover(dir).map_err(|_| {
+            Error::Usage(format!(
+                "--commit: `{}` is not in a Git repository (run `git init`, or leave out --commit)",
+                dir.display()
+            ))
+        })?;
+        let workdir = repo
+            .workdir()
+            .ok_or_else(|| Error::Usage("--commit: the repository is bare".to_owned()))?;
+        let workdir = workdir.canonicalize().map_err(|source| Error::Read {
+            path: workdir.to_path_buf(),
+            source,
+        })?;
+        let busy = match repo.state() {
+            git2::RepositoryState::Clean => None,
+            git2::RepositoryState::Merge => Some("a merge"),
+            git2::RepositoryState::Revert | git2::RepositoryState::RevertSequence => {
+                Some("a revert")
+            }
+            git2::RepositoryState::CherryPick | git2::RepositoryState::CherryPickSequence => {
+                Some("a cherry-pick")
+            }
+            git2::RepositoryState::Bisect => Some("a bisect"),
+            _ => Some("a rebase or `git am`"),
+        };
+        if let Some(busy) = busy {
+            return Err(Error::Usage(format!(
+                "--commit: {busy} is in progress; finish or abort it first"
+            )));
+        }
+        let head_ref = match repo.head() {
+            Ok(head_ref) => head_ref,
+            Err(e) if e.code() == git2::ErrorCode::UnbornBranch => {
+                return Err(Error::Usage(
+                    "--commit: the repository has no commits yet; make a first commit \
+                     (e.g. `git add cardinal.toml && git commit`) and try again"
+                        .to_owned(),
+                ));
+            }
+            Err(e) => return Err(e.into()),
+        };
+        if repo.head_detached()? || !head_ref.is_branch() {
+            return Err(Error::Usage(
+                "--commit: HEAD is detached; check out a branch first (`git switch BRANCH`)"
+                    .to_owned(),
+            ));
+        }
+        let branch = head_ref
+            .name()
+            .map_err(|_| Error::Git("HEAD names a branch that is not UTF-8".to_owned()))?
+            .to_owned();
+        let head_commit = head_ref.peel_to_commit()?;
+        let index = repo.index()?;
+        if index.has_conflicts() {
+            return Err(Error::Usage(
+                "--commit: the index has unresolved conflicts; resolve them first".to_owned(),
+            ));
+        }
+        let head_tree = head_commit.tree()?;
+        let diff = repo.diff_tree_to_index(Some(&head_tree), Some(&index), None)?;
+        let staged: Vec<String> = diff
+            .deltas()
+            .filter_map(|d| {
+                d.new_file()
+                    .path()
+                    .or_else(|| d.old_file().path())
+                    .map(|p| p.to_string_lossy().into_owned())
+            })
+            .collect();
+        if !staged.is_empty() {
+            let shown: Vec<String> = staged.iter().take(5).map(|p| format!("`{p}`")).collect();
+            return Err(Error::Usage(format!(
+                "--commit: the index has staged changes ({}{}), which would be mixed into this \
+                 commit; commit them first, or unstage them with `git restore --staged .` \
+                 (or `git stash`), then try again",
+                shown.join(", "),
+                if staged.len() > shown.len() {
+                    format!(" and {} more", staged.len() - shown.len())
+                } else {
+                    String::new()
+                }
+            )));
+        }
+        let head = head_commit.id();
+        drop((diff, head_tree, head_commit, index, head_ref));
+        Ok(Self {
+            repo,
+            workdir,
+            branch,
+            head,
+        })
+    }
+
+    /// Returns the branch commits go on (`refs/heads/main`).
+    pub fn branch(&self) -> &str {
+        &self.branch
+    }
+
+    /// Returns the repository-relative path (with `/`) of an absolute path
+    /// inside the working tree.
+    pub fn repo_path(&self, abs: &Path) -> Result<String, Error> {
+        let rel = abs.strip_prefix(&self.workdir).map_err(|_| {
+            Error::Usage(format!(
+                "--commit: `{}` is outside the repository `{}`",
+                abs.display(),
+                self.workdir.display()
+            ))
+        })?;
+        let parts: Vec<&str> = rel
+            .components()
+            .map(|c| c.as_os_str().to_str())
+            .collect::<Option<_>>()
+            .ok_or_else(|| Error::Usage(format!("--commit: `{}` is not UTF-8", abs.display())))?;
+        Ok(parts.join("/"))
+    }
+
+    /// Makes a commit object on top of the branch holding HEAD's tree with
+    /// `files` (repository-relative path, new contents) replaced, as
+    /// `author` (also the committer), without touching the working tree,
+    /// the index file or any ref. With `sign`, the commit buffer is handed
+    /// to it and the armored signature it returns goes into the `gpgsig`
+    /// header, as `git commit -S` does.
+    pub fn prepare(
+        &self,
+        files: &[(String, Vec<u8>)],
+        author: &Author<'_>,
+        message: &str,
+        sign: Option<&mut SignFn<'_>>,
+    ) -> Result<PreparedCommit, Error> {
+        let mut index = self.repo.index()?;
+        for (path, bytes) in files {
+            index.add_frombuffer(&blob_entry(path, bytes.len()), bytes)?;
+        }
+        let tree = self.repo.find_tree(index.write_tree()?)?;
+        let parent = self.repo.find_commit(self.head)?;
+        let sig =
+            git2::Signature::new(author.name, author.email, &git2::Time::new(author.time, 0))?;
+        let oid = match sign {
+            None => self
+                .repo
+                .commit(None, &sig, &sig, message, &tree, &[&parent])?,
+            Some(sign) => {
+                let buffer =
+                    self.repo
+                        .commit_create_buffer(&sig, &sig, message, &tree, &[&parent])?;
+                let buffer = buffer
+                    .as_str()
+                    .map_err(|_| Error::Git("commit buffer is not UTF-8".to_owned()))?
+                    .to_owned();
+                let signature = sign(&buffer)?;
+                // libgit2 indents continuation lines itself and ends the
+                // header with a newline; a trailing one from the signer
+                // would leave a blank continuation line git does not write.
+                let signature = signature.trim_end_matches('\n');
+                self.repo
+                    .commit_signed(&buffer, signature, Some("gpgsig"))?
+            }
+        };
+        let subject = message.lines().next().unwrap_or_default().to_owned();
+        Ok(PreparedCommit {
+            id: oid.to_string(),
+            oid,
+            index,
+            files: files.to_vec(),
+            subject,
+        })
+    }
+
+    /// Puts a prepared commit on the branch (only if the branch still
+    /// points where it did when the committer was opened) and writes the
+    /// index, once the caller has written the files into the working tree.
+    /// On failure the branch is left (or put back) where it was.
+    pub fn publish(&self, prepared: PreparedCommit) -> Result<String, Error> {
+        let PreparedCommit {
+            id,
+            oid,
+            mut index,
+            files,
+            subject,
+        } = prepared;
+        self.repo.reference_matching(
+            &self.branch,
+            oid,
+            true,
+            self.head,
+            &format!("commit: {subject}"),
+        )?;
+        // Refresh the stat data of the entries from the files just written,
+        // so `git status` need not re-hash them. Should Git's filters turn
+        // the file into another blob than the one committed, keep the
+        // committed entry: the index must match the new HEAD.
+        for (path, bytes) in &files {
+            let committed = index.get_path(Path::new(path), 0).map(|e| e.id);
+            let refreshed = index.add_path(Path::new(path)).is_ok()
+                && index.get_path(Path::new(path), 0).map(|e| e.id) == committed;
+            if !refreshed {
+                let _ = index.add_frombuffer(&blob_entry(path, bytes.len()), bytes);
+            }
+        }
+        if let Err(e) = index.write() {
+            let _ = self.repo.reference_matching(
+                &self.branch,
+                self.head,
+                true,
+                oid,
+                "cardinal: undo commit (index write failed)",
+            );
+            return Err(e.into());
+        }
+        Ok(id)
+    }
+}
+
+/// Returns an index entry for a regular file at `path` whose blob libgit2
+/// is to compute; no stat data, so Git re-checks the file on next use.
+fn blob_entry(path: &str, len: usize) -> git2::IndexEntry {
+    git2::IndexEntry {
+        ctime: git2::IndexTime::new(0, 0),
+        mtime: git2::IndexTime::new(0, 0),
+        dev: 0,
+        ino: 0,
+        mode: 0o100_644,
+        uid: 0,
+        gid: 0,
+        file_size: u32::try_from(len).unwrap_or(u32::MAX),
+        id: git2::Oid::ZERO_SHA1,
+        flags: 0,
+        flags_extended: 0,
+        path: path.as_bytes().to_vec(),
+    }
+}
+
+/// Returns whether the file at `abs` is committed, as it is now, at HEAD
+/// of the repository holding it; `None` when that cannot be told (no
+/// repository, no commits).
+pub fn committed_as_is(abs: &Path) -> Option<bool> {
+    let repo = git2::Repository::discover(abs.parent()?).ok()?;
+    let workdir = repo.workdir()?.canonicalize().ok()?;
+    let rel = abs.strip_prefix(&workdir).ok()?;
+    let tree = repo.head().ok()?.peel_to_tree().ok()?;
+    let Ok(entry) = tree.get_path(rel) else {
+        return Some(false);
+    };
+    let bytes = std::fs::read(abs).ok()?;
+    let blob = git2::Oid::hash_object(git2::ObjectType::Blob, &bytes).ok()?;
+    Some(entry.id() == blob)
 }

@@ -6,6 +6,7 @@ pub mod digest;
 pub mod init;
 pub mod lineage;
 pub mod new;
+pub mod review;
 pub mod schema;
 pub mod validate;
 pub mod verify;
@@ -107,6 +108,9 @@ pub fn run(cli: Cli) -> Result<Outcome, (Output, Error)> {
             Command::Lineage(args) => lineage::run(&ctx, args),
             Command::Verify(args) => verify::run(&ctx, args),
             Command::Digest(args) => digest::run(&ctx, args),
+            Command::RequestReview(args) => review::run_request(&ctx, args),
+            Command::Approve(args) => review::run_approve(&ctx, args),
+            Command::Reject(args) => review::run_reject(&ctx, args),
         }
     })();
     result.map_err(|e| (out, e))

@@ -1,0 +1,476 @@
+//! `cardinal request-review`, `cardinal approve`, `cardinal reject`: the
+//! write side of reviews. Each writes one file for the current Git user
+//! (mapped to a member by email) after checking that SPEC section 3 lets
+//! that member write it and that it can count (SPEC section 5); with
+//! `--commit` it also commits exactly that file as the user, and with
+//! `--sign` SSH-signs the commit as `git commit -S` would.
+//!
+//! Every check runs before anything is written; a refused command leaves the
+//! working tree, the index and HEAD as they were. `request` and `decide`
+//! hold the commands, `render` the file texts; this module what they share:
+//! who the user is, which stage is meant, writing and committing, the report.
+
+mod decide;
+mod render;
+mod request;
+
+pub use decide::{ApproveArgs, RejectArgs, run_approve, run_reject};
+pub use request::{RequestReviewArgs, run_request};
+
+use std::path::{Path, PathBuf};
+
+use clap::Args;
+
+use super::Context;
+use crate::error::Error;
+use crate::load::{VersionHandle, Workspace};
+use crate::model::digest::card_digest;
+use crate::model::files::{DecisionKind, Member, StageDef};
+use crate::model::ids::MemberId;
+use crate::model::stage;
+use crate::model::time::Timestamp;
+use crate::sign::{self, SshSigner};
+use crate::{repo, write};
+
+/// How the written file is to be recorded in Git.
+#[derive(Debug, Clone, Args)]
+pub struct CommitArgs {
+    /// Also commit the written file (and nothing else) as the current Git
+    /// user; refused when the index already has staged changes
+    #[arg(long)]
+    pub commit: bool,
+    /// Commit with an SSH signature, as `git commit -S` with `gpg.format =
+    /// ssh` and `user.signingkey` would (implies --commit)
+    #[arg(long)]
+    pub sign: bool,
+}
+
+/// Returns "now" as a TOML date-time for `created`: years 0000 to 9999
+/// only, which is what TOML can write.
+fn created_now(ctx: &Context) -> Result<Timestamp, Error> {
+    // 0000-01-01T00:00:00Z ..= 9999-12-31T23:59:59Z
+    if (-62_167_219_200..=253_402_300_799).contains(&ctx.now) {
+        Ok(Timestamp::from_unix(ctx.now))
+    } else {
+        Err(Error::Usage(format!(
+            "--now {} is outside the years 0000 to 9999 that TOML can write",
+            ctx.now
+        )))
+    }
+}
+
+/// Returns the member the current Git user is (by `user.email`).
+fn current_member<'w>(ctx: &Context, ws: &'w Workspace) -> Result<&'w Member, Error> {
+    if ws.config.is_none() {
+        return Err(Error::Usage(
+            "`cardinal.toml` has problems, so members cannot be looked up; run `cardinal validate`"
+                .to_owned(),
+        ));
+    }
+    let who = repo::identity(&ctx.dir);
+    let Some(email) = who
+        .email
+        .as_deref()
+        .map(str::trim)
+        .filter(|e| !e.is_empty())
+    else {
+        return Err(Error::Usage(
+            "no Git identity: set it with `git config user.email YOU@EXAMPLE` (the email \
+             cardinal.toml lists for you)"
+                .to_owned(),
+        ));
+    };
+    let wanted = email.to_lowercase();
+    ws.members()
+        .iter()
+        .find(|m| m.emails.iter().any(|e| e.trim().to_lowercase() == wanted))
+        .ok_or_else(|| {
+            Error::Usage(format!(
+                "the current Git user `{email}` (user.email) is not a member: no `[[members]]` \
+                 entry in cardinal.toml lists this email; ask an admin to add it, or set \
+                 `git config user.email` to the email listed for you"
+            ))
+        })
+}
+
+/// Returns the version's current card digest (SPEC section 5), the value
+/// `cardinal digest` prints.
+fn require_card(handle: &VersionHandle<'_>) -> Result<String, Error> {
+    let card = handle.version.card.as_ref().ok_or_else(|| {
+        Error::Usage(format!(
+            "`{}` has no valid card.toml to review (run `cardinal validate`)",
+            handle.name()
+        ))
+    })?;
+    Ok(card_digest(
+        &card.doc.json,
+        handle.version.lock.as_ref().map(|l| l.value.root.as_str()),
+    ))
+}
+
+/// Returns the stage `text` names among the project's stages (its override,
+/// else the global list, else the defaults).
+fn resolve_stage(
+    ws: &Workspace,
+    handle: &VersionHandle<'_>,
+    text: &str,
+) -> Result<StageDef, Error> {
+    let stages = ws.stages_for(&handle.project.id);
+    match stage::resolve(&stages, text) {
+        Some(i) => stages
+            .get(i)
+            .cloned()
+            .ok_or_else(|| Error::Usage(format!("unknown stage `{text}`"))),
+        None => {
+            let overridden = handle
+                .project
+                .file
+                .as_ref()
+                .is_some_and(|f| f.value.stages.is_some());
+            Err(Error::Usage(format!(
+                "unknown stage `{text}` for project `{}`; declared stages{}: {}",
+                handle.project.id,
+                if overridden {
+                    " (the project's own list)"
+                } else {
+                    ""
+                },
+                stage::list_names(&stages)
+            )))
+        }
+    }
+}
+
+/// Returns the folder name of a stage under `reviews/`.
+fn stage_folder(stage: &StageDef) -> Result<String, Error> {
+    let slug = stage.name.slug();
+    if slug.is_empty() {
+        return Err(Error::Usage(format!(
+            "stage `{}` has no letters or digits for a folder name; rename it",
+            stage.name
+        )));
+    }
+    Ok(slug)
+}
+
+fn id_list(ids: &[MemberId]) -> String {
+    ids.iter()
+        .map(|id| format!("`{id}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn or_none(ids: &[MemberId]) -> String {
+    if ids.is_empty() {
+        "none".to_owned()
+    } else {
+        id_list(ids)
+    }
+}
+
+/// Returns a commit message: the subject, and the note or comment as body.
+fn commit_message(subject: &str, body: &str) -> String {
+    let body = body.trim();
+    if body.is_empty() {
+        format!("{subject}\n")
+    } else {
+        format!("{subject}\n\n{body}\n")
+    }
+}
+
+/// A commit made by [`write_and_commit`].
+#[derive(Debug)]
+struct Committed {
+    id: String,
+    signed: Option<sign::SignatureInfo>,
+}
+
+/// What a signed decision's key is checked against.
+struct KeyCheck<'a> {
+    member: &'a MemberId,
+    keys: &'a [&'a str],
+    required: bool,
+}
+
+/// Writes `text` to `rel` (under `root`) atomically and, when asked, commits
+/// it (`--commit`; `--sign`, or Git's `commit.gpgSign`, signs). Everything
+/// that can refuse — repository state, identity, signing
+/// configuration, the signature itself — runs before the file is written;
+/// if the commit cannot be put on the branch afterwards, the file is put
+/// back as it was (or removed, with any folders made for it).
+fn write_and_commit(
+    ctx: &Context,
+    root: &Path,
+    rel: &str,
+    text: &str,
+    commit: &CommitArgs,
+    message: &str,
+    key_check: Option<KeyCheck<'_>>,
+) -> Result<Option<Committed>, Error> {
+    let abs = root.join(rel);
+    refuse_symlinked_folders(root, &abs)?;
+    let (signing, gpgsign) = repo::signing_config(root);
+    let sign_wanted = commit.sign || (commit.commit && gpgsign);
+    if !commit.commit && !sign_wanted {
+        write_file(root, &abs, text)?;
+        return Ok(None);
+    }
+    let committer = repo::Committer::open(root)?;
+    let repo_rel = committer.repo_path(&abs)?;
+    let who = repo::identity(&ctx.dir);
+    let name = who
+        .name
+        .as_deref()
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+        .ok_or_else(|| {
+            Error::Usage(
+                "--commit: no Git user name; set it with `git config user.name \"Your Name\"`"
+                    .to_owned(),
+            )
+        })?;
+    let email = who.email.as_deref().map(str::trim).unwrap_or_default();
+    let author = repo::Author {
+        name,
+        email,
+        time: ctx.now,
+    };
+    let mut signed = None;
+    let files = [(repo_rel, text.as_bytes().to_vec())];
+    let prepared = if sign_wanted {
+        let signer = SshSigner::from_config(&signing).map_err(|e| match e {
+            Error::Usage(why) if !commit.sign => Error::Usage(format!(
+                "Git's commit.gpgSign is true, so --commit signs as git commit would: {why}"
+            )),
+            e => e,
+        })?;
+        let mut sign_buffer = |buffer: &str| -> Result<String, Error> {
+            let signature = signer.sign(buffer.as_bytes())?;
+            let info = sign::signature_info(&signature)?;
+            if info.namespace != "git" {
+                return Err(Error::Usage(format!(
+                    "the signer signed in namespace `{}`, not `git`",
+                    info.namespace
+                )));
+            }
+            if let Some(check) = &key_check {
+                check_key(ctx, check, &info, &signer)?;
+            }
+            signed = Some(info);
+            Ok(signature)
+        };
+        committer.prepare(&files, &author, message, Some(&mut sign_buffer))?
+    } else {
+        committer.prepare(&files, &author, message, None)?
+    };
+
+    let undo = write_file(root, &abs, text)?;
+    match committer.publish(prepared) {
+        Ok(id) => Ok(Some(Committed { id, signed })),
+        Err(e) => {
+            undo.run();
+            Err(e)
+        }
+    }
+}
+
+/// How to take a written file back.
+struct Undo<'a> {
+    path: &'a Path,
+    before: Option<Vec<u8>>,
+    new_dirs: Vec<PathBuf>,
+}
+
+impl Undo<'_> {
+    /// Puts the earlier contents back, or removes the file and the folders
+    /// made for it.
+    fn run(self) {
+        match self.before {
+            Some(bytes) => {
+                let _ = write::write_atomic(self.path, &bytes);
+            }
+            None => {
+                let _ = std::fs::remove_file(self.path);
+                for dir in self.new_dirs.iter().rev() {
+                    let _ = std::fs::remove_dir(dir);
+                }
+            }
+        }
+    }
+}
+
+/// Writes `text` to `path` atomically; on failure removes any folders it
+/// made. Returns how to take the write back.
+fn write_file<'a>(root: &Path, path: &'a Path, text: &str) -> Result<Undo<'a>, Error> {
+    let undo = Undo {
+        path,
+        before: std::fs::read(path).ok(),
+        new_dirs: missing_dirs(root, path),
+    };
+    if let Err(e) = write::write_atomic(path, text.as_bytes()) {
+        for dir in undo.new_dirs.iter().rev() {
+            let _ = std::fs::remove_dir(dir);
+        }
+        return Err(e);
+    }
+    Ok(undo)
+}
+
+/// Refuses a path whose folders below `root` include a symbolic link: the
+/// file would land outside the governed tree (or beside what Git tracks).
+fn refuse_symlinked_folders(root: &Path, file: &Path) -> Result<(), Error> {
+    for dir in file
+        .ancestors()
+        .skip(1)
+        .take_while(|d| d.starts_with(root) && *d != root)
+    {
+        if dir
+            .symlink_metadata()
+            .is_ok_and(|m| m.file_type().is_symlink())
+        {
+            return Err(Error::Usage(format!(
+                "`{}` is a symbolic link; review files are written only into real folders of                  the repository; nothing was written",
+                dir.strip_prefix(root).unwrap_or(dir).display()
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Returns the folders between `root` and `file` that do not exist yet,
+/// outermost first.
+fn missing_dirs(root: &Path, file: &Path) -> Vec<PathBuf> {
+    let mut dirs: Vec<PathBuf> = file
+        .ancestors()
+        .skip(1)
+        .take_while(|d| d.starts_with(root) && *d != root)
+        .filter(|d| d.symlink_metadata().is_err())
+        .map(Path::to_path_buf)
+        .collect();
+    dirs.reverse();
+    dirs
+}
+
+/// Checks the signing key against the member's `signing_keys`: required
+/// for stages that demand signatures (an approval signed by another key
+/// would not count), a warning otherwise.
+fn check_key(
+    ctx: &Context,
+    check: &KeyCheck<'_>,
+    info: &sign::SignatureInfo,
+    signer: &SshSigner,
+) -> Result<(), Error> {
+    let listed = check
+        .keys
+        .iter()
+        .filter_map(|k| sign::public_key_base64(k))
+        .any(|k| k == info.key_base64);
+    if listed {
+        return Ok(());
+    }
+    let what = format!(
+        "the signing key {} ({} {}) is not {} in cardinal.toml",
+        signer.describe_key(),
+        info.key_type,
+        info.fingerprint(),
+        if check.keys.is_empty() {
+            format!("listed: `{}` has no signing_keys", check.member)
+        } else {
+            format!("one of `{}`'s signing_keys", check.member)
+        }
+    );
+    if check.required {
+        Err(Error::Usage(format!(
+            "{what}, so this stage would not count the approval; ask an admin to add \
+             `{} {}` to your member entry; nothing was written",
+            info.key_type, info.key_base64
+        )))
+    } else {
+        ctx.out.status(format!("warning: {what}"));
+        Ok(())
+    }
+}
+
+/// What a command wrote, for the report.
+struct Written<'a> {
+    rel: &'a str,
+    version: &'a str,
+    stage: &'a StageDef,
+    decision: Option<DecisionKind>,
+    card_digest: Option<&'a str>,
+    replaced: bool,
+    commit: Option<&'a Committed>,
+}
+
+fn report(ctx: &Context, w: &Written<'_>) {
+    if ctx.out.is_json() {
+        ctx.out.json(&serde_json::json!({
+            "path": w.rel,
+            "version": w.version,
+            "stage": w.stage.name.as_str(),
+            "decision": w.decision.map(|d| match d {
+                DecisionKind::Approve => "approve",
+                DecisionKind::Reject => "reject",
+            }),
+            "card_digest": w.card_digest,
+            "replaced": w.replaced,
+            "commit": w.commit.map(|c| c.id.as_str()),
+            "signed": w.commit.is_some_and(|c| c.signed.is_some()),
+            "signing_key": w
+                .commit
+                .and_then(|c| c.signed.as_ref())
+                .map(sign::SignatureInfo::fingerprint),
+        }));
+        return;
+    }
+    ctx.out.status(format!(
+        "{} `{}`",
+        if w.replaced { "replaced" } else { "wrote" },
+        w.rel
+    ));
+    match w.commit {
+        Some(c) => {
+            let short = c.id.get(..10).unwrap_or(&c.id);
+            match &c.signed {
+                Some(info) => ctx.out.status(format!(
+                    "committed {short}, signed with {} {}",
+                    info.key_type,
+                    info.fingerprint()
+                )),
+                None => ctx.out.status(format!("committed {short}")),
+            }
+        }
+        None => ctx.out.status(format!(
+            "commit it with `git add {0} && git commit`, or pass --commit",
+            w.rel
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn commit_messages() {
+        assert_eq!(commit_message("Approve x", ""), "Approve x\n");
+        assert_eq!(commit_message("Approve x", " ok \n"), "Approve x\n\nok\n");
+    }
+
+    #[test]
+    fn now_must_fit_a_toml_date_time() {
+        let ctx = |now| Context {
+            dir: PathBuf::from("."),
+            dir_given: false,
+            now,
+            out: crate::output::Output::new(
+                crate::output::Format::Human,
+                crate::output::ColorChoice::Never,
+                true,
+            ),
+        };
+        assert!(created_now(&ctx(0)).is_ok());
+        assert!(created_now(&ctx(253_402_300_800)).is_err());
+        assert!(created_now(&ctx(i64::MIN)).is_err());
+    }
+}
