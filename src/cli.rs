@@ -67,6 +67,12 @@ pub enum Command {
     Verify(commands::verify::VerifyArgs),
     /// Print a version's card digest (what approvals sign off)
     Digest(commands::digest::DigestArgs),
+    /// Show each version's current stage and open reviews, from the Git history
+    Status(commands::status::StatusArgs),
+    /// Show the activity log: requests, decisions, stages reached and left
+    Log(commands::log::LogArgs),
+    /// Check every commit that touched a governed file against who may change what
+    Audit(commands::audit::AuditArgs),
     /// Build a sample governed repository with real history and tour it
     Demo(commands::demo::DemoArgs),
 }

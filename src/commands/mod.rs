@@ -1,12 +1,15 @@
 //! One module per subcommand. Commands load what they need, call the core,
 //! and hand results to `output`; they hold no rules of their own.
 
+pub mod audit;
 pub mod demo;
 pub mod digest;
 pub mod init;
 pub mod lineage;
+pub mod log;
 pub mod new;
 pub mod schema;
+pub mod status;
 pub mod validate;
 pub mod verify;
 
@@ -107,6 +110,9 @@ pub fn run(cli: Cli) -> Result<Outcome, (Output, Error)> {
             Command::Lineage(args) => lineage::run(&ctx, args),
             Command::Verify(args) => verify::run(&ctx, args),
             Command::Digest(args) => digest::run(&ctx, args),
+            Command::Status(args) => status::run(&ctx, args),
+            Command::Log(args) => log::run(&ctx, args),
+            Command::Audit(args) => audit::run(&ctx, args),
         }
     })();
     result.map_err(|e| (out, e))

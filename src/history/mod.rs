@@ -1,0 +1,438 @@
+//! The history index: one pass over the commits reachable from a
+//! reference, oldest first, recording for each commit the governed paths
+//! it changes (trees are compared only under `projects/` and at
+//! `cardinal.toml`, skipping unchanged subtrees by object id), its author,
+//! time and signature. Blobs are parsed once per object id. The records
+//! feed `policy::replay`; the result is cached under `.git/cardinal/` so
+//! a repository that grew by a few commits only processes those.
+
+pub mod cache;
+
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+
+use git2::{Oid, Repository, Sort, Tree};
+use rayon::prelude::*;
+
+use crate::error::Error;
+use crate::load::{RawFile, Workspace, is_governed_path};
+use crate::policy::replay::{Blobs, CommitRecord, Engine, PathChange};
+use crate::policy::{Blob, CardFacts, Slot, classify};
+
+/// What to replay.
+#[derive(Debug, Clone, Default)]
+pub struct Query {
+    /// A reference or revision (default `HEAD`).
+    pub reference: Option<String>,
+    /// Only history up to the last first-parent commit before this time.
+    pub at: Option<i64>,
+    /// Ignore and do not write the cache.
+    pub no_cache: bool,
+}
+
+/// A finished replay.
+#[derive(Debug)]
+pub struct Replayed {
+    /// The engine after the last commit.
+    pub engine: Engine,
+    /// Parsed blobs the final state refers to (and possibly more).
+    pub blobs: Blobs,
+    /// The tip commit.
+    pub tip: String,
+    /// Commits processed in this run (0 when all came from the cache).
+    pub processed: usize,
+}
+
+/// Opens the repository holding `root`.
+pub fn open(root: &Path) -> Result<Repository, Error> {
+    Repository::discover(root).map_err(|e| {
+        Error::Git(format!(
+            "`{}` is not in a Git repository: {}",
+            root.display(),
+            e.message()
+        ))
+    })
+}
+
+/// Returns the commit a reference names.
+pub fn resolve(repo: &Repository, reference: Option<&str>) -> Result<Oid, Error> {
+    let name = reference.unwrap_or("HEAD");
+    let object = repo.revparse_single(name).map_err(|_| {
+        if reference.is_none() {
+            Error::Git("the repository has no commits yet".to_owned())
+        } else {
+            Error::Usage(format!(
+                "`{name}` does not name a commit in this repository"
+            ))
+        }
+    })?;
+    Ok(object
+        .peel_to_commit()
+        .map_err(|_| Error::Usage(format!("`{name}` does not name a commit")))?
+        .id())
+}
+
+/// Returns the first-parent chain of `tip`, newest first.
+fn first_parent_chain(repo: &Repository, tip: Oid) -> Result<Vec<Oid>, Error> {
+    let mut chain = Vec::new();
+    let mut at = Some(tip);
+    while let Some(id) = at {
+        chain.push(id);
+        let commit = repo.find_commit(id)?;
+        at = commit
+            .parent_ids()
+            .next()
+            .filter(|p| repo.find_commit(*p).is_ok());
+    }
+    Ok(chain)
+}
+
+/// Returns the last first-parent commit of `tip` whose commit time is
+/// before `at`.
+fn commit_before(repo: &Repository, tip: Oid, at: i64) -> Result<Oid, Error> {
+    for id in first_parent_chain(repo, tip)? {
+        if repo.find_commit(id)?.time().seconds() < at {
+            return Ok(id);
+        }
+    }
+    Err(Error::Usage(
+        "no commit of the reference is older than --at".to_owned(),
+    ))
+}
+
+/// Returns the commits reachable from `tip` and not from `hide`, parents
+/// before children.
+fn walk(repo: &Repository, tip: Oid, hide: Option<Oid>) -> Result<Vec<Oid>, Error> {
+    let mut revwalk = repo.revwalk()?;
+    revwalk.set_sorting(Sort::TOPOLOGICAL | Sort::REVERSE)?;
+    revwalk.push(tip)?;
+    if let Some(h) = hide {
+        revwalk.hide(h)?;
+    }
+    revwalk.collect::<Result<Vec<_>, _>>().map_err(Error::from)
+}
+
+/// Returns `[policy] audit_from` of the tree at `tip`, when set.
+fn audit_from(repo: &Repository, tip: Oid) -> Option<String> {
+    let tree = repo.find_commit(tip).ok()?.tree().ok()?;
+    let entry = tree.get_path(Path::new(crate::load::CONFIG_FILE)).ok()?;
+    let blob = repo.find_blob(entry.id()).ok()?;
+    let text = std::str::from_utf8(blob.content()).ok()?;
+    let value: toml::Table = toml::from_str(text).ok()?;
+    value
+        .get("policy")?
+        .get("audit_from")?
+        .as_str()
+        .map(str::to_owned)
+}
+
+/// Replays the history of `query` in the repository at `root`.
+pub fn replay(root: &Path, query: &Query) -> Result<Replayed, Error> {
+    let repo = open(root)?;
+    let mut tip = resolve(&repo, query.reference.as_deref())?;
+    if let Some(at) = query.at {
+        tip = commit_before(&repo, tip, at)?;
+    }
+    let audit = audit_from(&repo, tip);
+    let trusted_root = match &audit {
+        Some(rev) => Some(
+            repo.revparse_single(rev)
+                .and_then(|o| o.peel_to_commit())
+                .map_err(|_| {
+                    Error::Git(format!(
+                        "`[policy] audit_from = \"{rev}\"` names no commit of this repository{}",
+                        if repo.is_shallow() {
+                            " (this is a shallow clone: fetch more history with `git fetch --deepen=N` or `git fetch --unshallow`)"
+                        } else {
+                            ""
+                        }
+                    ))
+                })?
+                .id(),
+        ),
+        None => None,
+    };
+    let mut trusted: HashSet<String> = HashSet::new();
+    if let Some(t) = trusted_root {
+        for id in walk(&repo, t, None)? {
+            trusted.insert(id.to_string());
+        }
+    }
+    if repo.is_shallow() {
+        check_shallow(&repo, &trusted, tip)?;
+    }
+    let chain: HashSet<String> = first_parent_chain(&repo, tip)?
+        .into_iter()
+        .map(|id| id.to_string())
+        .collect();
+    let tip_text = tip.to_string();
+
+    let key = cache::Key {
+        audit_from: audit.clone(),
+    };
+    let cached = if query.no_cache {
+        None
+    } else {
+        cache::load(repo.path(), &key)
+    };
+    let mut blobs: Blobs = HashMap::new();
+    let (mut engine, todo) = match cached {
+        Some((snapshot, cached_blobs)) if usable(&repo, &snapshot.tip, tip, &chain) => {
+            let hide = Oid::from_str(&snapshot.tip).ok();
+            let todo = walk(&repo, tip, hide)?;
+            let graph = graph(&repo, &todo)?;
+            blobs = cached_blobs;
+            let snapshot_tip = snapshot.tip.clone();
+            // Every new commit must descend from the snapshot alone; else
+            // a branch forked before it would lack its state.
+            let known: HashSet<String> = graph.iter().map(|(id, _)| id.clone()).collect();
+            let self_contained = graph.iter().all(|(_, parents)| {
+                parents
+                    .iter()
+                    .all(|p| known.contains(p) || *p == snapshot_tip)
+            });
+            if self_contained {
+                (
+                    Engine::resume(snapshot, &graph, chain.clone(), tip_text.clone()),
+                    todo,
+                )
+            } else {
+                blobs.clear();
+                let todo = walk(&repo, tip, None)?;
+                let graph = graph_of(&repo, &todo)?;
+                (
+                    Engine::new(&graph, chain.clone(), trusted.clone(), tip_text.clone()),
+                    todo,
+                )
+            }
+        }
+        _ => {
+            let todo = walk(&repo, tip, None)?;
+            let graph = graph_of(&repo, &todo)?;
+            (
+                Engine::new(&graph, chain.clone(), trusted.clone(), tip_text.clone()),
+                todo,
+            )
+        }
+    };
+    let processed = todo.len();
+    let records = index(&repo, &todo, &mut blobs)?;
+    for rec in &records {
+        engine.apply(rec, &blobs);
+    }
+    if !query.no_cache
+        && let Some(snapshot) = engine.snapshot()
+    {
+        // A cache that cannot be written only costs time next run.
+        let _ = cache::store(repo.path(), &key, &snapshot, &blobs);
+    }
+    Ok(Replayed {
+        engine,
+        blobs,
+        tip: tip_text,
+        processed,
+    })
+}
+
+fn graph(repo: &Repository, ids: &[Oid]) -> Result<Vec<(String, Vec<String>)>, Error> {
+    graph_of(repo, ids)
+}
+
+fn graph_of(repo: &Repository, ids: &[Oid]) -> Result<Vec<(String, Vec<String>)>, Error> {
+    ids.iter()
+        .map(|id| {
+            let commit = repo.find_commit(*id)?;
+            Ok((
+                id.to_string(),
+                commit.parent_ids().map(|p| p.to_string()).collect(),
+            ))
+        })
+        .collect()
+}
+
+/// Returns true when a snapshot at `cached` can be extended to `tip`: it
+/// is `tip` or lies on `tip`'s first-parent chain.
+fn usable(repo: &Repository, cached: &str, tip: Oid, chain: &HashSet<String>) -> bool {
+    let Ok(c) = Oid::from_str(cached) else {
+        return false;
+    };
+    (c == tip || chain.contains(cached)) && repo.find_commit(c).is_ok()
+}
+
+/// Fails on a shallow clone whose cut is not covered by `audit_from`.
+fn check_shallow(repo: &Repository, trusted: &HashSet<String>, tip: Oid) -> Result<(), Error> {
+    let shallow = std::fs::read_to_string(repo.path().join("shallow")).unwrap_or_default();
+    let cut: Vec<&str> = shallow
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    if cut.iter().all(|c| trusted.contains(*c)) {
+        return Ok(());
+    }
+    let depth = first_parent_chain(repo, tip).map(|c| c.len()).unwrap_or(0);
+    Err(Error::Git(format!(
+        "this is a shallow clone ({depth} commits deep): stages and audit need the history back to the commit that added `cardinal.toml`; \
+         run `git fetch --unshallow` (in CI: `actions/checkout` with `fetch-depth: 0`), \
+         or set `[policy] audit_from` to a commit within the fetched history"
+    )))
+}
+
+/// Builds the records of `ids` (parents before children), parsing every
+/// governed blob not yet in `blobs`.
+fn index(repo: &Repository, ids: &[Oid], blobs: &mut Blobs) -> Result<Vec<CommitRecord>, Error> {
+    let mut records = Vec::with_capacity(ids.len());
+    let mut wanted: HashMap<Oid, String> = HashMap::new();
+    for id in ids {
+        let commit = repo.find_commit(*id)?;
+        let tree = commit.tree()?;
+        let parents: Vec<git2::Commit<'_>> = commit
+            .parent_ids()
+            .filter_map(|p| repo.find_commit(p).ok())
+            .collect();
+        let parent_trees: Vec<Tree<'_>> =
+            parents.iter().map(|p| p.tree()).collect::<Result<_, _>>()?;
+        let mut raw = Vec::new();
+        diff_root(repo, parent_trees.first(), &tree, &mut raw)?;
+        let mut changes = Vec::with_capacity(raw.len());
+        for (path, old, new) in raw {
+            let from_parent = parent_trees.iter().enumerate().skip(1).find_map(|(i, t)| {
+                let theirs = t.get_path(Path::new(&path)).ok().map(|e| e.id());
+                (theirs == new).then_some(i)
+            });
+            if let Some(n) = new {
+                let key = n.to_string();
+                if !blobs.contains_key(&key) {
+                    wanted.entry(n).or_insert_with(|| path.clone());
+                }
+            }
+            changes.push(PathChange {
+                path,
+                old: old.map(|o| o.to_string()),
+                new: new.map(|n| n.to_string()),
+                from_parent,
+            });
+        }
+        let (signature, signed_data) = if changes.is_empty() {
+            (None, Vec::new())
+        } else {
+            match repo.extract_signature(id, None) {
+                Ok((sig, data)) => (Some(sig.to_vec()), data.to_vec()),
+                Err(_) => (None, Vec::new()),
+            }
+        };
+        let author = commit.author();
+        records.push(CommitRecord {
+            id: id.to_string(),
+            parents: commit.parent_ids().map(|p| p.to_string()).collect(),
+            author_name: String::from_utf8_lossy(author.name_bytes()).into_owned(),
+            author_email: String::from_utf8_lossy(author.email_bytes()).into_owned(),
+            time: commit.time().seconds(),
+            summary: String::from_utf8_lossy(commit.summary_bytes().unwrap_or_default())
+                .into_owned(),
+            signature,
+            signed_data,
+            changes,
+        });
+    }
+    let mut contents = Vec::with_capacity(wanted.len());
+    for (oid, path) in wanted {
+        let content = repo
+            .find_blob(oid)
+            .map(|b| b.content().to_vec())
+            .map_err(|e| e.message().to_owned());
+        contents.push((oid.to_string(), path, content));
+    }
+    let parsed: Vec<(String, Blob)> = contents
+        .into_par_iter()
+        .map(|(oid, path, content)| (oid, parse_blob(path, content)))
+        .collect();
+    blobs.extend(parsed);
+    Ok(records)
+}
+
+/// Parses one governed file's contents as the loader does.
+pub fn parse_blob(path: String, content: Result<Vec<u8>, String>) -> Blob {
+    let slot = classify(&path);
+    let ws = Workspace::from_files(vec![RawFile {
+        path: path.clone(),
+        content,
+    }]);
+    let why = || {
+        Blob::Invalid(
+            ws.findings
+                .first()
+                .map_or_else(|| "does not load".to_owned(), |d| d.message.clone()),
+        )
+    };
+    let version = || ws.versions().next();
+    match slot {
+        Some(Slot::Config) => ws
+            .config
+            .as_ref()
+            .map_or_else(why, |c| Blob::Config(Box::new(c.value.clone()))),
+        Some(Slot::Project(_)) => ws
+            .projects
+            .values()
+            .next()
+            .and_then(|p| p.file.as_ref())
+            .map_or_else(why, |f| Blob::Project(Box::new(f.value.clone()))),
+        Some(Slot::Content(..)) if path.ends_with("/card.toml") => version()
+            .and_then(|v| v.version.card.as_ref())
+            .map_or_else(why, |c| {
+                Blob::Card(Box::new(CardFacts::new(&c.value, &c.doc.json)))
+            }),
+        Some(Slot::Content(..)) if path.ends_with("/lineage.lock") => version()
+            .and_then(|v| v.version.lock.as_ref())
+            .map_or_else(why, |l| Blob::Lock(l.value.root.clone())),
+        Some(Slot::Request(..)) => version()
+            .and_then(|v| v.version.reviews.values().next())
+            .and_then(|r| r.request.as_ref())
+            .map_or_else(why, |r| Blob::Request(Box::new(r.value.clone()))),
+        Some(Slot::Decision(..)) => version()
+            .and_then(|v| v.version.reviews.values().next())
+            .and_then(|r| r.decisions.values().next())
+            .map_or_else(why, |d| Blob::Decision(Box::new(d.value.clone()))),
+        _ => Blob::Other,
+    }
+}
+
+/// Compares two root trees at `cardinal.toml` and under `projects/`;
+/// libgit2 skips subtrees whose object ids are equal.
+fn diff_root(
+    repo: &Repository,
+    old: Option<&Tree<'_>>,
+    new: &Tree<'_>,
+    out: &mut Vec<(String, Option<Oid>, Option<Oid>)>,
+) -> Result<(), Error> {
+    let mut opts = git2::DiffOptions::new();
+    opts.pathspec(crate::load::CONFIG_FILE)
+        .pathspec("projects/")
+        .include_typechange(true)
+        .skip_binary_check(true);
+    let diff = repo.diff_tree_to_tree(old, Some(new), Some(&mut opts))?;
+    for delta in diff.deltas() {
+        let blob_id = |f: git2::DiffFile<'_>| {
+            (f.exists()
+                && matches!(
+                    f.mode(),
+                    git2::FileMode::Blob | git2::FileMode::BlobExecutable
+                ))
+            .then(|| f.id())
+        };
+        let (o, n) = (blob_id(delta.old_file()), blob_id(delta.new_file()));
+        let path = delta
+            .new_file()
+            .path()
+            .or_else(|| delta.old_file().path())
+            .and_then(Path::to_str)
+            .map(str::to_owned);
+        if let Some(path) = path
+            && o != n
+            && is_governed_path(&path)
+        {
+            out.push((path, o, n));
+        }
+    }
+    Ok(())
+}
