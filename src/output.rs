@@ -403,6 +403,8 @@ pub struct JsonReview {
     pub state: &'static str,
     /// True when the version holds this stage now.
     pub reached: bool,
+    /// True when a newer version of the model took this (exclusive) stage.
+    pub superseded: bool,
     /// The requester, or null without a request.
     pub requested_by: Option<String>,
     /// The requested reviewers.

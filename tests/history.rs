@@ -687,3 +687,126 @@ fn human_status_and_log_name_the_reasons() {
     assert_eq!(text.lines().count(), 3, "{text}");
     assert!(text.lines().next().unwrap().contains("bob"), "{text}");
 }
+
+#[test]
+fn gpg_signed_approvals_are_unverifiable_not_trusted() {
+    let extra = STAGES.replace(
+        "name = \"Staging\"\nmin_approvals = 1",
+        "name = \"Staging\"\nmin_approvals = 1\nrequire_signed = true",
+    );
+    let repo = Repo::with_config(&config(&[], &extra));
+    repo.card("1.0.0", 0.9);
+    repo.commit("erin", "card");
+    repo.request("1.0.0", "Staging", "erin", &["dave"]);
+    repo.commit("erin", "request");
+    repo.decide("1.0.0", "Staging", "dave", "approve");
+    repo.git(&["add", "-A"]);
+    let tree = repo.git(&["write-tree"]).trim().to_owned();
+    let head = repo.head();
+    let t = repo::START + 100 * 86_400;
+    let object = format!(
+        "tree {tree}\nparent {head}\nauthor dave <dave@t.test> {t} +0000\ncommitter dave <dave@t.test> {t} +0000\n\
+         gpgsig -----BEGIN PGP SIGNATURE-----\n \n iQEzBAABCAAdFiEEexample\n -----END PGP SIGNATURE-----\n\napprove, gpg-signed\n"
+    );
+    let dir = repo.path().to_owned();
+    let mut child = std::process::Command::new("git")
+        .current_dir(&dir)
+        .args(["hash-object", "-t", "commit", "-w", "--stdin"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(object.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let id = String::from_utf8(out.stdout).unwrap().trim().to_owned();
+    repo.git(&["update-ref", "refs/heads/main", &id]);
+    let v = repo.status("p/m@1.0.0", &[]);
+    assert_eq!(v["stage"], Value::Null);
+    let dave = approval(review(&v, "Staging"), "dave");
+    assert_eq!(dave["commit"], id.as_str());
+    assert!(
+        problems(dave).contains("signature unverifiable: GPG signature"),
+        "{dave}"
+    );
+}
+
+#[test]
+fn demo_history_shows_promotion_stale_rejection_and_supersede() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("demo");
+    let out = assert_cmd::Command::cargo_bin("cardinal")
+        .unwrap()
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("HOME", dir.path())
+        .arg("demo")
+        .arg(&target)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = assert_cmd::Command::cargo_bin("cardinal")
+        .unwrap()
+        .arg("-C")
+        .arg(&target)
+        .args([
+            "status",
+            "--format",
+            "json",
+            "--now",
+            "2024-12-01T00:00:00Z",
+        ])
+        .output()
+        .unwrap();
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let stage = |name: &str| {
+        json["versions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|v| {
+                format!(
+                    "{}/{}@{}",
+                    v["project"].as_str().unwrap(),
+                    v["model"].as_str().unwrap(),
+                    v["version"].as_str().unwrap()
+                ) == name
+            })
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(stage("credit/churn@1.1.0")["stage"], "Production");
+    let old = stage("credit/churn@1.0.0");
+    assert_eq!(old["stage"], "Staging");
+    assert_eq!(review(&old, "Production")["superseded"], true);
+    assert_eq!(stage("credit/default-risk@1.0.0")["stage"], Value::Null);
+    assert_eq!(
+        review(&stage("credit/default-risk@1.1.0"), "Staging")["state"],
+        "rejected"
+    );
+    assert_eq!(
+        stage("marketing/propensity@1.0.0")["stage"],
+        "Pre-Production-2"
+    );
+    let out = assert_cmd::Command::cargo_bin("cardinal")
+        .unwrap()
+        .arg("-C")
+        .arg(&target)
+        .args(["audit"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

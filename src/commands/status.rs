@@ -148,6 +148,7 @@ fn wire(s: &VersionStatus) -> JsonVersionStatus {
                 stage: e.def.name.to_string(),
                 state: e.state.as_str(),
                 reached: s.holds.contains(&e.def.name.slug()),
+                superseded: s.superseded.contains(&e.def.name.slug()),
                 requested_by: e.request.as_ref().map(|r| r.requested_by.clone()),
                 reviewers: e
                     .request
@@ -208,10 +209,17 @@ pub(crate) fn print_human(out: &Output, list: &[VersionStatus]) {
             .filter(|e| e.request.is_some() || !e.decisions.is_empty())
         {
             let reached = s.holds.contains(&e.def.name.slug());
+            let superseded = s.superseded.contains(&e.def.name.slug());
             let mut line = format!(
-                "  {:<18} {:<9}",
+                "  {:<18} {:<10}",
                 e.def.name.to_string(),
-                if reached { "reached" } else { e.state.as_str() }
+                if reached {
+                    "reached"
+                } else if superseded {
+                    "superseded"
+                } else {
+                    e.state.as_str()
+                }
             );
             match &e.request {
                 Some(r) => line.push_str(&format!(" requested by {}", r.requested_by)),

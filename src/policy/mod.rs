@@ -212,6 +212,8 @@ pub struct VersionStatus {
     pub stage: Option<(String, replay::Held)>,
     /// Every stage held and still met now, by slug.
     pub holds: Vec<String>,
+    /// Stages it was superseded from (a newer version reached them), by slug.
+    pub superseded: Vec<String>,
     /// Stages reached but no longer met now (e.g. expired), with why.
     pub lapsed: Vec<(String, String)>,
     /// The card digest, when the card loads.
@@ -257,10 +259,15 @@ pub fn status_of(
             }
         }
     }
+    let superseded = stages
+        .get(vdir)
+        .map(|vs| vs.blocked.iter().cloned().collect())
+        .unwrap_or_default();
     VersionStatus {
         vdir: vdir.to_owned(),
         stage,
         holds,
+        superseded,
         lapsed,
         card_digest: files.card.map(|c| c.digest(files.lock_root)),
         evals,

@@ -551,7 +551,11 @@ impl Engine {
                         Some(_) => (EventKind::ReviewRequested, "request does not load".to_owned()),
                         None => (EventKind::RequestWithdrawn, String::new()),
                     };
-                    self.event(rec, &author_label, kind, Some(vdir), Some(slug), detail, verdict);
+                    let stage = match change.new.as_ref().and_then(|b| blobs.get(b)) {
+                        Some(Blob::Request(r)) => r.stage.to_string(),
+                        _ => slug.clone(),
+                    };
+                    self.event(rec, &author_label, kind, Some(vdir), Some(&stage), detail, verdict);
                 }
                 Some(Slot::Decision(_, vdir, slug, _)) => {
                     let (kind, detail) = match change.new.as_ref().and_then(|b| blobs.get(b)) {
@@ -570,7 +574,11 @@ impl Engine {
                         Some(_) => (EventKind::Approved, "decision does not load".to_owned()),
                         None => (EventKind::DecisionWithdrawn, String::new()),
                     };
-                    self.event(rec, &author_label, kind, Some(vdir), Some(slug), detail, verdict);
+                    let stage = match change.new.as_ref().and_then(|b| blobs.get(b)) {
+                        Some(Blob::Decision(d)) => d.stage.to_string(),
+                        _ => slug.clone(),
+                    };
+                    self.event(rec, &author_label, kind, Some(vdir), Some(&stage), detail, verdict);
                 }
                 _ => {}
             }
@@ -814,7 +822,7 @@ impl Engine {
                     format!("approved by {}", approvers.join(", ")),
                 ));
                 if eval.def.exclusive {
-                    supersede.push(slug.clone());
+                    supersede.push((slug.clone(), eval.def.name.to_string()));
                 }
             }
         }
@@ -837,7 +845,7 @@ impl Engine {
             .rsplit_once('/')
             .map(|(m, _)| format!("{m}/"))
             .unwrap_or_default();
-        for slug in supersede {
+        for (slug, name) in supersede {
             let others: Vec<String> = self
                 .stages
                 .range(model_dir.clone()..)
@@ -858,7 +866,7 @@ impl Engine {
                     time: rec.time,
                     kind: EventKind::StageLeft,
                     version: Some(version_name(&other)),
-                    stage: Some(slug.clone()),
+                    stage: Some(name.clone()),
                     detail: format!("superseded by {me}"),
                 });
             }
