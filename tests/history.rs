@@ -810,3 +810,27 @@ fn demo_history_shows_promotion_stale_rejection_and_supersede() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[test]
+fn audit_from_set_by_a_non_admin_trusts_nothing() {
+    let repo = Repo::new();
+    repo.write("projects/p/m/model.toml", "name = \"m\"\nsummary = \"x\"\n");
+    let forged = repo.commit("mallory", "drive-by");
+    repo.write(
+        "cardinal.toml",
+        &config(
+            &[],
+            &format!("{STAGES}\n[policy]\naudit_from = \"{forged}\"\n"),
+        ),
+    );
+    let whitewash = repo.commit("erin", "trust everything so far");
+    let (code, json) = audit(&repo);
+    assert_eq!(code, 1);
+    let commits: Vec<&str> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["commit"].as_str().unwrap())
+        .collect();
+    assert_eq!(commits, vec![forged.as_str(), whitewash.as_str()]);
+}

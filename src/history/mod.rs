@@ -41,6 +41,8 @@ pub struct Replayed {
     pub tip: String,
     /// Commits processed in this run (0 when all came from the cache).
     pub processed: usize,
+    /// The `audit_from` the replay trusted history up to.
+    pub audit_from: Option<String>,
 }
 
 /// Opens the repository holding `root`.
@@ -128,12 +130,33 @@ fn audit_from(repo: &Repository, tip: Oid) -> Option<String> {
 
 /// Replays the history of `query` in the repository at `root`.
 pub fn replay(root: &Path, query: &Query) -> Result<Replayed, Error> {
+    let first = replay_with(root, query, None)?;
+    // `audit_from` is read from the tip's tree before the replay; when the
+    // change that set it was not legitimate, the configuration in force
+    // has another one, and that one decides what is trusted.
+    let effective = first
+        .engine
+        .final_state
+        .as_ref()
+        .and_then(|s| s.config.as_ref())
+        .and_then(|c| c.policy.audit_from.clone());
+    if effective == first.audit_from {
+        return Ok(first);
+    }
+    replay_with(root, query, Some(effective))
+}
+
+fn replay_with(
+    root: &Path,
+    query: &Query,
+    forced_audit: Option<Option<String>>,
+) -> Result<Replayed, Error> {
     let repo = open(root)?;
     let mut tip = resolve(&repo, query.reference.as_deref())?;
     if let Some(at) = query.at {
         tip = commit_before(&repo, tip, at)?;
     }
-    let audit = audit_from(&repo, tip);
+    let audit = forced_audit.unwrap_or_else(|| audit_from(&repo, tip));
     let trusted_root = match &audit {
         Some(rev) => Some(
             repo.revparse_single(rev)
@@ -231,6 +254,7 @@ pub fn replay(root: &Path, query: &Query) -> Result<Replayed, Error> {
         blobs,
         tip: tip_text,
         processed,
+        audit_from: audit,
     })
 }
 
