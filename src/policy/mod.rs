@@ -274,3 +274,105 @@ pub fn status_of(
         strays,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn member(id: &str, roles: &[&str]) -> Member {
+        Member {
+            id: id.parse().unwrap(),
+            name: id.into(),
+            emails: vec![format!("{id}@t.test")],
+            roles: roles.iter().map(|r| (*r).to_owned()).collect(),
+            signing_keys: Vec::new(),
+        }
+    }
+
+    fn projects() -> BTreeMap<String, ProjectFile> {
+        let file: ProjectFile =
+            toml::from_str("name = \"p\"\nowners = [\"erin\"]\ncollaborators = [\"frank\"]\n")
+                .unwrap();
+        BTreeMap::from([("p".to_owned(), file)])
+    }
+
+    #[test]
+    fn classifies_governed_paths() {
+        assert_eq!(classify("cardinal.toml"), Some(Slot::Config));
+        assert_eq!(
+            classify("projects/p/project.toml"),
+            Some(Slot::Project("p".into()))
+        );
+        assert_eq!(
+            classify("projects/p/m/model.toml"),
+            Some(Slot::Content("p".into(), None))
+        );
+        assert_eq!(
+            classify("projects/p/m/1.0/card.toml"),
+            Some(Slot::Content("p".into(), Some("projects/p/m/1.0".into())))
+        );
+        assert_eq!(
+            classify("projects/p/m/1.0/reviews/staging/bob.toml"),
+            Some(Slot::Decision(
+                "p".into(),
+                "projects/p/m/1.0".into(),
+                "staging".into(),
+                "bob".into()
+            ))
+        );
+        assert!(matches!(
+            classify("projects/p/m/1.0/monitoring/2024.toml"),
+            Some(Slot::Monitoring(..))
+        ));
+        assert_eq!(classify("README.md"), None);
+    }
+
+    #[test]
+    fn section_three_table() {
+        let p = projects();
+        let admin = member("alice", &["admin"]);
+        let owner = member("erin", &[]);
+        let collab = member("frank", &[]);
+        let monitor = member("bot", &["monitor"]);
+        let other = member("bob", &[]);
+        let project = Slot::Project("p".into());
+        let card = classify("projects/p/m/1.0/card.toml").unwrap();
+        let monitoring = classify("projects/p/m/1.0/monitoring/x.toml").unwrap();
+        let request = classify("projects/p/m/1.0/reviews/staging/request.toml").unwrap();
+        let decision = classify("projects/p/m/1.0/reviews/staging/bob.toml").unwrap();
+        assert!(may_change(&Slot::Config, true, &admin, &p).is_ok());
+        assert!(may_change(&Slot::Config, true, &owner, &p).is_err());
+        assert!(may_change(&project, true, &owner, &p).is_ok());
+        assert!(may_change(&project, false, &owner, &p).is_err());
+        assert!(may_change(&project, true, &collab, &p).is_err());
+        assert!(may_change(&project, false, &admin, &p).is_ok());
+        for who in [&admin, &owner, &collab] {
+            assert!(may_change(&card, true, who, &p).is_ok());
+            assert!(may_change(&monitoring, true, who, &p).is_ok());
+        }
+        assert!(may_change(&card, true, &monitor, &p).is_err());
+        assert!(may_change(&monitoring, true, &monitor, &p).is_ok());
+        assert!(may_change(&card, true, &other, &p).is_err());
+        assert!(may_change(&request, false, &collab, &p).is_ok());
+        assert!(may_change(&request, false, &admin, &p).is_err());
+        assert!(may_change(&decision, false, &other, &p).is_ok());
+        assert!(may_change(&decision, false, &admin, &p).is_err());
+    }
+
+    #[test]
+    fn card_digest_matches_the_model_digest() {
+        let doc = crate::load::document::Document::parse(
+            "card.toml",
+            "version = \"1.0.0\"\n\n[[metrics]]\nvalue = 0.91\nname = \"auc\"\n",
+        )
+        .unwrap();
+        let card: Card = serde_json::from_value(doc.json.clone()).unwrap();
+        let facts = CardFacts::new(&card, &doc.json);
+        let root = "a".repeat(64);
+        assert_eq!(
+            facts.digest(Some(&root)),
+            crate::model::digest::card_digest(&doc.json, Some(&root))
+        );
+        assert_eq!(facts.sections, vec!["metrics".to_owned()]);
+    }
+}

@@ -431,3 +431,101 @@ fn short_digest(digest: &str) -> String {
     let hex = digest.strip_prefix("sha256:").unwrap_or(digest);
     format!("sha256:{}…", hex.get(..12).unwrap_or(hex))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::files::{OrgConfig, ReviewDecision, ReviewRequest};
+
+    fn rec(commit: &str, time: i64) -> FileRec {
+        FileRec {
+            blob: String::new(),
+            commit: commit.into(),
+            time,
+            violation: None,
+            sig: SigState::Unsigned,
+        }
+    }
+
+    #[test]
+    fn sections_gates_roles_and_counts() {
+        let config: OrgConfig = toml::from_str(
+            r#"
+[org]
+name = "T"
+[[members]]
+id = "bob"
+name = "b"
+roles = ["risk"]
+[[members]]
+id = "carol"
+name = "c"
+[[members]]
+id = "erin"
+name = "e"
+[[stages]]
+name = "Production"
+min_approvals = 2
+required_roles = ["risk"]
+required_sections = ["fairness"]
+gates = [{ metric = "auc", min = 0.85 }]
+"#,
+        )
+        .unwrap();
+        let stages = config.stages.clone().unwrap();
+        let card = CardFacts {
+            canonical: "{}".into(),
+            sections: vec!["metrics".into()],
+            metrics: vec![("auc".into(), None, None, 0.8)],
+        };
+        let digest = card.digest(None);
+        let request = Blob::Request(Box::new(
+            toml::from_str::<ReviewRequest>(
+                "stage = \"Production\"\nrequested_by = \"erin\"\nreviewers = [\"bob\", \"carol\"]\n",
+            )
+            .unwrap(),
+        ));
+        let decision = |who: &str| {
+            Blob::Decision(Box::new(
+                toml::from_str::<ReviewDecision>(&format!(
+                    "reviewer = \"{who}\"\nstage = \"Production\"\ndecision = \"approve\"\ncard_digest = \"{digest}\"\n"
+                ))
+                .unwrap(),
+            ))
+        };
+        let (r0, r1, r2) = (rec("c0", 0), rec("c1", 1), rec("c2", 2));
+        let (bob, carol) = (decision("bob"), decision("carol"));
+        let mut files = VersionFiles {
+            card: Some(&card),
+            lock_root: None,
+            reviews: BTreeMap::new(),
+        };
+        let mut folder = ReviewFiles {
+            request: Some((&r0, &request)),
+            decisions: BTreeMap::new(),
+        };
+        folder.decisions.insert("carol".into(), (&r2, &carol));
+        files.reviews.insert("production".into(), folder);
+        let policy = config.policy.clone();
+        let (evals, _) = evaluate(&files, &stages, &policy, &config.members, 10);
+        let e = &evals[0];
+        assert_eq!(e.state, ReviewState::Pending);
+        assert_eq!(
+            e.blockers,
+            vec![
+                "waiting for `bob`",
+                "1 of 2 required approvals",
+                "no valid approval by a `risk` member",
+                "card section `fairness` is missing or empty",
+                "gate: `auc` = 0.8 is below 0.85",
+            ]
+        );
+        if let Some(f) = files.reviews.get_mut("production") {
+            f.decisions.insert("bob".into(), (&r1, &bob));
+        }
+        let (evals, _) = evaluate(&files, &stages, &policy, &config.members, 10);
+        assert_eq!(evals[0].state, ReviewState::Approved);
+        assert_eq!(evals[0].blockers.len(), 2);
+        assert!(!evals[0].meets());
+    }
+}
