@@ -11,7 +11,7 @@ pub mod cache;
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
-use git2::{Oid, Repository, Sort, Tree};
+use git2::{ObjectType, Oid, Repository, Sort, Tree};
 use rayon::prelude::*;
 
 use crate::error::Error;
@@ -421,41 +421,121 @@ pub fn parse_blob(path: String, content: Result<Vec<u8>, String>) -> Blob {
     }
 }
 
-/// Compares two root trees at `cardinal.toml` and under `projects/`;
-/// libgit2 skips subtrees whose object ids are equal.
+/// Compares two root trees at `cardinal.toml` and under `projects/`.
 fn diff_root(
     repo: &Repository,
     old: Option<&Tree<'_>>,
     new: &Tree<'_>,
     out: &mut Vec<(String, Option<Oid>, Option<Oid>)>,
 ) -> Result<(), Error> {
-    let mut opts = git2::DiffOptions::new();
-    opts.pathspec(crate::load::CONFIG_FILE)
-        .pathspec("projects/")
-        .include_typechange(true)
-        .skip_binary_check(true);
-    let diff = repo.diff_tree_to_tree(old, Some(new), Some(&mut opts))?;
-    for delta in diff.deltas() {
-        let blob_id = |f: git2::DiffFile<'_>| {
-            (f.exists()
-                && matches!(
-                    f.mode(),
-                    git2::FileMode::Blob | git2::FileMode::BlobExecutable
-                ))
-            .then(|| f.id())
+    let entry = |t: Option<&Tree<'_>>, name: &str, kind: ObjectType| {
+        t.and_then(|t| t.get_name(name))
+            .filter(|e| e.kind() == Some(kind))
+            .map(|e| e.id())
+    };
+    let config = crate::load::CONFIG_FILE;
+    let (o, n) = (
+        entry(old, config, ObjectType::Blob),
+        entry(Some(new), config, ObjectType::Blob),
+    );
+    if o != n {
+        out.push((config.to_owned(), o, n));
+    }
+    let (o, n) = (
+        entry(old, "projects", ObjectType::Tree),
+        entry(Some(new), "projects", ObjectType::Tree),
+    );
+    if o != n {
+        diff_dir(repo, o, n, "projects", 0, out)?;
+    }
+    Ok(())
+}
+
+/// One tree entry: Git's sort key (the name, with `/` after a folder's),
+/// name, object id, and whether it is a folder.
+type Entry = (Vec<u8>, String, Oid, bool);
+
+fn entries(repo: &Repository, id: Option<Oid>) -> Result<Vec<Entry>, Error> {
+    let Some(id) = id else {
+        return Ok(Vec::new());
+    };
+    let tree = repo.find_tree(id)?;
+    let mut list = Vec::with_capacity(tree.len());
+    for e in tree.iter() {
+        let dir = match e.kind() {
+            Some(ObjectType::Tree) => true,
+            Some(ObjectType::Blob) => false,
+            _ => continue,
         };
-        let (o, n) = (blob_id(delta.old_file()), blob_id(delta.new_file()));
-        let path = delta
-            .new_file()
-            .path()
-            .or_else(|| delta.old_file().path())
-            .and_then(Path::to_str)
-            .map(str::to_owned);
-        if let Some(path) = path
-            && o != n
-            && is_governed_path(&path)
-        {
-            out.push((path, o, n));
+        let Ok(name) = std::str::from_utf8(e.name_bytes()) else {
+            continue;
+        };
+        let mut key = name.as_bytes().to_vec();
+        if dir {
+            key.push(b'/');
+        }
+        list.push((key, name.to_owned(), e.id(), dir));
+    }
+    // Git keeps entries in this order already; sorting is a no-op guard.
+    list.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(list)
+}
+
+/// Compares two subtrees (either may be absent) by merging their sorted
+/// entries, recursing only where object ids differ; the layout is at most
+/// 6 levels deep below `projects/`.
+fn diff_dir(
+    repo: &Repository,
+    old: Option<Oid>,
+    new: Option<Oid>,
+    prefix: &str,
+    depth: usize,
+    out: &mut Vec<(String, Option<Oid>, Option<Oid>)>,
+) -> Result<(), Error> {
+    if depth > 6 {
+        return Ok(());
+    }
+    let (a, b) = (entries(repo, old)?, entries(repo, new)?);
+    let (mut i, mut j) = (0, 0);
+    loop {
+        let (x, y) = match (a.get(i), b.get(j)) {
+            (None, None) => break,
+            (Some(x), None) => {
+                i += 1;
+                (Some(x), None)
+            }
+            (None, Some(y)) => {
+                j += 1;
+                (None, Some(y))
+            }
+            (Some(x), Some(y)) => match x.0.cmp(&y.0) {
+                std::cmp::Ordering::Less => {
+                    i += 1;
+                    (Some(x), None)
+                }
+                std::cmp::Ordering::Greater => {
+                    j += 1;
+                    (None, Some(y))
+                }
+                std::cmp::Ordering::Equal => {
+                    i += 1;
+                    j += 1;
+                    if x.2 == y.2 {
+                        continue;
+                    }
+                    (Some(x), Some(y))
+                }
+            },
+        };
+        let e = x.or(y);
+        let (Some(name), Some(dir)) = (e.map(|e| &e.1), e.map(|e| e.3)) else {
+            continue;
+        };
+        let path = format!("{prefix}/{name}");
+        if dir {
+            diff_dir(repo, x.map(|e| e.2), y.map(|e| e.2), &path, depth + 1, out)?;
+        } else if is_governed_path(&path) {
+            out.push((path, x.map(|e| e.2), y.map(|e| e.2)));
         }
     }
     Ok(())
