@@ -60,7 +60,7 @@ pub(crate) fn findings(replayed: &crate::history::Replayed) -> Vec<Diagnostic> {
 /// Runs `cardinal audit`.
 pub fn run(ctx: &Context, args: &AuditArgs) -> Result<Outcome, Error> {
     let root = history_root(ctx)?;
-    let replayed = replay_for(&root, args.reference.as_deref(), None, args.no_cache)?;
+    let replayed = replay_for(&root, args.reference.as_deref(), None, args.no_cache, true)?;
     let diags = findings(&replayed);
     let failed = diags.iter().any(Diagnostic::is_error);
     ctx.out.findings(

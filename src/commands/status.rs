@@ -5,6 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use clap::Args;
+use rayon::prelude::*;
 
 use super::{Context, Outcome};
 use crate::error::Error;
@@ -104,7 +105,7 @@ pub(crate) fn statuses(replayed: &Replayed, vdirs: &[String], now: i64) -> Vec<V
         return Vec::new();
     };
     vdirs
-        .iter()
+        .par_iter()
         .map(|v| status_of(state, &replayed.engine.stages, &replayed.blobs, v, now))
         .collect()
 }
@@ -290,6 +291,7 @@ pub(crate) fn replay_for(
     reference: Option<&str>,
     at: Option<i64>,
     no_cache: bool,
+    need_log: bool,
 ) -> Result<Replayed, Error> {
     history::replay(
         root,
@@ -297,6 +299,7 @@ pub(crate) fn replay_for(
             reference: reference.map(str::to_owned),
             at,
             no_cache,
+            need_log,
         },
     )
 }
@@ -310,7 +313,7 @@ pub fn run(ctx: &Context, args: &StatusArgs) -> Result<Outcome, Error> {
             "--require-stage needs the version(s) to check".to_owned(),
         ));
     }
-    let replayed = replay_for(&root, args.reference.as_deref(), at, args.no_cache)?;
+    let replayed = replay_for(&root, args.reference.as_deref(), at, args.no_cache, false)?;
     let now = at.unwrap_or(ctx.now);
     let vdirs = select(&all_versions(&replayed), &args.targets)?;
     let list = statuses(&replayed, &vdirs, now);
@@ -343,7 +346,7 @@ pub fn run(ctx: &Context, args: &StatusArgs) -> Result<Outcome, Error> {
 /// Prints the demo's tour of the history: every version's status and the
 /// last 15 entries of the activity log.
 pub fn demo_tour(out: &Output, root: &Path, now: i64) -> Result<(), Error> {
-    let replayed = replay_for(root, None, None, false)?;
+    let replayed = replay_for(root, None, None, false, true)?;
     out.line("\n== cardinal status");
     let vdirs = all_versions(&replayed);
     print_human(out, &statuses(&replayed, &vdirs, now));

@@ -10,7 +10,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::policy::replay::{Blobs, Snapshot};
+use crate::policy::replay::{Blobs, Event, Snapshot, Violation};
 
 const FORMAT: u32 = 1;
 
@@ -30,19 +30,47 @@ struct File {
     blobs: Blobs,
 }
 
-fn path(git_dir: &Path) -> std::path::PathBuf {
-    git_dir.join("cardinal").join("history.json")
+#[derive(Serialize, Deserialize)]
+struct LogFile {
+    format: u32,
+    version: String,
+    key: Key,
+    tip: String,
+    events: Vec<Event>,
+    violations: Vec<Violation>,
+}
+
+fn path(git_dir: &Path, name: &str) -> std::path::PathBuf {
+    git_dir.join("cardinal").join(name)
 }
 
 /// Returns the cached snapshot and blobs, when present and made with `key`.
+/// Its activity and violations are left empty; [`load_log`] fills them.
 pub fn load(git_dir: &Path, key: &Key) -> Option<(Snapshot, Blobs)> {
-    let bytes = std::fs::read(path(git_dir)).ok()?;
+    let bytes = std::fs::read(path(git_dir, "history.json")).ok()?;
     let file: File = serde_json::from_slice(&bytes).ok()?;
     (file.format == FORMAT && file.version == env!("CARGO_PKG_VERSION") && file.key == *key)
         .then_some((file.snapshot, file.blobs))
 }
 
-/// Stores a snapshot with the blobs its state refers to.
+/// Fills a loaded snapshot's activity and violations; false when the
+/// cached log does not belong to it.
+pub fn load_log(git_dir: &Path, key: &Key, snapshot: &mut Snapshot) -> bool {
+    let Ok(bytes) = std::fs::read(path(git_dir, "history-log.json")) else {
+        return false;
+    };
+    let Ok(file) = serde_json::from_slice::<LogFile>(&bytes) else {
+        return false;
+    };
+    if file.format != FORMAT || file.key != *key || file.tip != snapshot.tip {
+        return false;
+    }
+    snapshot.events = file.events;
+    snapshot.violations = file.violations;
+    true
+}
+
+/// Stores a snapshot with the blobs its state refers to, and its log.
 pub fn store(
     git_dir: &Path,
     key: &Key,
@@ -55,6 +83,14 @@ pub fn store(
         .filter(|(id, _)| live.contains(id))
         .map(|(id, b)| (id.clone(), b.clone()))
         .collect();
+    let log = LogFile {
+        format: FORMAT,
+        version: env!("CARGO_PKG_VERSION").to_owned(),
+        key: key.clone(),
+        tip: snapshot.tip.clone(),
+        events: snapshot.events.clone(),
+        violations: snapshot.violations.clone(),
+    };
     let file = File {
         format: FORMAT,
         version: env!("CARGO_PKG_VERSION").to_owned(),
@@ -62,14 +98,14 @@ pub fn store(
         snapshot: snapshot.clone(),
         blobs,
     };
-    let bytes =
-        serde_json::to_vec(&file).map_err(|e| crate::error::Error::Input(format!("cache: {e}")))?;
-    let target = path(git_dir);
-    if let Some(dir) = target.parent() {
-        std::fs::create_dir_all(dir).map_err(|source| crate::error::Error::Write {
-            path: dir.to_path_buf(),
-            source,
-        })?;
-    }
-    crate::write::write_atomic(&target, &bytes)
+    let err = |e: serde_json::Error| crate::error::Error::Input(format!("cache: {e}"));
+    // The log first: a state without its log is reloaded in full.
+    crate::write::write_atomic(
+        &path(git_dir, "history-log.json"),
+        &serde_json::to_vec(&log).map_err(err)?,
+    )?;
+    crate::write::write_atomic(
+        &path(git_dir, "history.json"),
+        &serde_json::to_vec(&file).map_err(err)?,
+    )
 }

@@ -10,6 +10,7 @@ pub mod cache;
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
+use std::rc::Rc;
 
 use git2::{ObjectType, Oid, Repository, Sort, Tree};
 use rayon::prelude::*;
@@ -28,6 +29,8 @@ pub struct Query {
     pub at: Option<i64>,
     /// Ignore and do not write the cache.
     pub no_cache: bool,
+    /// The activity log and violations are needed (`log`, `audit`).
+    pub need_log: bool,
 }
 
 /// A finished replay.
@@ -47,6 +50,10 @@ pub struct Replayed {
 
 /// Opens the repository holding `root`.
 pub fn open(root: &Path) -> Result<Repository, Error> {
+    // Like git itself, trust the object database on reads (fsck and
+    // transfers verify it); re-hashing every object read costs a fifth of
+    // a walk.
+    git2::opts::strict_hash_verification(false);
     Repository::discover(root).map_err(|e| {
         Error::Git(format!(
             "`{}` is not in a Git repository: {}",
@@ -74,17 +81,24 @@ pub fn resolve(repo: &Repository, reference: Option<&str>) -> Result<Oid, Error>
         .id())
 }
 
-/// Returns the first-parent chain of `tip`, newest first.
-fn first_parent_chain(repo: &Repository, tip: Oid) -> Result<Vec<Oid>, Error> {
+/// Returns the first-parent chain of `tip`, newest first, down to `stop`
+/// (included) when it is on the chain, else to the root (or the cut of a
+/// shallow clone).
+fn first_parent_chain(repo: &Repository, tip: Oid, stop: Option<Oid>) -> Result<Vec<Oid>, Error> {
     let mut chain = Vec::new();
-    let mut at = Some(tip);
-    while let Some(id) = at {
-        chain.push(id);
-        let commit = repo.find_commit(id)?;
-        at = commit
-            .parent_ids()
-            .next()
-            .filter(|p| repo.find_commit(*p).is_ok());
+    let mut commit = repo.find_commit(tip)?;
+    loop {
+        chain.push(commit.id());
+        if Some(commit.id()) == stop {
+            break;
+        }
+        let Some(parent) = commit.parent_ids().next() else {
+            break;
+        };
+        match repo.find_commit(parent) {
+            Ok(p) => commit = p,
+            Err(_) => break,
+        }
     }
     Ok(chain)
 }
@@ -92,7 +106,7 @@ fn first_parent_chain(repo: &Repository, tip: Oid) -> Result<Vec<Oid>, Error> {
 /// Returns the last first-parent commit of `tip` whose commit time is
 /// before `at`.
 fn commit_before(repo: &Repository, tip: Oid, at: i64) -> Result<Oid, Error> {
-    for id in first_parent_chain(repo, tip)? {
+    for id in first_parent_chain(repo, tip, None)? {
         if repo.find_commit(id)?.time().seconds() < at {
             return Ok(id);
         }
@@ -184,12 +198,7 @@ fn replay_with(
     if repo.is_shallow() {
         check_shallow(&repo, &trusted, tip)?;
     }
-    let chain: HashSet<String> = first_parent_chain(&repo, tip)?
-        .into_iter()
-        .map(|id| id.to_string())
-        .collect();
     let tip_text = tip.to_string();
-
     let key = cache::Key {
         audit_from: audit.clone(),
     };
@@ -198,45 +207,63 @@ fn replay_with(
     } else {
         cache::load(repo.path(), &key)
     };
+    // The first-parent chain, walked only down to the cached tip when
+    // there is one: commits below it were derived in an earlier run.
+    let stop = cached
+        .as_ref()
+        .and_then(|(snapshot, _)| Oid::from_str(&snapshot.tip).ok());
+    let chain_ids = first_parent_chain(&repo, tip, stop)?;
+    let resumable = stop.is_some() && chain_ids.last().copied() == stop;
+    let chain: HashSet<String> = chain_ids.iter().map(Oid::to_string).collect();
+    let cached = cached
+        .filter(|_| resumable)
+        .and_then(|(mut snapshot, cached_blobs)| {
+            let ok = (snapshot.tip == tip_text && !query.need_log)
+                || cache::load_log(repo.path(), &key, &mut snapshot);
+            ok.then_some((snapshot, cached_blobs))
+        });
+    let full = |blobs: &mut Blobs| -> Result<(Engine, Vec<Oid>), Error> {
+        blobs.clear();
+        let chain: HashSet<String> = if resumable {
+            first_parent_chain(&repo, tip, None)?
+                .iter()
+                .map(Oid::to_string)
+                .collect()
+        } else {
+            chain.clone()
+        };
+        let todo = walk(&repo, tip, None)?;
+        let graph = graph_of(&repo, &todo)?;
+        Ok((
+            Engine::new(&graph, chain, trusted.clone(), tip_text.clone()),
+            todo,
+        ))
+    };
     let mut blobs: Blobs = HashMap::new();
     let (mut engine, todo) = match cached {
-        Some((snapshot, cached_blobs)) if usable(&repo, &snapshot.tip, tip, &chain) => {
+        Some((snapshot, cached_blobs)) => {
             let hide = Oid::from_str(&snapshot.tip).ok();
             let todo = walk(&repo, tip, hide)?;
-            let graph = graph(&repo, &todo)?;
-            blobs = cached_blobs;
-            let snapshot_tip = snapshot.tip.clone();
+            let graph = graph_of(&repo, &todo)?;
             // Every new commit must descend from the snapshot alone; else
             // a branch forked before it would lack its state.
-            let known: HashSet<String> = graph.iter().map(|(id, _)| id.clone()).collect();
+            let known: HashSet<&String> = graph.iter().map(|(id, _)| id).collect();
             let self_contained = graph.iter().all(|(_, parents)| {
                 parents
                     .iter()
-                    .all(|p| known.contains(p) || *p == snapshot_tip)
+                    .all(|p| known.contains(p) || *p == snapshot.tip)
             });
             if self_contained {
+                blobs = cached_blobs;
                 (
                     Engine::resume(snapshot, &graph, chain.clone(), tip_text.clone()),
                     todo,
                 )
             } else {
-                blobs.clear();
-                let todo = walk(&repo, tip, None)?;
-                let graph = graph_of(&repo, &todo)?;
-                (
-                    Engine::new(&graph, chain.clone(), trusted.clone(), tip_text.clone()),
-                    todo,
-                )
+                full(&mut blobs)?
             }
         }
-        _ => {
-            let todo = walk(&repo, tip, None)?;
-            let graph = graph_of(&repo, &todo)?;
-            (
-                Engine::new(&graph, chain.clone(), trusted.clone(), tip_text.clone()),
-                todo,
-            )
-        }
+        None => full(&mut blobs)?,
     };
     let processed = todo.len();
     let records = index(&repo, &todo, &mut blobs)?;
@@ -244,6 +271,7 @@ fn replay_with(
         engine.apply(rec, &blobs);
     }
     if !query.no_cache
+        && processed > 0
         && let Some(snapshot) = engine.snapshot()
     {
         // A cache that cannot be written only costs time next run.
@@ -258,10 +286,6 @@ fn replay_with(
     })
 }
 
-fn graph(repo: &Repository, ids: &[Oid]) -> Result<Vec<(String, Vec<String>)>, Error> {
-    graph_of(repo, ids)
-}
-
 fn graph_of(repo: &Repository, ids: &[Oid]) -> Result<Vec<(String, Vec<String>)>, Error> {
     ids.iter()
         .map(|id| {
@@ -272,15 +296,6 @@ fn graph_of(repo: &Repository, ids: &[Oid]) -> Result<Vec<(String, Vec<String>)>
             ))
         })
         .collect()
-}
-
-/// Returns true when a snapshot at `cached` can be extended to `tip`: it
-/// is `tip` or lies on `tip`'s first-parent chain.
-fn usable(repo: &Repository, cached: &str, tip: Oid, chain: &HashSet<String>) -> bool {
-    let Ok(c) = Oid::from_str(cached) else {
-        return false;
-    };
-    (c == tip || chain.contains(cached)) && repo.find_commit(c).is_ok()
 }
 
 /// Fails on a shallow clone whose cut is not covered by `audit_from`.
@@ -294,7 +309,9 @@ fn check_shallow(repo: &Repository, trusted: &HashSet<String>, tip: Oid) -> Resu
     if cut.iter().all(|c| trusted.contains(*c)) {
         return Ok(());
     }
-    let depth = first_parent_chain(repo, tip).map(|c| c.len()).unwrap_or(0);
+    let depth = first_parent_chain(repo, tip, None)
+        .map(|c| c.len())
+        .unwrap_or(0);
     Err(Error::Git(format!(
         "this is a shallow clone ({depth} commits deep): stages and audit need the history back to the commit that added `cardinal.toml`; \
          run `git fetch --unshallow` (in CI: `actions/checkout` with `fetch-depth: 0`), \
@@ -303,9 +320,47 @@ fn check_shallow(repo: &Repository, trusted: &HashSet<String>, tip: Oid) -> Resu
 }
 
 /// Builds the records of `ids` (parents before children), parsing every
-/// governed blob not yet in `blobs`.
+/// governed blob not yet in `blobs`. Commits are indexed in parallel
+/// chunks, each with its own handle on the repository.
 fn index(repo: &Repository, ids: &[Oid], blobs: &mut Blobs) -> Result<Vec<CommitRecord>, Error> {
+    let threads = rayon::current_num_threads().max(1);
+    let chunk = ids.len().div_ceil(threads).max(512);
+    let git_dir = repo.path().to_path_buf();
+    let known: &Blobs = blobs;
+    let parts: Vec<Result<IndexPart, Error>> = ids
+        .par_chunks(chunk)
+        .map(|part| {
+            let repo = Repository::open(&git_dir)?;
+            index_part(&repo, part, known)
+        })
+        .collect();
     let mut records = Vec::with_capacity(ids.len());
+    let mut contents: HashMap<String, (String, Result<Vec<u8>, String>)> = HashMap::new();
+    for part in parts {
+        let (recs, read) = part?;
+        records.extend(recs);
+        for (oid, path, content) in read {
+            contents.entry(oid).or_insert((path, content));
+        }
+    }
+    let parsed: Vec<(String, Blob)> = contents
+        .into_par_iter()
+        .map(|(oid, (path, content))| (oid, parse_blob(path, content)))
+        .collect();
+    blobs.extend(parsed);
+    Ok(records)
+}
+
+/// The records of a run of commits, and the contents of the blobs they
+/// add that are not parsed yet: `(object id, a path, bytes)`.
+type IndexPart = (
+    Vec<CommitRecord>,
+    Vec<(String, String, Result<Vec<u8>, String>)>,
+);
+
+fn index_part(repo: &Repository, ids: &[Oid], known: &Blobs) -> Result<IndexPart, Error> {
+    let mut records = Vec::with_capacity(ids.len());
+    let mut trees = TreeCache::default();
     let mut wanted: HashMap<Oid, String> = HashMap::new();
     for id in ids {
         let commit = repo.find_commit(*id)?;
@@ -317,7 +372,8 @@ fn index(repo: &Repository, ids: &[Oid], blobs: &mut Blobs) -> Result<Vec<Commit
         let parent_trees: Vec<Tree<'_>> =
             parents.iter().map(|p| p.tree()).collect::<Result<_, _>>()?;
         let mut raw = Vec::new();
-        diff_root(repo, parent_trees.first(), &tree, &mut raw)?;
+        trees.next_commit();
+        diff_root(repo, &mut trees, parent_trees.first(), &tree, &mut raw)?;
         let mut changes = Vec::with_capacity(raw.len());
         for (path, old, new) in raw {
             let from_parent = parent_trees.iter().enumerate().skip(1).find_map(|(i, t)| {
@@ -326,7 +382,7 @@ fn index(repo: &Repository, ids: &[Oid], blobs: &mut Blobs) -> Result<Vec<Commit
             });
             if let Some(n) = new {
                 let key = n.to_string();
-                if !blobs.contains_key(&key) {
+                if !known.contains_key(&key) {
                     wanted.entry(n).or_insert_with(|| path.clone());
                 }
             }
@@ -367,12 +423,7 @@ fn index(repo: &Repository, ids: &[Oid], blobs: &mut Blobs) -> Result<Vec<Commit
             .map_err(|e| e.message().to_owned());
         contents.push((oid.to_string(), path, content));
     }
-    let parsed: Vec<(String, Blob)> = contents
-        .into_par_iter()
-        .map(|(oid, path, content)| (oid, parse_blob(path, content)))
-        .collect();
-    blobs.extend(parsed);
-    Ok(records)
+    Ok((records, contents))
 }
 
 /// Parses one governed file's contents as the loader does.
@@ -421,9 +472,39 @@ pub fn parse_blob(path: String, content: Result<Vec<u8>, String>) -> Blob {
     }
 }
 
+/// Parsed tree entries of the last two commits: on a linear history the
+/// first parent's trees are the previous commit's, so each is read once.
+#[derive(Default)]
+struct TreeCache {
+    current: HashMap<Oid, Rc<[Entry]>>,
+    previous: HashMap<Oid, Rc<[Entry]>>,
+}
+
+impl TreeCache {
+    fn next_commit(&mut self) {
+        self.previous = std::mem::take(&mut self.current);
+    }
+
+    fn entries(&mut self, repo: &Repository, id: Option<Oid>) -> Result<Rc<[Entry]>, Error> {
+        let Some(id) = id else {
+            return Ok(Rc::from(Vec::new()));
+        };
+        if let Some(hit) = self.current.get(&id) {
+            return Ok(hit.clone());
+        }
+        let list = match self.previous.get(&id) {
+            Some(hit) => hit.clone(),
+            None => Rc::from(entries(repo, id)?),
+        };
+        self.current.insert(id, list.clone());
+        Ok(list)
+    }
+}
+
 /// Compares two root trees at `cardinal.toml` and under `projects/`.
 fn diff_root(
     repo: &Repository,
+    cache: &mut TreeCache,
     old: Option<&Tree<'_>>,
     new: &Tree<'_>,
     out: &mut Vec<(String, Option<Oid>, Option<Oid>)>,
@@ -446,19 +527,16 @@ fn diff_root(
         entry(Some(new), "projects", ObjectType::Tree),
     );
     if o != n {
-        diff_dir(repo, o, n, "projects", 0, out)?;
+        diff_dir(repo, cache, o, n, "projects", 0, out)?;
     }
     Ok(())
 }
 
 /// One tree entry: Git's sort key (the name, with `/` after a folder's),
-/// name, object id, and whether it is a folder.
-type Entry = (Vec<u8>, String, Oid, bool);
+/// object id, and whether it is a folder.
+type Entry = (Box<str>, Oid, bool);
 
-fn entries(repo: &Repository, id: Option<Oid>) -> Result<Vec<Entry>, Error> {
-    let Some(id) = id else {
-        return Ok(Vec::new());
-    };
+fn entries(repo: &Repository, id: Oid) -> Result<Vec<Entry>, Error> {
     let tree = repo.find_tree(id)?;
     let mut list = Vec::with_capacity(tree.len());
     for e in tree.iter() {
@@ -470,14 +548,15 @@ fn entries(repo: &Repository, id: Option<Oid>) -> Result<Vec<Entry>, Error> {
         let Ok(name) = std::str::from_utf8(e.name_bytes()) else {
             continue;
         };
-        let mut key = name.as_bytes().to_vec();
-        if dir {
-            key.push(b'/');
-        }
-        list.push((key, name.to_owned(), e.id(), dir));
+        let key: Box<str> = if dir {
+            format!("{name}/").into()
+        } else {
+            name.into()
+        };
+        list.push((key, e.id(), dir));
     }
-    // Git keeps entries in this order already; sorting is a no-op guard.
-    list.sort_by(|a, b| a.0.cmp(&b.0));
+    // Git keeps entries in this order already; sorting is a cheap guard.
+    list.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
     Ok(list)
 }
 
@@ -486,6 +565,7 @@ fn entries(repo: &Repository, id: Option<Oid>) -> Result<Vec<Entry>, Error> {
 /// 6 levels deep below `projects/`.
 fn diff_dir(
     repo: &Repository,
+    cache: &mut TreeCache,
     old: Option<Oid>,
     new: Option<Oid>,
     prefix: &str,
@@ -495,7 +575,7 @@ fn diff_dir(
     if depth > 6 {
         return Ok(());
     }
-    let (a, b) = (entries(repo, old)?, entries(repo, new)?);
+    let (a, b) = (cache.entries(repo, old)?, cache.entries(repo, new)?);
     let (mut i, mut j) = (0, 0);
     loop {
         let (x, y) = match (a.get(i), b.get(j)) {
@@ -508,7 +588,7 @@ fn diff_dir(
                 j += 1;
                 (None, Some(y))
             }
-            (Some(x), Some(y)) => match x.0.cmp(&y.0) {
+            (Some(x), Some(y)) => match x.0.as_bytes().cmp(y.0.as_bytes()) {
                 std::cmp::Ordering::Less => {
                     i += 1;
                     (Some(x), None)
@@ -520,22 +600,26 @@ fn diff_dir(
                 std::cmp::Ordering::Equal => {
                     i += 1;
                     j += 1;
-                    if x.2 == y.2 {
+                    if x.1 == y.1 {
                         continue;
                     }
                     (Some(x), Some(y))
                 }
             },
         };
-        let e = x.or(y);
-        let (Some(name), Some(dir)) = (e.map(|e| &e.1), e.map(|e| e.3)) else {
+        let Some(e) = x.or(y) else {
             continue;
         };
-        let path = format!("{prefix}/{name}");
-        if dir {
-            diff_dir(repo, x.map(|e| e.2), y.map(|e| e.2), &path, depth + 1, out)?;
-        } else if is_governed_path(&path) {
-            out.push((path, x.map(|e| e.2), y.map(|e| e.2)));
+        let (old_id, new_id) = (x.map(|e| e.1), y.map(|e| e.1));
+        if e.2 {
+            let name = e.0.trim_end_matches('/');
+            let path = format!("{prefix}/{name}");
+            diff_dir(repo, cache, old_id, new_id, &path, depth + 1, out)?;
+        } else {
+            let path = format!("{prefix}/{}", e.0);
+            if is_governed_path(&path) {
+                out.push((path, old_id, new_id));
+            }
         }
     }
     Ok(())

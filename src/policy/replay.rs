@@ -270,12 +270,14 @@ pub struct Snapshot {
     pub state: TreeState,
     /// Stages per version.
     pub stages: BTreeMap<String, VersionStages>,
-    /// Activity.
-    pub events: Vec<Event>,
-    /// Violations.
-    pub violations: Vec<Violation>,
     /// The next sequence number.
     pub seq: u64,
+    /// Activity (cached in a file of its own: `status` does not need it).
+    #[serde(skip)]
+    pub events: Vec<Event>,
+    /// Violations (cached with the activity).
+    #[serde(skip)]
+    pub violations: Vec<Violation>,
 }
 
 impl Engine {
@@ -426,8 +428,21 @@ impl Engine {
             sigs.push(sig);
         }
 
-        let before_config = st.config.clone();
-        let before_projects = st.projects.clone();
+        // Configuration before this commit, kept only when it may change.
+        let touches_config = rec
+            .changes
+            .iter()
+            .any(|c| matches!(classify(&c.path), Some(Slot::Config | Slot::Project(_))));
+        let before_config = if touches_config {
+            st.config.clone()
+        } else {
+            None
+        };
+        let before_projects = if touches_config {
+            st.projects.clone()
+        } else {
+            BTreeMap::new()
+        };
         let mut project_changed: BTreeSet<String> = BTreeSet::new();
         let mut config_changed = false;
         for ((change, verdict), sig) in rec.changes.iter().zip(&verdicts).zip(sigs) {
