@@ -646,6 +646,22 @@ fn cache_gives_the_same_answers_and_resumes() {
     assert_eq!(cached(&repo), fresh(&repo));
     production(&repo, "1.1.0");
     assert_eq!(cached(&repo), fresh(&repo));
+    // Another reference has a snapshot of its own; --at writes none.
+    assert_eq!(
+        repo.json(&["status", "--ref", "main"]).1,
+        repo.json(&["status", "--ref", "main", "--no-cache"]).1
+    );
+    let names = |repo: &Repo| {
+        let mut n: Vec<String> = std::fs::read_dir(repo.path().join(".git/cardinal"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        n.sort();
+        n
+    };
+    assert_eq!(names(&repo).len(), 4, "{:?}", names(&repo));
+    repo.json(&["status", "--at", "2024-01-05"]);
+    assert_eq!(names(&repo).len(), 4);
     let (_, a) = repo.json(&["log"]);
     let (_, b) = repo.json(&["log", "--no-cache"]);
     assert_eq!(a, b);

@@ -19,6 +19,25 @@ const FORMAT: u32 = 1;
 pub struct Key {
     /// `[policy] audit_from` at the tip.
     pub audit_from: Option<String>,
+    /// Which reference the snapshot follows (`HEAD`, `main`, …): one
+    /// snapshot per reference, so `--ref` does not evict HEAD's.
+    #[serde(skip)]
+    pub reference: String,
+}
+
+impl Key {
+    fn file(&self, kind: &str) -> String {
+        if self.reference == "HEAD" {
+            return format!("{kind}.json");
+        }
+        let safe: String = self
+            .reference
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+            .collect();
+        let tag = crate::model::digest::sha256_hex(self.reference.as_bytes());
+        format!("{kind}-{safe}-{}.json", tag.get(..8).unwrap_or_default())
+    }
 }
 
 #[derive(Serialize, Deserialize)]
@@ -47,22 +66,24 @@ fn path(git_dir: &Path, name: &str) -> std::path::PathBuf {
 /// Returns the cached snapshot and blobs, when present and made with `key`.
 /// Its activity and violations are left empty; [`load_log`] fills them.
 pub fn load(git_dir: &Path, key: &Key) -> Option<(Snapshot, Blobs)> {
-    let bytes = std::fs::read(path(git_dir, "history.json")).ok()?;
+    let bytes = std::fs::read(path(git_dir, &key.file("history"))).ok()?;
     let file: File = serde_json::from_slice(&bytes).ok()?;
-    (file.format == FORMAT && file.version == env!("CARGO_PKG_VERSION") && file.key == *key)
+    (file.format == FORMAT
+        && file.version == env!("CARGO_PKG_VERSION")
+        && file.key.audit_from == key.audit_from)
         .then_some((file.snapshot, file.blobs))
 }
 
 /// Fills a loaded snapshot's activity and violations; false when the
 /// cached log does not belong to it.
 pub fn load_log(git_dir: &Path, key: &Key, snapshot: &mut Snapshot) -> bool {
-    let Ok(bytes) = std::fs::read(path(git_dir, "history-log.json")) else {
+    let Ok(bytes) = std::fs::read(path(git_dir, &key.file("history-log"))) else {
         return false;
     };
     let Ok(file) = serde_json::from_slice::<LogFile>(&bytes) else {
         return false;
     };
-    if file.format != FORMAT || file.key != *key || file.tip != snapshot.tip {
+    if file.format != FORMAT || file.key.audit_from != key.audit_from || file.tip != snapshot.tip {
         return false;
     }
     snapshot.events = file.events;
@@ -101,11 +122,11 @@ pub fn store(
     let err = |e: serde_json::Error| crate::error::Error::Input(format!("cache: {e}"));
     // The log first: a state without its log is reloaded in full.
     crate::write::write_atomic(
-        &path(git_dir, "history-log.json"),
+        &path(git_dir, &key.file("history-log")),
         &serde_json::to_vec(&log).map_err(err)?,
     )?;
     crate::write::write_atomic(
-        &path(git_dir, "history.json"),
+        &path(git_dir, &key.file("history")),
         &serde_json::to_vec(&file).map_err(err)?,
     )
 }

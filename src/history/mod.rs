@@ -201,6 +201,7 @@ fn replay_with(
     let tip_text = tip.to_string();
     let key = cache::Key {
         audit_from: audit.clone(),
+        reference: query.reference.clone().unwrap_or_else(|| "HEAD".to_owned()),
     };
     let cached = if query.no_cache {
         None
@@ -270,7 +271,9 @@ fn replay_with(
     for rec in &records {
         engine.apply(rec, &blobs);
     }
+    // `--at` looks back: its snapshot would only set the cache back.
     if !query.no_cache
+        && query.at.is_none()
         && processed > 0
         && let Some(snapshot) = engine.snapshot()
     {
@@ -393,7 +396,13 @@ fn index_part(repo: &Repository, ids: &[Oid], known: &Blobs) -> Result<IndexPart
                 from_parent,
             });
         }
-        let (signature, signed_data) = if changes.is_empty() {
+        // Most commits are unsigned: look at the parsed header before
+        // reading the raw object again for its signature.
+        let signed = commit
+            .raw_header_bytes()
+            .windows(7)
+            .any(|w| w == b"gpgsig " || w == b"gpgsig-");
+        let (signature, signed_data) = if changes.is_empty() || !signed {
             (None, Vec::new())
         } else {
             match repo.extract_signature(id, None) {
