@@ -850,3 +850,38 @@ fn audit_from_set_by_a_non_admin_trusts_nothing() {
         .collect();
     assert_eq!(commits, vec![forged.as_str(), whitewash.as_str()]);
 }
+
+#[test]
+fn deleting_another_members_decision_is_a_violation() {
+    let repo = Repo::new();
+    staged(&repo);
+    repo.remove("projects/p/m/1.0.0/reviews/staging/dave.toml");
+    let deleted = repo.commit("erin", "drop dave's approval");
+    let (code, json) = audit(&repo);
+    assert_eq!(code, 1);
+    let f = &json["findings"][0];
+    assert_eq!(f["code"], "unauthorized-change");
+    assert_eq!(f["commit"], deleted.as_str());
+    assert_eq!(f["file"], "projects/p/m/1.0.0/reviews/staging/dave.toml");
+    assert_eq!(f["line"], Value::Null);
+    // The approval is gone from the tree, so the stage is left.
+    let v = repo.status("p/m@1.0.0", &[]);
+    assert_eq!(v["stage"], Value::Null);
+    let (_, log) = repo.json(&["log", "p/m@1.0.0", "--no-cache"]);
+    let kinds: Vec<&str> = log["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kinds,
+        vec![
+            "stage_left",
+            "decision_withdrawn",
+            "stage_reached",
+            "approved",
+            "review_requested"
+        ]
+    );
+}
