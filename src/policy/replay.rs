@@ -390,8 +390,8 @@ impl Engine {
         let mut verdicts: Vec<Result<(), (String, String)>> = Vec::new();
         let mut sig_cache: HashMap<String, SigState> = HashMap::new();
         let mut sigs: Vec<SigState> = Vec::new();
-        for change in &rec.changes {
-            let slot = classify(&change.path);
+        let slots: Vec<Option<Slot>> = rec.changes.iter().map(|c| classify(&c.path)).collect();
+        for (change, slot) in rec.changes.iter().zip(&slots) {
             let verdict = if trusted || change.from_parent.is_some() {
                 Ok(())
             } else {
@@ -429,10 +429,9 @@ impl Engine {
         }
 
         // Configuration before this commit, kept only when it may change.
-        let touches_config = rec
-            .changes
+        let touches_config = slots
             .iter()
-            .any(|c| matches!(classify(&c.path), Some(Slot::Config | Slot::Project(_))));
+            .any(|s| matches!(s, Some(Slot::Config | Slot::Project(_))));
         let before_config = if touches_config {
             st.config.clone()
         } else {
@@ -445,8 +444,9 @@ impl Engine {
         };
         let mut project_changed: BTreeSet<String> = BTreeSet::new();
         let mut config_changed = false;
-        for ((change, verdict), sig) in rec.changes.iter().zip(&verdicts).zip(sigs) {
-            let slot = classify(&change.path);
+        for (((change, verdict), sig), slot) in
+            rec.changes.iter().zip(&verdicts).zip(sigs).zip(&slots)
+        {
             if let Some(i) = change.from_parent {
                 // Clean merge of this path: it comes with its history.
                 let other = others.get(i.saturating_sub(1)).and_then(Option::as_ref);
@@ -625,7 +625,7 @@ impl Engine {
         }
 
         if self.chain.contains(&rec.id) {
-            self.derive(rec, &st, blobs, config_changed, &project_changed);
+            self.derive(rec, &slots, &st, blobs, config_changed, &project_changed);
         }
         if rec.id == self.tip {
             self.final_state = Some(st);
@@ -731,6 +731,7 @@ impl Engine {
     fn derive(
         &mut self,
         rec: &CommitRecord,
+        slots: &[Option<Slot>],
         st: &TreeState,
         blobs: &Blobs,
         config_changed: bool,
@@ -749,10 +750,9 @@ impl Engine {
                 affected.extend(st.version_dirs(&format!("projects/{p}/")));
             }
         }
-        let touched_reviews: BTreeSet<String> = rec
-            .changes
+        let touched_reviews: BTreeSet<String> = slots
             .iter()
-            .filter_map(|c| match classify(&c.path) {
+            .filter_map(|s| match s {
                 Some(Slot::Request(_, v, s) | Slot::Decision(_, v, s, _)) => {
                     Some(format!("{v}/{s}"))
                 }
