@@ -5,12 +5,13 @@
 //! chain), the `audit_from` in force and the format version. Results are
 //! the same with and without it (`--no-cache`).
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::policy::replay::{Blobs, Event, Snapshot, Violation};
+use crate::policy::Blob;
+use crate::policy::replay::{Blobs, Engine, Event, Snapshot, TreeState, VersionStages, Violation};
 
 const FORMAT: u32 = 1;
 
@@ -91,33 +92,65 @@ pub fn load_log(git_dir: &Path, key: &Key, snapshot: &mut Snapshot) -> bool {
     true
 }
 
-/// Stores a snapshot with the blobs its state refers to, and its log.
+#[derive(Serialize)]
+struct SnapshotRef<'a> {
+    tip: &'a str,
+    state: &'a TreeState,
+    stages: &'a BTreeMap<String, VersionStages>,
+    seq: u64,
+}
+
+#[derive(Serialize)]
+struct FileRef<'a> {
+    format: u32,
+    version: &'a str,
+    key: &'a Key,
+    snapshot: SnapshotRef<'a>,
+    blobs: HashMap<&'a String, &'a Blob>,
+}
+
+#[derive(Serialize)]
+struct LogRef<'a> {
+    format: u32,
+    version: &'a str,
+    key: &'a Key,
+    tip: &'a str,
+    events: &'a [Event],
+    violations: &'a [Violation],
+}
+
+/// Stores a finished replay (its tip's state, with the blobs that state
+/// refers to, and its log) without copying it.
 pub fn store(
     git_dir: &Path,
     key: &Key,
-    snapshot: &Snapshot,
+    engine: &Engine,
     blobs: &Blobs,
 ) -> Result<(), crate::error::Error> {
-    let live: HashSet<&String> = snapshot.state.files.values().map(|f| &f.blob).collect();
-    let blobs: Blobs = blobs
-        .iter()
-        .filter(|(id, _)| live.contains(id))
-        .map(|(id, b)| (id.clone(), b.clone()))
-        .collect();
-    let log = LogFile {
-        format: FORMAT,
-        version: env!("CARGO_PKG_VERSION").to_owned(),
-        key: key.clone(),
-        tip: snapshot.tip.clone(),
-        events: snapshot.events.clone(),
-        violations: snapshot.violations.clone(),
+    let Some(state) = &engine.final_state else {
+        return Ok(());
     };
-    let file = File {
+    let live: HashSet<&String> = state.files.values().map(|f| &f.blob).collect();
+    let version = env!("CARGO_PKG_VERSION");
+    let log = LogRef {
         format: FORMAT,
-        version: env!("CARGO_PKG_VERSION").to_owned(),
-        key: key.clone(),
-        snapshot: snapshot.clone(),
-        blobs,
+        version,
+        key,
+        tip: engine.tip(),
+        events: &engine.events,
+        violations: &engine.violations,
+    };
+    let file = FileRef {
+        format: FORMAT,
+        version,
+        key,
+        snapshot: SnapshotRef {
+            tip: engine.tip(),
+            state,
+            stages: &engine.stages,
+            seq: engine.seq(),
+        },
+        blobs: blobs.iter().filter(|(id, _)| live.contains(id)).collect(),
     };
     let err = |e: serde_json::Error| crate::error::Error::Input(format!("cache: {e}"));
     // The log first: a state without its log is reloaded in full.

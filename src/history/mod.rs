@@ -272,13 +272,9 @@ fn replay_with(
         engine.apply(rec, &blobs);
     }
     // `--at` looks back: its snapshot would only set the cache back.
-    if !query.no_cache
-        && query.at.is_none()
-        && processed > 0
-        && let Some(snapshot) = engine.snapshot()
-    {
+    if !query.no_cache && query.at.is_none() && processed > 0 {
         // A cache that cannot be written only costs time next run.
-        let _ = cache::store(repo.path(), &key, &snapshot, &blobs);
+        let _ = cache::store(repo.path(), &key, &engine, &blobs);
     }
     Ok(Replayed {
         engine,

@@ -325,16 +325,14 @@ impl Engine {
         engine
     }
 
-    /// Returns the snapshot of a finished replay.
-    pub fn snapshot(&self) -> Option<Snapshot> {
-        Some(Snapshot {
-            tip: self.tip.clone(),
-            state: self.final_state.clone()?,
-            stages: self.stages.clone(),
-            events: self.events.clone(),
-            violations: self.violations.clone(),
-            seq: self.seq,
-        })
+    /// Returns the tip commit of the replay.
+    pub fn tip(&self) -> &str {
+        &self.tip
+    }
+
+    /// Returns the next sequence number (kept in snapshots).
+    pub fn seq(&self) -> u64 {
+        self.seq
     }
 
     fn next_seq(&mut self) -> u64 {
