@@ -68,5 +68,7 @@ pub fn run(ctx: &Context, args: &AuditArgs) -> Result<Outcome, Error> {
         &diags,
         &format!("the history of {}", short(&replayed.tip)),
     );
+    // The process ends next: freeing a large replay only costs time.
+    std::mem::forget(replayed);
     Ok(Outcome::from_failed(failed))
 }

@@ -340,6 +340,8 @@ pub fn run(ctx: &Context, args: &StatusArgs) -> Result<Outcome, Error> {
     } else {
         print_human(&ctx.out, &list);
     }
+    // The process ends next: freeing a large replay only costs time.
+    std::mem::forget(replayed);
     Ok(Outcome::from_failed(failed))
 }
 

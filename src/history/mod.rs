@@ -10,7 +10,6 @@ pub mod cache;
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
-use std::rc::Rc;
 
 use git2::{ObjectType, Oid, Repository, Sort, Tree};
 use rayon::prelude::*;
@@ -54,6 +53,7 @@ pub fn open(root: &Path) -> Result<Repository, Error> {
     // transfers verify it); re-hashing every object read costs a fifth of
     // a walk.
     git2::opts::strict_hash_verification(false);
+    git2::opts::enable_caching(false);
     Repository::discover(root).map_err(|e| {
         Error::Git(format!(
             "`{}` is not in a Git repository: {}",
@@ -208,69 +208,55 @@ fn replay_with(
     } else {
         cache::load(repo.path(), &key)
     };
-    // The first-parent chain, walked only down to the cached tip when
-    // there is one: commits below it were derived in an earlier run.
-    let stop = cached
-        .as_ref()
-        .and_then(|(snapshot, _)| Oid::from_str(&snapshot.tip).ok());
-    let chain_ids = first_parent_chain(&repo, tip, stop)?;
-    let resumable = stop.is_some() && chain_ids.last().copied() == stop;
-    let chain: HashSet<String> = chain_ids.iter().map(Oid::to_string).collect();
-    let cached = cached
-        .filter(|_| resumable)
-        .and_then(|(mut snapshot, cached_blobs)| {
-            let ok = (snapshot.tip == tip_text && !query.need_log)
-                || cache::load_log(repo.path(), &key, &mut snapshot);
-            ok.then_some((snapshot, cached_blobs))
-        });
-    let full = |blobs: &mut Blobs| -> Result<(Engine, Vec<Oid>), Error> {
-        blobs.clear();
-        let chain: HashSet<String> = if resumable {
-            first_parent_chain(&repo, tip, None)?
-                .iter()
-                .map(Oid::to_string)
-                .collect()
-        } else {
-            chain.clone()
-        };
-        let todo = walk(&repo, tip, None)?;
-        let graph = graph_of(&repo, &todo)?;
-        Ok((
-            Engine::new(&graph, chain, trusted.clone(), tip_text.clone()),
-            todo,
-        ))
-    };
+    let cached = cached.and_then(|(mut snapshot, cached_blobs)| {
+        let ok = (snapshot.tip == tip_text && !query.need_log)
+            || cache::load_log(repo.path(), &key, &mut snapshot);
+        ok.then_some((snapshot, cached_blobs))
+    });
     let mut blobs: Blobs = HashMap::new();
-    let (mut engine, todo) = match cached {
-        Some((snapshot, cached_blobs)) => {
-            let hide = Oid::from_str(&snapshot.tip).ok();
-            let todo = walk(&repo, tip, hide)?;
-            let graph = graph_of(&repo, &todo)?;
-            // Every new commit must descend from the snapshot alone; else
-            // a branch forked before it would lack its state.
-            let known: HashSet<&String> = graph.iter().map(|(id, _)| id).collect();
-            let self_contained = graph.iter().all(|(_, parents)| {
-                parents
-                    .iter()
-                    .all(|p| known.contains(p) || *p == snapshot.tip)
-            });
-            if self_contained {
-                blobs = cached_blobs;
-                (
-                    Engine::resume(snapshot, &graph, chain.clone(), tip_text.clone()),
-                    todo,
-                )
-            } else {
-                full(&mut blobs)?
+    let mut resumed: Option<(Engine, usize)> = None;
+    if let Some((snapshot, cached_blobs)) = cached
+        && let Ok(hide) = Oid::from_str(&snapshot.tip)
+        && repo.find_commit(hide).is_ok()
+    {
+        let todo = walk(&repo, tip, Some(hide))?;
+        blobs = cached_blobs;
+        let records = index(&repo, &todo, &mut blobs)?;
+        let graph = graph_of(&records);
+        let (chain, below) = chain_of(&records, &tip_text);
+        // The snapshot must lie on the tip's first-parent chain, and every
+        // new commit must descend from it alone: a branch forked before
+        // it would lack its state.
+        let on_chain = snapshot.tip == tip_text || below.as_deref() == Some(snapshot.tip.as_str());
+        let known: HashSet<&String> = graph.iter().map(|(id, _)| id).collect();
+        let self_contained = graph.iter().all(|(_, parents)| {
+            parents
+                .iter()
+                .all(|p| known.contains(p) || *p == snapshot.tip)
+        });
+        if on_chain && self_contained {
+            let mut engine = Engine::resume(snapshot, &graph, chain, tip_text.clone());
+            for rec in &records {
+                engine.apply(rec, &blobs);
             }
+            resumed = Some((engine, records.len()));
         }
-        None => full(&mut blobs)?,
-    };
-    let processed = todo.len();
-    let records = index(&repo, &todo, &mut blobs)?;
-    for rec in &records {
-        engine.apply(rec, &blobs);
     }
+    let (engine, processed) = match resumed {
+        Some(done) => done,
+        None => {
+            blobs.clear();
+            let todo = walk(&repo, tip, None)?;
+            let records = index(&repo, &todo, &mut blobs)?;
+            let graph = graph_of(&records);
+            let (chain, _) = chain_of(&records, &tip_text);
+            let mut engine = Engine::new(&graph, chain, trusted.clone(), tip_text.clone());
+            for rec in &records {
+                engine.apply(rec, &blobs);
+            }
+            (engine, records.len())
+        }
+    };
     // `--at` looks back: its snapshot would only set the cache back.
     if !query.no_cache && query.at.is_none() && processed > 0 {
         // A cache that cannot be written only costs time next run.
@@ -285,16 +271,33 @@ fn replay_with(
     })
 }
 
-fn graph_of(repo: &Repository, ids: &[Oid]) -> Result<Vec<(String, Vec<String>)>, Error> {
-    ids.iter()
-        .map(|id| {
-            let commit = repo.find_commit(*id)?;
-            Ok((
-                id.to_string(),
-                commit.parent_ids().map(|p| p.to_string()).collect(),
-            ))
-        })
+/// Returns each record's id and parents.
+fn graph_of(records: &[CommitRecord]) -> Vec<(String, Vec<String>)> {
+    records
+        .iter()
+        .map(|r| (r.id.clone(), r.parents.clone()))
         .collect()
+}
+
+/// Returns the first-parent chain of `tip` among `records`, and the first
+/// parent where it leaves them (the commit below, when there is one).
+fn chain_of(records: &[CommitRecord], tip: &str) -> (HashSet<String>, Option<String>) {
+    let first: HashMap<&str, Option<&str>> = records
+        .iter()
+        .map(|r| (r.id.as_str(), r.parents.first().map(String::as_str)))
+        .collect();
+    let mut chain = HashSet::new();
+    let mut at = Some(tip);
+    while let Some(id) = at {
+        match first.get(id) {
+            Some(parent) => {
+                chain.insert(id.to_owned());
+                at = *parent;
+            }
+            None => return (chain, Some(id.to_owned())),
+        }
+    }
+    (chain, None)
 }
 
 /// Fails on a shallow clone whose cut is not covered by `audit_from`.
@@ -360,18 +363,26 @@ type IndexPart = (
 fn index_part(repo: &Repository, ids: &[Oid], known: &Blobs) -> Result<IndexPart, Error> {
     let mut records = Vec::with_capacity(ids.len());
     let mut trees = TreeCache::default();
+    let mut tree_of: HashMap<Oid, Oid> = HashMap::new();
     let mut wanted: HashMap<Oid, String> = HashMap::new();
     for id in ids {
         let commit = repo.find_commit(*id)?;
-        let tree = commit.tree()?;
-        let parents: Vec<git2::Commit<'_>> = commit
-            .parent_ids()
-            .filter_map(|p| repo.find_commit(p).ok())
-            .collect();
-        let parent_trees: Vec<Tree<'_>> =
-            parents.iter().map(|p| p.tree()).collect::<Result<_, _>>()?;
-        let mut raw = Vec::new();
         trees.next_commit();
+        let tree = trees.get(repo, commit.tree_id())?;
+        tree_of.insert(*id, commit.tree_id());
+        let mut parent_trees: Vec<Tree<'_>> = Vec::new();
+        for p in commit.parent_ids() {
+            let tree_id = match tree_of.get(&p) {
+                Some(t) => *t,
+                None => match repo.find_commit(p) {
+                    Ok(c) => c.tree_id(),
+                    // The cut of a shallow clone.
+                    Err(_) => continue,
+                },
+            };
+            parent_trees.push(trees.get(repo, tree_id)?);
+        }
+        let mut raw = Vec::new();
         diff_root(repo, &mut trees, parent_trees.first(), &tree, &mut raw)?;
         let mut changes = Vec::with_capacity(raw.len());
         for (path, old, new) in raw {
@@ -477,44 +488,41 @@ pub fn parse_blob(path: String, content: Result<Vec<u8>, String>) -> Blob {
     }
 }
 
-/// Parsed tree entries of the last two commits: on a linear history the
-/// first parent's trees are the previous commit's, so each is read once.
+/// Trees read for the last two commits: on a linear history the first
+/// parent's trees are the previous commit's, so each is read once.
 #[derive(Default)]
-struct TreeCache {
-    current: HashMap<Oid, Rc<[Entry]>>,
-    previous: HashMap<Oid, Rc<[Entry]>>,
+struct TreeCache<'r> {
+    current: HashMap<Oid, Tree<'r>>,
+    previous: HashMap<Oid, Tree<'r>>,
 }
 
-impl TreeCache {
+impl<'r> TreeCache<'r> {
     fn next_commit(&mut self) {
         self.previous = std::mem::take(&mut self.current);
     }
 
-    fn entries(&mut self, repo: &Repository, id: Option<Oid>) -> Result<Rc<[Entry]>, Error> {
-        let Some(id) = id else {
-            return Ok(Rc::from(Vec::new()));
-        };
+    fn get(&mut self, repo: &'r Repository, id: Oid) -> Result<Tree<'r>, Error> {
         if let Some(hit) = self.current.get(&id) {
             return Ok(hit.clone());
         }
-        let list = match self.previous.get(&id) {
-            Some(hit) => hit.clone(),
-            None => Rc::from(entries(repo, id)?),
+        let tree = match self.previous.remove(&id) {
+            Some(hit) => hit,
+            None => repo.find_tree(id)?,
         };
-        self.current.insert(id, list.clone());
-        Ok(list)
+        self.current.insert(id, tree.clone());
+        Ok(tree)
     }
 }
 
 /// Compares two root trees at `cardinal.toml` and under `projects/`.
-fn diff_root(
-    repo: &Repository,
-    cache: &mut TreeCache,
-    old: Option<&Tree<'_>>,
-    new: &Tree<'_>,
+fn diff_root<'r>(
+    repo: &'r Repository,
+    cache: &mut TreeCache<'r>,
+    old: Option<&Tree<'r>>,
+    new: &Tree<'r>,
     out: &mut Vec<(String, Option<Oid>, Option<Oid>)>,
 ) -> Result<(), Error> {
-    let entry = |t: Option<&Tree<'_>>, name: &str, kind: ObjectType| {
+    let entry = |t: Option<&Tree<'r>>, name: &str, kind: ObjectType| {
         t.and_then(|t| t.get_name(name))
             .filter(|e| e.kind() == Some(kind))
             .map(|e| e.id())
@@ -537,40 +545,36 @@ fn diff_root(
     Ok(())
 }
 
-/// One tree entry: Git's sort key (the name, with `/` after a folder's),
-/// object id, and whether it is a folder.
-type Entry = (Box<str>, Oid, bool);
-
-fn entries(repo: &Repository, id: Oid) -> Result<Vec<Entry>, Error> {
-    let tree = repo.find_tree(id)?;
-    let mut list = Vec::with_capacity(tree.len());
-    for e in tree.iter() {
-        let dir = match e.kind() {
-            Some(ObjectType::Tree) => true,
-            Some(ObjectType::Blob) => false,
-            _ => continue,
-        };
-        let Ok(name) = std::str::from_utf8(e.name_bytes()) else {
-            continue;
-        };
-        let key: Box<str> = if dir {
-            format!("{name}/").into()
-        } else {
-            name.into()
-        };
-        list.push((key, e.id(), dir));
+/// Orders tree entries as Git sorts them: by name, a folder's name taken
+/// with a trailing `/`.
+fn git_order(a: &[u8], a_dir: bool, b: &[u8], b_dir: bool) -> std::cmp::Ordering {
+    let n = a.len().min(b.len());
+    match a[..n].cmp(&b[..n]) {
+        std::cmp::Ordering::Equal => {}
+        other => return other,
     }
-    // Git keeps entries in this order already; sorting is a cheap guard.
-    list.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
-    Ok(list)
+    let end = |dir: bool| if dir { b'/' } else { 0 };
+    let ca = a.get(n).copied().unwrap_or(end(a_dir));
+    let cb = b.get(n).copied().unwrap_or(end(b_dir));
+    ca.cmp(&cb)
+}
+
+/// One tree entry: name, object id, and whether it is a folder (other
+/// kinds, e.g. submodules, are skipped).
+fn entry_of<'t>(e: &'t git2::TreeEntry<'_>) -> Option<(&'t [u8], Oid, bool)> {
+    match e.kind() {
+        Some(ObjectType::Tree) => Some((e.name_bytes(), e.id(), true)),
+        Some(ObjectType::Blob) => Some((e.name_bytes(), e.id(), false)),
+        _ => None,
+    }
 }
 
 /// Compares two subtrees (either may be absent) by merging their sorted
 /// entries, recursing only where object ids differ; the layout is at most
 /// 6 levels deep below `projects/`.
-fn diff_dir(
-    repo: &Repository,
-    cache: &mut TreeCache,
+fn diff_dir<'r>(
+    repo: &'r Repository,
+    cache: &mut TreeCache<'r>,
     old: Option<Oid>,
     new: Option<Oid>,
     prefix: &str,
@@ -580,10 +584,16 @@ fn diff_dir(
     if depth > 6 {
         return Ok(());
     }
-    let (a, b) = (cache.entries(repo, old)?, cache.entries(repo, new)?);
+    let a = old.map(|id| cache.get(repo, id)).transpose()?;
+    let b = new.map(|id| cache.get(repo, id)).transpose()?;
+    let left: Vec<git2::TreeEntry<'_>> = a.iter().flat_map(|t| t.iter()).collect();
+    let right: Vec<git2::TreeEntry<'_>> = b.iter().flat_map(|t| t.iter()).collect();
+    let left: Vec<(&[u8], Oid, bool)> = left.iter().filter_map(entry_of).collect();
+    let right: Vec<(&[u8], Oid, bool)> = right.iter().filter_map(entry_of).collect();
+    let mut subdirs = Vec::new();
     let (mut i, mut j) = (0, 0);
     loop {
-        let (x, y) = match (a.get(i), b.get(j)) {
+        let (x, y) = match (left.get(i), right.get(j)) {
             (None, None) => break,
             (Some(x), None) => {
                 i += 1;
@@ -593,7 +603,7 @@ fn diff_dir(
                 j += 1;
                 (None, Some(y))
             }
-            (Some(x), Some(y)) => match x.0.as_bytes().cmp(y.0.as_bytes()) {
+            (Some(x), Some(y)) => match git_order(x.0, x.2, y.0, y.2) {
                 std::cmp::Ordering::Less => {
                     i += 1;
                     (Some(x), None)
@@ -615,17 +625,19 @@ fn diff_dir(
         let Some(e) = x.or(y) else {
             continue;
         };
+        let Ok(name) = std::str::from_utf8(e.0) else {
+            continue;
+        };
+        let path = format!("{prefix}/{name}");
         let (old_id, new_id) = (x.map(|e| e.1), y.map(|e| e.1));
         if e.2 {
-            let name = e.0.trim_end_matches('/');
-            let path = format!("{prefix}/{name}");
-            diff_dir(repo, cache, old_id, new_id, &path, depth + 1, out)?;
-        } else {
-            let path = format!("{prefix}/{}", e.0);
-            if is_governed_path(&path) {
-                out.push((path, old_id, new_id));
-            }
+            subdirs.push((path, old_id, new_id));
+        } else if is_governed_path(&path) {
+            out.push((path, old_id, new_id));
         }
+    }
+    for (path, old_id, new_id) in subdirs {
+        diff_dir(repo, cache, old_id, new_id, &path, depth + 1, out)?;
     }
     Ok(())
 }
