@@ -72,6 +72,12 @@ pub enum Command {
     RequestReview(commands::review::RequestReviewArgs),
     Approve(commands::review::ApproveArgs),
     Reject(commands::review::RejectArgs),
+    /// Show each version's current stage and open reviews, from the Git history
+    Status(commands::status::StatusArgs),
+    /// Show the activity log: requests, decisions, stages reached and left
+    Log(commands::log::LogArgs),
+    /// Check every commit that touched a governed file against who may change what
+    Audit(commands::audit::AuditArgs),
     /// Build a sample governed repository with real history and tour it
     Demo(commands::demo::DemoArgs),
 }

@@ -83,6 +83,12 @@ codes! {
     UnknownDataset => "unknown-dataset",
     /// `lineage.lock` no longer lists the card's declared inputs.
     StaleLineageLock => "stale-lineage-lock",
+    /// A commit changed a governed file its author may not change (section 3).
+    UnauthorizedChange => "unauthorized-change",
+    /// A commit touching a governed file has an author no member's email matches.
+    UnknownAuthor => "unknown-author",
+    /// A legitimate change to `cardinal.toml` or a `project.toml` that does not load, so it does not take effect.
+    IgnoredChange => "ignored-change",
 }
 
 impl fmt::Display for Code {

@@ -1,13 +1,16 @@
 //! One module per subcommand. Commands load what they need, call the core,
 //! and hand results to `output`; they hold no rules of their own.
 
+pub mod audit;
 pub mod demo;
 pub mod digest;
 pub mod init;
 pub mod lineage;
+pub mod log;
 pub mod new;
 pub mod review;
 pub mod schema;
+pub mod status;
 pub mod validate;
 pub mod verify;
 
@@ -111,6 +114,9 @@ pub fn run(cli: Cli) -> Result<Outcome, (Output, Error)> {
             Command::RequestReview(args) => review::run_request(&ctx, args),
             Command::Approve(args) => review::run_approve(&ctx, args),
             Command::Reject(args) => review::run_reject(&ctx, args),
+            Command::Status(args) => status::run(&ctx, args),
+            Command::Log(args) => log::run(&ctx, args),
+            Command::Audit(args) => audit::run(&ctx, args),
         }
     })();
     result.map_err(|e| (out, e))

@@ -1,0 +1,643 @@
+//! The history index: one pass over the commits reachable from a
+//! reference, oldest first, recording for each commit the governed paths
+//! it changes (trees are compared only under `projects/` and at
+//! `cardinal.toml`, skipping unchanged subtrees by object id), its author,
+//! time and signature. Blobs are parsed once per object id. The records
+//! feed `policy::replay`; the result is cached under `.git/cardinal/` so
+//! a repository that grew by a few commits only processes those.
+
+pub mod cache;
+
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+
+use git2::{ObjectType, Oid, Repository, Sort, Tree};
+use rayon::prelude::*;
+
+use crate::error::Error;
+use crate::load::{RawFile, Workspace, is_governed_path};
+use crate::policy::replay::{Blobs, CommitRecord, Engine, PathChange};
+use crate::policy::{Blob, CardFacts, Slot, classify};
+
+/// What to replay.
+#[derive(Debug, Clone, Default)]
+pub struct Query {
+    /// A reference or revision (default `HEAD`).
+    pub reference: Option<String>,
+    /// Only history up to the last first-parent commit before this time.
+    pub at: Option<i64>,
+    /// Ignore and do not write the cache.
+    pub no_cache: bool,
+    /// The activity log and violations are needed (`log`, `audit`).
+    pub need_log: bool,
+}
+
+/// A finished replay.
+#[derive(Debug)]
+pub struct Replayed {
+    /// The engine after the last commit.
+    pub engine: Engine,
+    /// Parsed blobs the final state refers to (and possibly more).
+    pub blobs: Blobs,
+    /// The tip commit.
+    pub tip: String,
+    /// Commits processed in this run (0 when all came from the cache).
+    pub processed: usize,
+    /// The `audit_from` the replay trusted history up to.
+    pub audit_from: Option<String>,
+}
+
+/// Opens the repository holding `root`.
+pub fn open(root: &Path) -> Result<Repository, Error> {
+    // Like git itself, trust the object database on reads (fsck and
+    // transfers verify it); re-hashing every object read costs a fifth of
+    // a walk.
+    git2::opts::strict_hash_verification(false);
+    git2::opts::enable_caching(false);
+    Repository::discover(root).map_err(|e| {
+        Error::Git(format!(
+            "`{}` is not in a Git repository: {}",
+            root.display(),
+            e.message()
+        ))
+    })
+}
+
+/// Returns the commit a reference names.
+pub fn resolve(repo: &Repository, reference: Option<&str>) -> Result<Oid, Error> {
+    let name = reference.unwrap_or("HEAD");
+    let object = repo.revparse_single(name).map_err(|_| {
+        if reference.is_none() {
+            Error::Git("the repository has no commits yet".to_owned())
+        } else {
+            Error::Usage(format!(
+                "`{name}` does not name a commit in this repository"
+            ))
+        }
+    })?;
+    Ok(object
+        .peel_to_commit()
+        .map_err(|_| Error::Usage(format!("`{name}` does not name a commit")))?
+        .id())
+}
+
+/// Returns the first-parent chain of `tip`, newest first, down to `stop`
+/// (included) when it is on the chain, else to the root (or the cut of a
+/// shallow clone).
+fn first_parent_chain(repo: &Repository, tip: Oid, stop: Option<Oid>) -> Result<Vec<Oid>, Error> {
+    let mut chain = Vec::new();
+    let mut commit = repo.find_commit(tip)?;
+    loop {
+        chain.push(commit.id());
+        if Some(commit.id()) == stop {
+            break;
+        }
+        let Some(parent) = commit.parent_ids().next() else {
+            break;
+        };
+        match repo.find_commit(parent) {
+            Ok(p) => commit = p,
+            Err(_) => break,
+        }
+    }
+    Ok(chain)
+}
+
+/// Returns the last first-parent commit of `tip` whose commit time is
+/// before `at`.
+fn commit_before(repo: &Repository, tip: Oid, at: i64) -> Result<Oid, Error> {
+    for id in first_parent_chain(repo, tip, None)? {
+        if repo.find_commit(id)?.time().seconds() < at {
+            return Ok(id);
+        }
+    }
+    Err(Error::Usage(
+        "no commit of the reference is older than --at".to_owned(),
+    ))
+}
+
+/// Returns the commits reachable from `tip` and not from `hide`, parents
+/// before children.
+fn walk(repo: &Repository, tip: Oid, hide: Option<Oid>) -> Result<Vec<Oid>, Error> {
+    let mut revwalk = repo.revwalk()?;
+    revwalk.set_sorting(Sort::TOPOLOGICAL | Sort::REVERSE)?;
+    revwalk.push(tip)?;
+    if let Some(h) = hide {
+        revwalk.hide(h)?;
+    }
+    revwalk.collect::<Result<Vec<_>, _>>().map_err(Error::from)
+}
+
+/// Returns `[policy] audit_from` of the tree at `tip`, when set.
+fn audit_from(repo: &Repository, tip: Oid) -> Option<String> {
+    let tree = repo.find_commit(tip).ok()?.tree().ok()?;
+    let entry = tree.get_path(Path::new(crate::load::CONFIG_FILE)).ok()?;
+    let blob = repo.find_blob(entry.id()).ok()?;
+    let text = std::str::from_utf8(blob.content()).ok()?;
+    let value: toml::Table = toml::from_str(text).ok()?;
+    value
+        .get("policy")?
+        .get("audit_from")?
+        .as_str()
+        .map(str::to_owned)
+}
+
+/// Replays the history of `query` in the repository at `root`.
+pub fn replay(root: &Path, query: &Query) -> Result<Replayed, Error> {
+    let first = replay_with(root, query, None)?;
+    // `audit_from` is read from the tip's tree before the replay; when the
+    // change that set it was not legitimate, the configuration in force
+    // has another one, and that one decides what is trusted.
+    let effective = first
+        .engine
+        .final_state
+        .as_ref()
+        .and_then(|s| s.config.as_ref())
+        .and_then(|c| c.policy.audit_from.clone());
+    if effective == first.audit_from {
+        return Ok(first);
+    }
+    replay_with(root, query, Some(effective))
+}
+
+fn replay_with(
+    root: &Path,
+    query: &Query,
+    forced_audit: Option<Option<String>>,
+) -> Result<Replayed, Error> {
+    let repo = open(root)?;
+    let mut tip = resolve(&repo, query.reference.as_deref())?;
+    if let Some(at) = query.at {
+        tip = commit_before(&repo, tip, at)?;
+    }
+    let audit = forced_audit.unwrap_or_else(|| audit_from(&repo, tip));
+    let trusted_root = match &audit {
+        Some(rev) => Some(
+            repo.revparse_single(rev)
+                .and_then(|o| o.peel_to_commit())
+                .map_err(|_| {
+                    Error::Git(format!(
+                        "`[policy] audit_from = \"{rev}\"` names no commit of this repository{}",
+                        if repo.is_shallow() {
+                            " (this is a shallow clone: fetch more history with `git fetch --deepen=N` or `git fetch --unshallow`)"
+                        } else {
+                            ""
+                        }
+                    ))
+                })?
+                .id(),
+        ),
+        None => None,
+    };
+    let mut trusted: HashSet<String> = HashSet::new();
+    if let Some(t) = trusted_root {
+        for id in walk(&repo, t, None)? {
+            trusted.insert(id.to_string());
+        }
+    }
+    if repo.is_shallow() {
+        check_shallow(&repo, &trusted, tip)?;
+    }
+    let tip_text = tip.to_string();
+    let key = cache::Key {
+        audit_from: audit.clone(),
+        reference: query.reference.clone().unwrap_or_else(|| "HEAD".to_owned()),
+    };
+    let cached = if query.no_cache {
+        None
+    } else {
+        cache::load(repo.path(), &key)
+    };
+    let cached = cached.and_then(|(mut snapshot, cached_blobs)| {
+        let ok = (snapshot.tip == tip_text && !query.need_log)
+            || cache::load_log(repo.path(), &key, &mut snapshot);
+        ok.then_some((snapshot, cached_blobs))
+    });
+    let mut blobs: Blobs = HashMap::new();
+    let mut resumed: Option<(Engine, usize)> = None;
+    if let Some((snapshot, cached_blobs)) = cached
+        && let Ok(hide) = Oid::from_str(&snapshot.tip)
+        && repo.find_commit(hide).is_ok()
+    {
+        let todo = walk(&repo, tip, Some(hide))?;
+        blobs = cached_blobs;
+        let records = index(&repo, &todo, &mut blobs)?;
+        let graph = graph_of(&records);
+        let (chain, below) = chain_of(&records, &tip_text);
+        // The snapshot must lie on the tip's first-parent chain, and every
+        // new commit must descend from it alone: a branch forked before
+        // it would lack its state.
+        let on_chain = snapshot.tip == tip_text || below.as_deref() == Some(snapshot.tip.as_str());
+        let known: HashSet<&String> = graph.iter().map(|(id, _)| id).collect();
+        let self_contained = graph.iter().all(|(_, parents)| {
+            parents
+                .iter()
+                .all(|p| known.contains(p) || *p == snapshot.tip)
+        });
+        if on_chain && self_contained {
+            let mut engine = Engine::resume(snapshot, &graph, chain, tip_text.clone());
+            for rec in &records {
+                engine.apply(rec, &blobs);
+            }
+            resumed = Some((engine, records.len()));
+        }
+    }
+    let (engine, processed) = match resumed {
+        Some(done) => done,
+        None => {
+            blobs.clear();
+            let todo = walk(&repo, tip, None)?;
+            let records = index(&repo, &todo, &mut blobs)?;
+            let graph = graph_of(&records);
+            let (chain, _) = chain_of(&records, &tip_text);
+            let mut engine = Engine::new(&graph, chain, trusted.clone(), tip_text.clone());
+            for rec in &records {
+                engine.apply(rec, &blobs);
+            }
+            (engine, records.len())
+        }
+    };
+    // `--at` looks back: its snapshot would only set the cache back.
+    if !query.no_cache && query.at.is_none() && processed > 0 {
+        // A cache that cannot be written only costs time next run.
+        let _ = cache::store(repo.path(), &key, &engine, &blobs);
+    }
+    Ok(Replayed {
+        engine,
+        blobs,
+        tip: tip_text,
+        processed,
+        audit_from: audit,
+    })
+}
+
+/// Returns each record's id and parents.
+fn graph_of(records: &[CommitRecord]) -> Vec<(String, Vec<String>)> {
+    records
+        .iter()
+        .map(|r| (r.id.clone(), r.parents.clone()))
+        .collect()
+}
+
+/// Returns the first-parent chain of `tip` among `records`, and the first
+/// parent where it leaves them (the commit below, when there is one).
+fn chain_of(records: &[CommitRecord], tip: &str) -> (HashSet<String>, Option<String>) {
+    let first: HashMap<&str, Option<&str>> = records
+        .iter()
+        .map(|r| (r.id.as_str(), r.parents.first().map(String::as_str)))
+        .collect();
+    let mut chain = HashSet::new();
+    let mut at = Some(tip);
+    while let Some(id) = at {
+        match first.get(id) {
+            Some(parent) => {
+                chain.insert(id.to_owned());
+                at = *parent;
+            }
+            None => return (chain, Some(id.to_owned())),
+        }
+    }
+    (chain, None)
+}
+
+/// Fails on a shallow clone whose cut is not covered by `audit_from`.
+fn check_shallow(repo: &Repository, trusted: &HashSet<String>, tip: Oid) -> Result<(), Error> {
+    let shallow = std::fs::read_to_string(repo.path().join("shallow")).unwrap_or_default();
+    let cut: Vec<&str> = shallow
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    if cut.iter().all(|c| trusted.contains(*c)) {
+        return Ok(());
+    }
+    let depth = first_parent_chain(repo, tip, None)
+        .map(|c| c.len())
+        .unwrap_or(0);
+    Err(Error::Git(format!(
+        "this is a shallow clone ({depth} commits deep): stages and audit need the history back to the commit that added `cardinal.toml`; \
+         run `git fetch --unshallow` (in CI: `actions/checkout` with `fetch-depth: 0`), \
+         or set `[policy] audit_from` to a commit within the fetched history"
+    )))
+}
+
+/// Builds the records of `ids` (parents before children), parsing every
+/// governed blob not yet in `blobs`. Commits are indexed in parallel
+/// chunks, each with its own handle on the repository.
+fn index(repo: &Repository, ids: &[Oid], blobs: &mut Blobs) -> Result<Vec<CommitRecord>, Error> {
+    let threads = rayon::current_num_threads().max(1);
+    let chunk = ids.len().div_ceil(threads).max(512);
+    let git_dir = repo.path().to_path_buf();
+    let known: &Blobs = blobs;
+    let parts: Vec<Result<IndexPart, Error>> = ids
+        .par_chunks(chunk)
+        .map(|part| {
+            let repo = Repository::open(&git_dir)?;
+            index_part(&repo, part, known)
+        })
+        .collect();
+    let mut records = Vec::with_capacity(ids.len());
+    let mut contents: HashMap<String, (String, Result<Vec<u8>, String>)> = HashMap::new();
+    for part in parts {
+        let (recs, read) = part?;
+        records.extend(recs);
+        for (oid, path, content) in read {
+            contents.entry(oid).or_insert((path, content));
+        }
+    }
+    let parsed: Vec<(String, Blob)> = contents
+        .into_par_iter()
+        .map(|(oid, (path, content))| (oid, parse_blob(path, content)))
+        .collect();
+    blobs.extend(parsed);
+    Ok(records)
+}
+
+/// The records of a run of commits, and the contents of the blobs they
+/// add that are not parsed yet: `(object id, a path, bytes)`.
+type IndexPart = (
+    Vec<CommitRecord>,
+    Vec<(String, String, Result<Vec<u8>, String>)>,
+);
+
+fn index_part(repo: &Repository, ids: &[Oid], known: &Blobs) -> Result<IndexPart, Error> {
+    let mut records = Vec::with_capacity(ids.len());
+    let mut trees = TreeCache::default();
+    let mut tree_of: HashMap<Oid, Oid> = HashMap::new();
+    let mut wanted: HashMap<Oid, String> = HashMap::new();
+    for id in ids {
+        let commit = repo.find_commit(*id)?;
+        trees.next_commit();
+        let tree = trees.get(repo, commit.tree_id())?;
+        tree_of.insert(*id, commit.tree_id());
+        let mut parent_trees: Vec<Tree<'_>> = Vec::new();
+        for p in commit.parent_ids() {
+            let tree_id = match tree_of.get(&p) {
+                Some(t) => *t,
+                None => match repo.find_commit(p) {
+                    Ok(c) => c.tree_id(),
+                    // The cut of a shallow clone.
+                    Err(_) => continue,
+                },
+            };
+            parent_trees.push(trees.get(repo, tree_id)?);
+        }
+        let mut raw = Vec::new();
+        diff_root(repo, &mut trees, parent_trees.first(), &tree, &mut raw)?;
+        let mut changes = Vec::with_capacity(raw.len());
+        for (path, old, new) in raw {
+            let from_parent = parent_trees.iter().enumerate().skip(1).find_map(|(i, t)| {
+                let theirs = t.get_path(Path::new(&path)).ok().map(|e| e.id());
+                (theirs == new).then_some(i)
+            });
+            if let Some(n) = new {
+                let key = n.to_string();
+                if !known.contains_key(&key) {
+                    wanted.entry(n).or_insert_with(|| path.clone());
+                }
+            }
+            changes.push(PathChange {
+                path,
+                old: old.map(|o| o.to_string()),
+                new: new.map(|n| n.to_string()),
+                from_parent,
+            });
+        }
+        // Most commits are unsigned: look at the parsed header before
+        // reading the raw object again for its signature.
+        let signed = commit
+            .raw_header_bytes()
+            .windows(7)
+            .any(|w| w == b"gpgsig " || w == b"gpgsig-");
+        let (signature, signed_data) = if changes.is_empty() || !signed {
+            (None, Vec::new())
+        } else {
+            match repo.extract_signature(id, None) {
+                Ok((sig, data)) => (Some(sig.to_vec()), data.to_vec()),
+                Err(_) => (None, Vec::new()),
+            }
+        };
+        let author = commit.author();
+        records.push(CommitRecord {
+            id: id.to_string(),
+            parents: commit.parent_ids().map(|p| p.to_string()).collect(),
+            author_name: String::from_utf8_lossy(author.name_bytes()).into_owned(),
+            author_email: String::from_utf8_lossy(author.email_bytes()).into_owned(),
+            time: commit.time().seconds(),
+            summary: String::from_utf8_lossy(commit.summary_bytes().unwrap_or_default())
+                .into_owned(),
+            signature,
+            signed_data,
+            changes,
+        });
+    }
+    let mut contents = Vec::with_capacity(wanted.len());
+    for (oid, path) in wanted {
+        let content = repo
+            .find_blob(oid)
+            .map(|b| b.content().to_vec())
+            .map_err(|e| e.message().to_owned());
+        contents.push((oid.to_string(), path, content));
+    }
+    Ok((records, contents))
+}
+
+/// Parses one governed file's contents as the loader does.
+pub fn parse_blob(path: String, content: Result<Vec<u8>, String>) -> Blob {
+    let slot = classify(&path);
+    let ws = Workspace::from_files(vec![RawFile {
+        path: path.clone(),
+        content,
+    }]);
+    let why = || {
+        Blob::Invalid(
+            ws.findings
+                .first()
+                .map_or_else(|| "does not load".to_owned(), |d| d.message.clone()),
+        )
+    };
+    let version = || ws.versions().next();
+    match slot {
+        Some(Slot::Config) => ws
+            .config
+            .as_ref()
+            .map_or_else(why, |c| Blob::Config(Box::new(c.value.clone()))),
+        Some(Slot::Project(_)) => ws
+            .projects
+            .values()
+            .next()
+            .and_then(|p| p.file.as_ref())
+            .map_or_else(why, |f| Blob::Project(Box::new(f.value.clone()))),
+        Some(Slot::Content(..)) if path.ends_with("/card.toml") => version()
+            .and_then(|v| v.version.card.as_ref())
+            .map_or_else(why, |c| {
+                Blob::Card(Box::new(CardFacts::new(&c.value, &c.doc.json)))
+            }),
+        Some(Slot::Content(..)) if path.ends_with("/lineage.lock") => version()
+            .and_then(|v| v.version.lock.as_ref())
+            .map_or_else(why, |l| Blob::Lock(l.value.root.clone())),
+        Some(Slot::Request(..)) => version()
+            .and_then(|v| v.version.reviews.values().next())
+            .and_then(|r| r.request.as_ref())
+            .map_or_else(why, |r| Blob::Request(Box::new(r.value.clone()))),
+        Some(Slot::Decision(..)) => version()
+            .and_then(|v| v.version.reviews.values().next())
+            .and_then(|r| r.decisions.values().next())
+            .map_or_else(why, |d| Blob::Decision(Box::new(d.value.clone()))),
+        _ => Blob::Other,
+    }
+}
+
+/// Trees read for the last two commits: on a linear history the first
+/// parent's trees are the previous commit's, so each is read once.
+#[derive(Default)]
+struct TreeCache<'r> {
+    current: HashMap<Oid, Tree<'r>>,
+    previous: HashMap<Oid, Tree<'r>>,
+}
+
+impl<'r> TreeCache<'r> {
+    fn next_commit(&mut self) {
+        self.previous = std::mem::take(&mut self.current);
+    }
+
+    fn get(&mut self, repo: &'r Repository, id: Oid) -> Result<Tree<'r>, Error> {
+        if let Some(hit) = self.current.get(&id) {
+            return Ok(hit.clone());
+        }
+        let tree = match self.previous.remove(&id) {
+            Some(hit) => hit,
+            None => repo.find_tree(id)?,
+        };
+        self.current.insert(id, tree.clone());
+        Ok(tree)
+    }
+}
+
+/// Compares two root trees at `cardinal.toml` and under `projects/`.
+fn diff_root<'r>(
+    repo: &'r Repository,
+    cache: &mut TreeCache<'r>,
+    old: Option<&Tree<'r>>,
+    new: &Tree<'r>,
+    out: &mut Vec<(String, Option<Oid>, Option<Oid>)>,
+) -> Result<(), Error> {
+    let entry = |t: Option<&Tree<'r>>, name: &str, kind: ObjectType| {
+        t.and_then(|t| t.get_name(name))
+            .filter(|e| e.kind() == Some(kind))
+            .map(|e| e.id())
+    };
+    let config = crate::load::CONFIG_FILE;
+    let (o, n) = (
+        entry(old, config, ObjectType::Blob),
+        entry(Some(new), config, ObjectType::Blob),
+    );
+    if o != n {
+        out.push((config.to_owned(), o, n));
+    }
+    let (o, n) = (
+        entry(old, "projects", ObjectType::Tree),
+        entry(Some(new), "projects", ObjectType::Tree),
+    );
+    if o != n {
+        diff_dir(repo, cache, o, n, "projects", 0, out)?;
+    }
+    Ok(())
+}
+
+/// Orders tree entries as Git sorts them: by name, a folder's name taken
+/// with a trailing `/`.
+fn git_order(a: &[u8], a_dir: bool, b: &[u8], b_dir: bool) -> std::cmp::Ordering {
+    let n = a.len().min(b.len());
+    match a[..n].cmp(&b[..n]) {
+        std::cmp::Ordering::Equal => {}
+        other => return other,
+    }
+    let end = |dir: bool| if dir { b'/' } else { 0 };
+    let ca = a.get(n).copied().unwrap_or(end(a_dir));
+    let cb = b.get(n).copied().unwrap_or(end(b_dir));
+    ca.cmp(&cb)
+}
+
+/// One tree entry: name, object id, and whether it is a folder (other
+/// kinds, e.g. submodules, are skipped).
+fn entry_of<'t>(e: &'t git2::TreeEntry<'_>) -> Option<(&'t [u8], Oid, bool)> {
+    match e.kind() {
+        Some(ObjectType::Tree) => Some((e.name_bytes(), e.id(), true)),
+        Some(ObjectType::Blob) => Some((e.name_bytes(), e.id(), false)),
+        _ => None,
+    }
+}
+
+/// Compares two subtrees (either may be absent) by merging their sorted
+/// entries, recursing only where object ids differ; the layout is at most
+/// 6 levels deep below `projects/`.
+fn diff_dir<'r>(
+    repo: &'r Repository,
+    cache: &mut TreeCache<'r>,
+    old: Option<Oid>,
+    new: Option<Oid>,
+    prefix: &str,
+    depth: usize,
+    out: &mut Vec<(String, Option<Oid>, Option<Oid>)>,
+) -> Result<(), Error> {
+    if depth > 6 {
+        return Ok(());
+    }
+    let a = old.map(|id| cache.get(repo, id)).transpose()?;
+    let b = new.map(|id| cache.get(repo, id)).transpose()?;
+    let left: Vec<git2::TreeEntry<'_>> = a.iter().flat_map(|t| t.iter()).collect();
+    let right: Vec<git2::TreeEntry<'_>> = b.iter().flat_map(|t| t.iter()).collect();
+    let left: Vec<(&[u8], Oid, bool)> = left.iter().filter_map(entry_of).collect();
+    let right: Vec<(&[u8], Oid, bool)> = right.iter().filter_map(entry_of).collect();
+    let mut subdirs = Vec::new();
+    let (mut i, mut j) = (0, 0);
+    loop {
+        let (x, y) = match (left.get(i), right.get(j)) {
+            (None, None) => break,
+            (Some(x), None) => {
+                i += 1;
+                (Some(x), None)
+            }
+            (None, Some(y)) => {
+                j += 1;
+                (None, Some(y))
+            }
+            (Some(x), Some(y)) => match git_order(x.0, x.2, y.0, y.2) {
+                std::cmp::Ordering::Less => {
+                    i += 1;
+                    (Some(x), None)
+                }
+                std::cmp::Ordering::Greater => {
+                    j += 1;
+                    (None, Some(y))
+                }
+                std::cmp::Ordering::Equal => {
+                    i += 1;
+                    j += 1;
+                    if x.1 == y.1 {
+                        continue;
+                    }
+                    (Some(x), Some(y))
+                }
+            },
+        };
+        let Some(e) = x.or(y) else {
+            continue;
+        };
+        let Ok(name) = std::str::from_utf8(e.0) else {
+            continue;
+        };
+        let path = format!("{prefix}/{name}");
+        let (old_id, new_id) = (x.map(|e| e.1), y.map(|e| e.1));
+        if e.2 {
+            subdirs.push((path, old_id, new_id));
+        } else if is_governed_path(&path) {
+            out.push((path, old_id, new_id));
+        }
+    }
+    for (path, old_id, new_id) in subdirs {
+        diff_dir(repo, cache, old_id, new_id, &path, depth + 1, out)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,378 @@
+//! The rules of SPEC sections 3 and 5 over values fed by the history
+//! index: who may change which governed path ([`may_change`]), whether a
+//! version meets a stage ([`stage::evaluate`]), and the replay of a
+//! history that turns commits into effective configuration, stages,
+//! activity and violations ([`replay`]). No I/O: `history` reads Git and
+//! hands records in.
+
+pub mod replay;
+pub mod stage;
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::files::{Card, Member, OrgConfig, ProjectFile, ReviewDecision, ReviewRequest};
+use crate::signature::SigState;
+
+/// A governed file's contents, parsed once per Git object id.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub enum Blob {
+    /// `cardinal.toml`.
+    Config(Box<OrgConfig>),
+    /// `project.toml`.
+    Project(Box<ProjectFile>),
+    /// `card.toml`: what stage rules need of it.
+    Card(Box<CardFacts>),
+    /// `lineage.lock`: its root.
+    Lock(String),
+    /// `request.toml`.
+    Request(Box<ReviewRequest>),
+    /// `<member>.toml`.
+    Decision(Box<ReviewDecision>),
+    /// A governed file whose contents no rule reads (model.toml, monitoring).
+    Other,
+    /// A file that does not load; says why.
+    Invalid(String),
+}
+
+/// What stage rules need of a card.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CardFacts {
+    /// The canonical JSON of the parsed card (hashed into the card digest).
+    pub canonical: String,
+    /// The sections present and non-empty.
+    pub sections: Vec<String>,
+    /// `(name, dataset, slice, value)` of every metric.
+    pub metrics: Vec<(String, Option<String>, Option<String>, f64)>,
+}
+
+/// The card sections `required_sections` may name.
+pub const SECTIONS: &[&str] = &[
+    "details",
+    "intended_use",
+    "considerations",
+    "metrics",
+    "fairness",
+    "feature_importance",
+    "sections",
+    "lineage",
+    "monitoring",
+];
+
+impl CardFacts {
+    /// Returns the facts of a parsed card and its JSON.
+    pub fn new(card: &Card, json: &serde_json::Value) -> Self {
+        Self {
+            canonical: crate::model::digest::canonical_json(json),
+            sections: SECTIONS
+                .iter()
+                .filter(|s| card.has_section(s))
+                .map(|s| (*s).to_owned())
+                .collect(),
+            metrics: card
+                .metrics
+                .iter()
+                .map(|m| (m.name.clone(), m.dataset.clone(), m.slice.clone(), m.value))
+                .collect(),
+        }
+    }
+
+    /// Returns the card digest with a lineage root (SPEC section 5).
+    pub fn digest(&self, lineage_root: Option<&str>) -> String {
+        let mut input = self.canonical.clone();
+        input.push('\n');
+        if let Some(root) = lineage_root {
+            input.push_str(root);
+        }
+        format!(
+            "sha256:{}",
+            crate::model::digest::sha256_hex(input.as_bytes())
+        )
+    }
+}
+
+/// Where a governed path sits, with the ids the rules need.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Slot {
+    /// `cardinal.toml`.
+    Config,
+    /// `projects/<p>/project.toml`.
+    Project(String),
+    /// `model.toml`, `card.toml`, `lineage.lock` or another file of a
+    /// project's tree; the version folder when inside one.
+    Content(String, Option<String>),
+    /// `monitoring/*` of a version folder.
+    Monitoring(String, String),
+    /// `reviews/<stage>/request.toml`: project, version folder, slug.
+    Request(String, String, String),
+    /// `reviews/<stage>/<member>.toml`: project, version folder, slug, member.
+    Decision(String, String, String, String),
+}
+
+/// Returns where a governed path sits, or `None` outside the layout.
+pub fn classify(path: &str) -> Option<Slot> {
+    if path == crate::load::CONFIG_FILE {
+        return Some(Slot::Config);
+    }
+    let parts: Vec<&str> = path.strip_prefix("projects/")?.split('/').collect();
+    let p = (*parts.first()?).to_owned();
+    let vdir = || parts.get(..3).map(|v| format!("projects/{}", v.join("/")));
+    Some(match parts.as_slice() {
+        [_, "project.toml"] => Slot::Project(p),
+        [_, _, _, "reviews", slug, "request.toml"] => Slot::Request(p, vdir()?, (*slug).to_owned()),
+        [_, _, _, "reviews", slug, file] if file.ends_with(".toml") => Slot::Decision(
+            p,
+            vdir()?,
+            (*slug).to_owned(),
+            file.trim_end_matches(".toml").to_owned(),
+        ),
+        [_, _, _, "monitoring", ..] => Slot::Monitoring(p, vdir()?),
+        [_, _, _, _, ..] => Slot::Content(p, vdir()),
+        _ => Slot::Content(p, None),
+    })
+}
+
+/// Returns the member a commit author's email maps to.
+pub fn member_by_email<'c>(config: &'c OrgConfig, email: &str) -> Option<&'c Member> {
+    config
+        .members
+        .iter()
+        .find(|m| m.emails.iter().any(|e| e.eq_ignore_ascii_case(email)))
+}
+
+/// Returns `Ok` when `member` may add, change or delete a file at `slot`
+/// under `config` and the effective project files (SPEC section 3), else
+/// the rule it breaks. `existed` tells whether the file existed before
+/// (a project's owners may change `project.toml`, not create it).
+pub fn may_change(
+    slot: &Slot,
+    existed: bool,
+    member: &Member,
+    projects: &BTreeMap<String, ProjectFile>,
+) -> Result<(), String> {
+    let admin = member.is_admin();
+    let in_project = |p: &str, owners_only: bool| {
+        projects.get(p).is_some_and(|f| {
+            f.owners.contains(&member.id) || (!owners_only && f.collaborators.contains(&member.id))
+        })
+    };
+    let ok = match slot {
+        Slot::Config => admin,
+        Slot::Project(p) => admin || (existed && in_project(p, true)),
+        Slot::Content(p, _) => admin || in_project(p, false),
+        Slot::Monitoring(p, _) => admin || in_project(p, false) || member.has_role("monitor"),
+        Slot::Request(p, ..) => in_project(p, false),
+        Slot::Decision(_, _, _, who) => member.id.as_str() == who,
+    };
+    if ok {
+        return Ok(());
+    }
+    Err(match slot {
+        Slot::Config => "only admins may change `cardinal.toml`".to_owned(),
+        Slot::Project(p) if existed => {
+            format!("only admins and the owners of `{p}` may change its project.toml")
+        }
+        Slot::Project(_) => "only admins may create a project".to_owned(),
+        Slot::Content(p, _) => {
+            format!("only the owners and collaborators of `{p}` and admins may change its cards")
+        }
+        Slot::Monitoring(p, _) => format!(
+            "only the owners and collaborators of `{p}`, admins and monitors may write monitoring results"
+        ),
+        Slot::Request(p, ..) => {
+            format!("only the owners and collaborators of `{p}` may request reviews")
+        }
+        Slot::Decision(_, _, _, who) => format!("only `{who}` may write `{who}`'s decision"),
+    })
+}
+
+/// One governed file as it stands at a commit, with what its history says.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct FileRec {
+    /// The Git object id of its contents.
+    pub blob: String,
+    /// The last commit that added or changed it.
+    pub commit: String,
+    /// That commit's time (Unix seconds).
+    pub time: i64,
+    /// The first commit that changed it in violation of section 3.
+    pub violation: Option<String>,
+    /// For decisions: the worst signature state over the commits that
+    /// added or changed it, against the reviewer's keys.
+    pub sig: SigState,
+}
+
+/// A version's standing at "now": the stage it is in and every stage judged.
+#[derive(Debug, Clone)]
+pub struct VersionStatus {
+    /// `projects/p/m/v`.
+    pub vdir: String,
+    /// The current stage's display name and when it was reached.
+    pub stage: Option<(String, replay::Held)>,
+    /// Every stage held and still met now, by slug.
+    pub holds: Vec<String>,
+    /// Stages it was superseded from (a newer version reached them), by slug.
+    pub superseded: Vec<String>,
+    /// Stages reached but no longer met now (e.g. expired), with why.
+    pub lapsed: Vec<(String, String)>,
+    /// The card digest, when the card loads.
+    pub card_digest: Option<String>,
+    /// Every declared stage, judged at "now".
+    pub evals: Vec<stage::StageEval>,
+    /// Review folders naming no declared stage.
+    pub strays: Vec<stage::StrayReview>,
+}
+
+/// Returns the standing of the version in `vdir` at `now`: among the
+/// stages it reached and still holds, the one reached last, re-judged at
+/// `now` (approvals may have expired since).
+pub fn status_of(
+    state: &replay::TreeState,
+    stages: &BTreeMap<String, replay::VersionStages>,
+    blobs: &replay::Blobs,
+    vdir: &str,
+    now: i64,
+) -> VersionStatus {
+    let project = vdir.split('/').nth(1).unwrap_or_default();
+    let defs = state.stages_for(project);
+    let files = state.version_files(vdir, blobs);
+    let policy = state.policy();
+    let members = state.config.as_ref().map_or(&[][..], |c| &c.members[..]);
+    let (evals, strays) = stage::evaluate(&files, &defs, &policy, members, now);
+    let mut holds = Vec::new();
+    let mut lapsed = Vec::new();
+    let mut stage: Option<(String, replay::Held)> = None;
+    if let Some(vs) = stages.get(vdir) {
+        for eval in &evals {
+            let slug = eval.def.name.slug();
+            let Some(held) = vs.held.get(&slug) else {
+                continue;
+            };
+            if !eval.meets() {
+                lapsed.push((eval.def.name.to_string(), replay::leave_reason(eval)));
+                continue;
+            }
+            holds.push(slug);
+            if stage.as_ref().is_none_or(|(_, h)| h.seq < held.seq) {
+                stage = Some((eval.def.name.to_string(), held.clone()));
+            }
+        }
+    }
+    let superseded = stages
+        .get(vdir)
+        .map(|vs| vs.blocked.iter().cloned().collect())
+        .unwrap_or_default();
+    VersionStatus {
+        vdir: vdir.to_owned(),
+        stage,
+        holds,
+        superseded,
+        lapsed,
+        card_digest: files.card.map(|c| c.digest(files.lock_root)),
+        evals,
+        strays,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn member(id: &str, roles: &[&str]) -> Member {
+        Member {
+            id: id.parse().unwrap(),
+            name: id.into(),
+            emails: vec![format!("{id}@t.test")],
+            roles: roles.iter().map(|r| (*r).to_owned()).collect(),
+            signing_keys: Vec::new(),
+        }
+    }
+
+    fn projects() -> BTreeMap<String, ProjectFile> {
+        let file: ProjectFile =
+            toml::from_str("name = \"p\"\nowners = [\"erin\"]\ncollaborators = [\"frank\"]\n")
+                .unwrap();
+        BTreeMap::from([("p".to_owned(), file)])
+    }
+
+    #[test]
+    fn classifies_governed_paths() {
+        assert_eq!(classify("cardinal.toml"), Some(Slot::Config));
+        assert_eq!(
+            classify("projects/p/project.toml"),
+            Some(Slot::Project("p".into()))
+        );
+        assert_eq!(
+            classify("projects/p/m/model.toml"),
+            Some(Slot::Content("p".into(), None))
+        );
+        assert_eq!(
+            classify("projects/p/m/1.0/card.toml"),
+            Some(Slot::Content("p".into(), Some("projects/p/m/1.0".into())))
+        );
+        assert_eq!(
+            classify("projects/p/m/1.0/reviews/staging/bob.toml"),
+            Some(Slot::Decision(
+                "p".into(),
+                "projects/p/m/1.0".into(),
+                "staging".into(),
+                "bob".into()
+            ))
+        );
+        assert!(matches!(
+            classify("projects/p/m/1.0/monitoring/2024.toml"),
+            Some(Slot::Monitoring(..))
+        ));
+        assert_eq!(classify("README.md"), None);
+    }
+
+    #[test]
+    fn section_three_table() {
+        let p = projects();
+        let admin = member("alice", &["admin"]);
+        let owner = member("erin", &[]);
+        let collab = member("frank", &[]);
+        let monitor = member("bot", &["monitor"]);
+        let other = member("bob", &[]);
+        let project = Slot::Project("p".into());
+        let card = classify("projects/p/m/1.0/card.toml").unwrap();
+        let monitoring = classify("projects/p/m/1.0/monitoring/x.toml").unwrap();
+        let request = classify("projects/p/m/1.0/reviews/staging/request.toml").unwrap();
+        let decision = classify("projects/p/m/1.0/reviews/staging/bob.toml").unwrap();
+        assert!(may_change(&Slot::Config, true, &admin, &p).is_ok());
+        assert!(may_change(&Slot::Config, true, &owner, &p).is_err());
+        assert!(may_change(&project, true, &owner, &p).is_ok());
+        assert!(may_change(&project, false, &owner, &p).is_err());
+        assert!(may_change(&project, true, &collab, &p).is_err());
+        assert!(may_change(&project, false, &admin, &p).is_ok());
+        for who in [&admin, &owner, &collab] {
+            assert!(may_change(&card, true, who, &p).is_ok());
+            assert!(may_change(&monitoring, true, who, &p).is_ok());
+        }
+        assert!(may_change(&card, true, &monitor, &p).is_err());
+        assert!(may_change(&monitoring, true, &monitor, &p).is_ok());
+        assert!(may_change(&card, true, &other, &p).is_err());
+        assert!(may_change(&request, false, &collab, &p).is_ok());
+        assert!(may_change(&request, false, &admin, &p).is_err());
+        assert!(may_change(&decision, false, &other, &p).is_ok());
+        assert!(may_change(&decision, false, &admin, &p).is_err());
+    }
+
+    #[test]
+    fn card_digest_matches_the_model_digest() {
+        let doc = crate::load::document::Document::parse(
+            "card.toml",
+            "version = \"1.0.0\"\n\n[[metrics]]\nvalue = 0.91\nname = \"auc\"\n",
+        )
+        .unwrap();
+        let card: Card = serde_json::from_value(doc.json.clone()).unwrap();
+        let facts = CardFacts::new(&card, &doc.json);
+        let root = "a".repeat(64);
+        assert_eq!(
+            facts.digest(Some(&root)),
+            crate::model::digest::card_digest(&doc.json, Some(&root))
+        );
+        assert_eq!(facts.sections, vec!["metrics".to_owned()]);
+    }
+}

@@ -1,0 +1,887 @@
+//! Reviews and stages from Git history, through the real binary on real
+//! repositories: `status`, `audit`, `log`, signatures, merges, branches,
+//! shallow clones and the cache. Every scenario asserts the exact stage
+//! and the reasons a decision does or does not count.
+#![allow(clippy::unwrap_used)]
+
+#[path = "history/repo.rs"]
+mod repo;
+
+use repo::{Repo, STAGES, approval, config, problems, review};
+use serde_json::Value;
+
+/// Staging approved by dave: the usual first step.
+fn staged(repo: &Repo) {
+    repo.card("1.0.0", 0.9);
+    repo.commit("erin", "card");
+    repo.request("1.0.0", "Staging", "erin", &["dave"]);
+    repo.commit("erin", "request staging");
+    repo.decide("1.0.0", "Staging", "dave", "approve");
+    repo.commit("dave", "approve staging");
+}
+
+fn audit(repo: &Repo) -> (i32, Value) {
+    repo.json(&["audit", "--no-cache"])
+}
+
+fn codes(findings: &Value) -> Vec<String> {
+    findings["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["code"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[test]
+fn happy_path_promoted_exactly_at_the_second_approval() {
+    let repo = Repo::new();
+    staged(&repo);
+    let v = repo.status("p/m@1.0.0", &[]);
+    assert_eq!(v["stage"], "Staging");
+    repo.request("1.0.0", "Production", "erin", &["bob", "carol"]);
+    repo.commit("erin", "request production");
+    repo.decide("1.0.0", "Production", "bob", "approve");
+    repo.commit("bob", "approve production");
+    let v = repo.status("p/m@1.0.0", &[]);
+    assert_eq!(v["stage"], "Staging");
+    let r = review(&v, "Production");
+    assert_eq!(r["state"], "pending");
+    assert_eq!(r["pending"], serde_json::json!(["carol"]));
+    assert_eq!(approval(r, "bob")["valid"], true);
+    repo.decide("1.0.0", "Production", "carol", "approve");
+    let second = repo.commit("carol", "approve production");
+    let v = repo.status("p/m@1.0.0", &[]);
+    assert_eq!(v["stage"], "Production");
+    assert_eq!(v["since"], second.as_str());
+    assert_eq!(v["holds"], serde_json::json!(["Staging", "Production"]));
+    assert_eq!(review(&v, "Production")["state"], "approved");
+    assert_eq!(v["card_digest"], repo.digest("p/m@1.0.0").as_str());
+    let (code, json) = audit(&repo);
+    assert_eq!(code, 0, "{json}");
+    assert_eq!(json["ok"], true);
+}
+
+#[test]
+fn approval_file_added_by_another_author_does_not_count() {
+    let repo = Repo::new();
+    repo.card("1.0.0", 0.9);
+    repo.commit("erin", "card");
+    repo.request("1.0.0", "Staging", "erin", &["dave"]);
+    repo.commit("erin", "request");
+    repo.decide("1.0.0", "Staging", "dave", "approve");
+    let forged = repo.commit("bob", "approve on dave's behalf");
+    let v = repo.status("p/m@1.0.0", &[]);
+    assert_eq!(v["stage"], Value::Null);
+    let a = approval(review(&v, "Staging"), "dave");
+    assert_eq!(a["valid"], false);
+    assert!(
+        problems(a).contains("added or changed by someone other than `dave`"),
+        "{a}"
+    );
+    let (code, json) = audit(&repo);
+    assert_eq!(code, 1);
+    let f = &json["findings"][0];
+    assert_eq!(f["code"], "unauthorized-change");
+    assert_eq!(f["commit"], forged.as_str());
+    assert_eq!(f["file"], "projects/p/m/1.0.0/reviews/staging/dave.toml");
+    assert!(
+        f["message"]
+            .as_str()
+            .unwrap()
+            .contains("only `dave` may write `dave`'s decision")
+    );
+    // dave committing over it later does not launder the forged commit.
+    repo.write(
+        "projects/p/m/1.0.0/reviews/staging/dave.toml",
+        &std::fs::read_to_string(
+            repo.path()
+                .join("projects/p/m/1.0.0/reviews/staging/dave.toml"),
+        )
+        .unwrap()
+        .replace("approve\"", "approve\"\ncomment = \"mine\""),
+    );
+    repo.commit("dave", "touch");
+    let v = repo.status("p/m@1.0.0", &[]);
+    assert_eq!(v["stage"], Value::Null);
+}
+
+#[test]
+fn self_approval_does_not_count_unless_allowed() {
+    let repo = Repo::new();
+    repo.card("1.0.0", 0.9);
+    repo.commit("erin", "card");
+    // frank is a collaborator: he may request, and is also asked.
+    repo.request("1.0.0", "Staging", "frank", &["frank"]);
+    repo.commit("frank", "request");
+    repo.decide("1.0.0", "Staging", "frank", "approve");
+    repo.commit("frank", "approve my own");
+    let v = repo.status("p/m@1.0.0", &[]);
+    assert_eq!(v["stage"], Value::Null);
+    let a = approval(review(&v, "Staging"), "frank");
+    assert_eq!(problems(a), "self-approval: `frank` requested this review");
+
+    let allowed = Repo::with_config(&config(
+        &[],
+        &format!("{STAGES}\n[policy]\nallow_self_approval = true\n"),
+    ));
+    allowed.card("1.0.0", 0.9);
+    allowed.commit("erin", "card");
+    allowed.request("1.0.0", "Staging", "frank", &["frank"]);
+    allowed.commit("frank", "request");
+    allowed.decide("1.0.0", "Staging", "frank", "approve");
+    allowed.commit("frank", "approve my own");
+    assert_eq!(allowed.status("p/m@1.0.0", &[])["stage"], "Staging");
+}
+
+#[test]
+fn card_edit_makes_approvals_stale() {
+    let repo = Repo::new();
+    staged(&repo);
+    assert_eq!(repo.status("p/m@1.0.0", &[])["stage"], "Staging");
+    repo.card("1.0.0", 0.91);
+    repo.commit("erin", "edit the card");
+    let v = repo.status("p/m@1.0.0", &[]);
+    assert_eq!(v["stage"], Value::Null);
+    let a = approval(review(&v, "Staging"), "dave");
+    assert!(
+        problems(a).starts_with("stale: reviewed card sha256:"),
+        "{a}"
+    );
+    let (_, log) = repo.json(&["log", "p/m@1.0.0", "--no-cache"]);
+    let left = &log["events"][0];
+    assert_eq!(left["kind"], "stage_left");
+    assert_eq!(left["stage"], "Staging");
+    assert!(left["detail"].as_str().unwrap().starts_with("stale"));
+    // A fresh approval brings it back.
+    repo.decide("1.0.0", "Staging", "dave", "approve");
+    let again = repo.commit("dave", "re-approve");
+    let v = repo.status("p/m@1.0.0", &[]);
+    assert_eq!(v["stage"], "Staging");
+    assert_eq!(v["since"], again.as_str());
+}
+
+#[test]
+fn lineage_lock_recording_changed_data_makes_approvals_stale() {
+    let repo = Repo::new();
+    let lock = |root: &str| {
+        format!(
+            "lock_version = 1\nroot = \"{root}\"\n\n[[inputs]]\nkind = \"dataset\"\nname = \"train\"\ndigest = \"{root}\"\n"
+        )
+    };
+    repo.write("projects/p/m/1.0.0/lineage.lock", &lock(&"a".repeat(64)));
+    staged(&repo);
+    assert_eq!(repo.status("p/m@1.0.0", &[])["stage"], "Staging");
+    repo.write("projects/p/m/1.0.0/lineage.lock", &lock(&"b".repeat(64)));
+    repo.commit("erin", "retrained on new data");
+    let v = repo.status("p/m@1.0.0", &[]);
+    assert_eq!(v["stage"], Value::Null);
+    assert!(problems(approval(review(&v, "Staging"), "dave")).starts_with("stale"));
+}
+
+#[test]
+fn a_valid_rejection_blocks() {
+    let repo = Repo::new();
+    repo.card("1.0.0", 0.9);
+    repo.commit("erin", "card");
+    repo.request("1.0.0", "Staging", "erin", &["dave", "carol"]);
+    repo.commit("erin", "request");
+    repo.decide("1.0.0", "Staging", "dave", "approve");
+    repo.commit("dave", "approve");
+    repo.decide("1.0.0", "Staging", "carol", "reject");
+    repo.commit("carol", "reject");
+    let v = repo.status("p/m@1.0.0", &[]);
+    assert_eq!(v["stage"], Value::Null);
+    let r = review(&v, "Staging");
+    assert_eq!(r["state"], "rejected");
+    assert_eq!(approval(r, "carol")["decision"], "reject");
+    assert_eq!(approval(r, "carol")["valid"], true);
+    assert!(
+        r["blockers"]
+            .as_array()
+            .unwrap()
+            .contains(&Value::from("rejected by `carol`"))
+    );
+    // Withdrawn rejection plus carol's approval: promoted.
+    repo.decide("1.0.0", "Staging", "carol", "approve");
+    repo.commit("carol", "approve after all");
+    assert_eq!(repo.status("p/m@1.0.0", &[])["stage"], "Staging");
+}
+
+#[test]
+fn non_admin_editing_global_stages_takes_no_effect() {
+    let repo = Repo::new();
+    staged(&repo);
+    repo.request("1.0.0", "Production", "erin", &["bob"]);
+    repo.commit("erin", "request production");
+    repo.decide("1.0.0", "Production", "bob", "approve");
+    repo.commit("bob", "approve production");
+    // erin lowers the bar for herself.
+    let lowered = STAGES.replace("min_approvals = 2", "min_approvals = 1");
+    repo.write("cardinal.toml", &config(&[], &lowered));
+    let bad = repo.commit("erin", "one approval is enough");
+    let v = repo.status("p/m@1.0.0", &[]);
+    assert_eq!(v["stage"], "Staging");
+    assert!(
+        review(&v, "Production")["blockers"]
+            .as_array()
+            .unwrap()
+            .contains(&Value::from("1 of 2 required approvals"))
+    );
+    let (code, json) = audit(&repo);
+    assert_eq!(code, 1);
+    assert_eq!(json["findings"][0]["commit"], bad.as_str());
+    assert_eq!(json["findings"][0]["file"], "cardinal.toml");
+    assert!(
+        json["findings"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("only admins may change `cardinal.toml`")
+    );
+    // The same change by an admin takes effect.
+    repo.write("cardinal.toml", &config(&[], &lowered));
+    repo.git(&["commit", "-q", "--allow-empty", "-m", "noop"]);
+    repo.write(
+        "cardinal.toml",
+        &format!("{}\n# reviewed by alice\n", config(&[], &lowered)),
+    );
+    repo.commit("alice", "lower the bar, properly");
+    assert_eq!(repo.status("p/m@1.0.0", &[])["stage"], "Production");
+}
+
+#[test]
+fn project_owner_overrides_stages_for_their_project_only() {
+    let repo = Repo::new();
+    repo.write(
+        "projects/q/project.toml",
+        "name = \"q\"\nowners = [\"erin\"]\n",
+    );
+    repo.write("projects/q/m/model.toml", "name = \"m\"\n");
+    repo.commit("alice", "project q");
+    repo.write(
+        "projects/p/project.toml",
+        "name = \"p\"\nowners = [\"erin\"]\ncollaborators = [\"frank\"]\n\n[[stages]]\nname = \"Canary\"\nmin_approvals = 1\n",
+    );
+    repo.commit("erin", "p uses a canary stage");
+    repo.card("1.0.0", 0.9);
+    repo.commit("erin", "card");
+    repo.request("1.0.0", "Canary", "erin", &["dave"]);
+    repo.commit("erin", "request canary");
+    repo.decide("1.0.0", "Canary", "dave", "approve");
+    repo.commit("dave", "approve canary");
+    assert_eq!(repo.status("p/m@1.0.0", &[])["stage"], "Canary");
+    // Project q still has the global stages.
+    repo.write("projects/q/m/1.0.0/card.toml", "version = \"1.0.0\"\n");
+    repo.commit("erin", "q card");
+    repo.write(
+        "projects/q/m/1.0.0/reviews/canary/request.toml",
+        "stage = \"Canary\"\nrequested_by = \"erin\"\nreviewers = [\"dave\"]\n",
+    );
+    repo.commit("erin", "request canary in q");
+    let (_, json) = repo.json(&["status", "q/m@1.0.0", "--no-cache"]);
+    assert_eq!(json["versions"][0]["stage"], Value::Null);
+    // An owner may change project.toml, but a collaborator may not.
+    repo.write(
+        "projects/p/project.toml",
+        "name = \"p\"\nowners = [\"erin\", \"frank\"]\ncollaborators = [\"frank\"]\n",
+    );
+    let grab = repo.commit("frank", "make myself owner");
+    let (code, json) = audit(&repo);
+    assert_eq!(code, 1);
+    let f = &json["findings"][0];
+    assert_eq!(f["commit"], grab.as_str());
+    assert_eq!(f["file"], "projects/p/project.toml");
+    // The illegitimate change did not take effect: Canary is still the stage.
+    assert_eq!(repo.status("p/m@1.0.0", &[])["stage"], "Canary");
+}
+
+#[test]
+fn escalation_in_one_range_grants_nothing() {
+    let repo = Repo::new();
+    repo.card("1.0.0", 0.9);
+    repo.commit("erin", "card");
+    repo.request("1.0.0", "Staging", "erin", &["dave", "frank"]);
+    repo.commit("erin", "request");
+    repo.decide("1.0.0", "Staging", "dave", "approve");
+    repo.commit("dave", "approve");
+    // frank makes himself admin and, in the same commit, rewrites the
+    // stage so one approval by anyone suffices, and approves.
+    let mut cfg = config(&[], STAGES);
+    cfg = cfg.replace(
+        "id = \"frank\"\nname = \"frank\"\nemails = [\"frank@t.test\"]\nroles = [\"data-scientist\"]",
+        "id = \"frank\"\nname = \"frank\"\nemails = [\"frank@t.test\"]\nroles = [\"data-scientist\", \"admin\"]",
+    );
+    repo.write("cardinal.toml", &cfg);
+    repo.write(
+        "projects/p/m/1.0.0/reviews/staging/dave.toml",
+        "reviewer = \"dave\"\nstage = \"Staging\"\ndecision = \"reject\"\ncard_digest = \"sha256:00\"\n",
+    );
+    let first = repo.commit("frank", "grant myself admin");
+    // Later in the same range, he uses the rights he thinks he has.
+    repo.write(
+        "cardinal.toml",
+        &format!("{cfg}\n[policy]\nallow_self_approval = true\n"),
+    );
+    let second = repo.commit("frank", "and allow self approval");
+    let (code, json) = audit(&repo);
+    assert_eq!(code, 1);
+    let commits: Vec<&str> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["commit"].as_str().unwrap())
+        .collect();
+    assert_eq!(commits.iter().filter(|c| **c == first).count(), 2, "{json}");
+    assert!(commits.contains(&second.as_str()));
+    let v = repo.status("p/m@1.0.0", &[]);
+    let dave = approval(review(&v, "Staging"), "dave");
+    assert!(
+        problems(dave).contains("someone other than `dave`"),
+        "{dave}"
+    );
+    // An unknown author is a violation too.
+    repo.write("projects/p/m/model.toml", "name = \"m\"\nsummary = \"x\"\n");
+    repo.commit("mallory", "drive-by");
+    let (_, json) = audit(&repo);
+    assert!(codes(&json).contains(&"unknown-author".to_owned()));
+}
+
+#[test]
+fn signatures_must_be_by_the_reviewers_own_key() {
+    let keys_repo = Repo::new();
+    let (carol_key, carol_pub) = keys_repo.keygen("carol");
+    let (bob_key, bob_pub) = keys_repo.keygen("bob");
+    let extra = STAGES.replace(
+        "name = \"Staging\"\nmin_approvals = 1",
+        "name = \"Staging\"\nmin_approvals = 1\nrequire_signed = true",
+    );
+    let repo = Repo::with_config(&config(
+        &[("carol", carol_pub.clone()), ("bob", bob_pub)],
+        &extra,
+    ));
+    repo.card("1.0.0", 0.9);
+    repo.commit("erin", "card");
+    repo.request("1.0.0", "Staging", "erin", &["carol"]);
+    repo.commit("erin", "request");
+    // Unsigned.
+    repo.decide("1.0.0", "Staging", "carol", "approve");
+    repo.commit("carol", "approve, unsigned");
+    let v = repo.status("p/m@1.0.0", &[]);
+    assert_eq!(v["stage"], Value::Null);
+    assert_eq!(
+        problems(approval(review(&v, "Staging"), "carol")),
+        "stage `Staging` requires signed approvals: not signed"
+    );
+    // Signed, but with bob's key (Git would accept it).
+    repo.remove("projects/p/m/1.0.0/reviews/staging/carol.toml");
+    repo.commit("carol", "withdraw");
+    repo.decide("1.0.0", "Staging", "carol", "approve");
+    repo.commit_signed("carol", &bob_key, "approve, signed by bob's key");
+    let v = repo.status("p/m@1.0.0", &[]);
+    assert_eq!(v["stage"], Value::Null);
+    assert!(
+        problems(approval(review(&v, "Staging"), "carol"))
+            .contains("signed with a key that is not one of the member's")
+    );
+    // Signed with her own key.
+    repo.remove("projects/p/m/1.0.0/reviews/staging/carol.toml");
+    repo.commit("carol", "withdraw");
+    repo.decide("1.0.0", "Staging", "carol", "approve");
+    let good = repo.commit_signed("carol", &carol_key, "approve, signed");
+    let v = repo.status("p/m@1.0.0", &[]);
+    assert_eq!(v["stage"], "Staging", "{v}");
+    assert_eq!(v["since"], good.as_str());
+    // Tampering with the signed commit's content breaks the signature:
+    // the same signature over other data is invalid.
+    assert_eq!(approval(review(&v, "Staging"), "carol")["valid"], true);
+}
+
+#[test]
+fn evil_merge_is_checked_and_a_clean_merge_is_not() {
+    let repo = Repo::new();
+    repo.card("1.0.0", 0.9);
+    repo.commit("erin", "card");
+    repo.request("1.0.0", "Staging", "erin", &["dave"]);
+    repo.commit("erin", "request");
+    repo.git(&["checkout", "-q", "-b", "review"]);
+    repo.decide("1.0.0", "Staging", "dave", "approve");
+    repo.commit("dave", "approve on a branch");
+    repo.git(&["checkout", "-q", "main"]);
+    repo.write("projects/p/m/model.toml", "name = \"m\"\nsummary = \"s\"\n");
+    repo.commit("erin", "edit model on main");
+    // Clean merge by erin: every governed path equals one parent.
+    repo.tick();
+    repo.git_as(
+        "erin",
+        &["merge", "-q", "--no-ff", "-m", "merge review", "review"],
+    );
+    let merge = repo.head();
+    let (code, json) = audit(&repo);
+    assert_eq!(code, 0, "{json}");
+    let v = repo.status("p/m@1.0.0", &[]);
+    assert_eq!(v["stage"], "Staging");
+    assert_eq!(v["since"], merge.as_str());
+
+    // Evil merge: bob merges a branch and slips in an approval for 2.0.0 as carol.
+    repo.card("2.0.0", 0.9);
+    repo.commit("erin", "card 2");
+    repo.request("2.0.0", "Staging", "erin", &["carol"]);
+    repo.commit("erin", "request 2");
+    repo.git(&["checkout", "-q", "-b", "side"]);
+    repo.write("projects/p/m/model.toml", "name = \"m\"\nsummary = \"t\"\n");
+    repo.commit("erin", "side change");
+    repo.git(&["checkout", "-q", "main"]);
+    repo.tick();
+    repo.git_as("bob", &["merge", "-q", "--no-ff", "--no-commit", "side"]);
+    repo.decide("2.0.0", "Staging", "carol", "approve");
+    repo.git_as("bob", &["add", "-A"]);
+    repo.git_as("bob", &["commit", "-q", "-m", "merge side"]);
+    let evil = repo.head();
+    let (code, json) = audit(&repo);
+    assert_eq!(code, 1);
+    assert_eq!(json["findings"][0]["commit"], evil.as_str());
+    assert_eq!(
+        json["findings"][0]["file"],
+        "projects/p/m/2.0.0/reviews/staging/carol.toml"
+    );
+    assert_eq!(repo.status("p/m@2.0.0", &[])["stage"], Value::Null);
+}
+
+#[test]
+fn approval_on_an_unmerged_branch_does_not_count_on_main() {
+    let repo = Repo::new();
+    repo.card("1.0.0", 0.9);
+    repo.commit("erin", "card");
+    repo.request("1.0.0", "Staging", "erin", &["dave"]);
+    repo.commit("erin", "request");
+    repo.git(&["checkout", "-q", "-b", "review"]);
+    repo.decide("1.0.0", "Staging", "dave", "approve");
+    let on_branch = repo.commit("dave", "approve");
+    let v = repo.status("p/m@1.0.0", &["--ref", "main"]);
+    assert_eq!(v["stage"], Value::Null);
+    assert!(v["reviews"][0]["approvals"].as_array().unwrap().is_empty());
+    let v = repo.status("p/m@1.0.0", &["--ref", "review"]);
+    assert_eq!(v["stage"], "Staging");
+    assert_eq!(v["since"], on_branch.as_str());
+}
+
+#[test]
+fn after_orders_stages() {
+    let repo = Repo::new();
+    repo.card("1.0.0", 0.9);
+    repo.commit("erin", "card");
+    repo.request("1.0.0", "Production", "erin", &["bob", "carol"]);
+    repo.commit("erin", "request production first");
+    repo.decide("1.0.0", "Production", "bob", "approve");
+    repo.commit("bob", "approve");
+    repo.decide("1.0.0", "Production", "carol", "approve");
+    repo.commit("carol", "approve");
+    let v = repo.status("p/m@1.0.0", &[]);
+    assert_eq!(v["stage"], Value::Null);
+    assert_eq!(review(&v, "Production")["state"], "approved");
+    repo.request("1.0.0", "Staging", "erin", &["dave"]);
+    repo.commit("erin", "request staging");
+    repo.decide("1.0.0", "Staging", "dave", "approve");
+    let staging = repo.commit("dave", "approve staging");
+    let v = repo.status("p/m@1.0.0", &[]);
+    // Staging is reached, then Production in the same commit, in order.
+    assert_eq!(v["stage"], "Production");
+    assert_eq!(v["since"], staging.as_str());
+}
+
+fn production(repo: &Repo, version: &str) -> String {
+    repo.card(version, 0.9);
+    repo.commit("erin", "card");
+    repo.request(version, "Staging", "erin", &["dave"]);
+    repo.commit("erin", "request staging");
+    repo.decide(version, "Staging", "dave", "approve");
+    repo.commit("dave", "approve staging");
+    repo.request(version, "Production", "erin", &["bob", "carol"]);
+    repo.commit("erin", "request production");
+    repo.decide(version, "Production", "bob", "approve");
+    repo.commit("bob", "approve");
+    repo.decide(version, "Production", "carol", "approve");
+    repo.commit("carol", "approve")
+}
+
+#[test]
+fn exclusive_stage_supersedes_the_previous_version() {
+    let repo = Repo::new();
+    production(&repo, "1.0.0");
+    assert_eq!(repo.status("p/m@1.0.0", &[])["stage"], "Production");
+    let second = production(&repo, "1.1.0");
+    let v2 = repo.status("p/m@1.1.0", &[]);
+    assert_eq!(v2["stage"], "Production");
+    let v1 = repo.status("p/m@1.0.0", &[]);
+    assert_eq!(v1["stage"], "Staging");
+    assert_eq!(v1["holds"], serde_json::json!(["Staging"]));
+    let (_, log) = repo.json(&["log", "p/m@1.0.0", "--no-cache"]);
+    let left = &log["events"][0];
+    assert_eq!(left["kind"], "stage_left");
+    assert_eq!(left["commit"], second.as_str());
+    assert_eq!(left["detail"], "superseded by p/m@1.1.0");
+    // --require-stage for a deploy pipeline.
+    let ok = repo
+        .cmd()
+        .args(["status", "p/m@1.1.0", "--require-stage", "Production"])
+        .output()
+        .unwrap();
+    assert_eq!(ok.status.code(), Some(0));
+    let no = repo
+        .cmd()
+        .args(["status", "p/m@1.0.0", "--require-stage", "production"])
+        .output()
+        .unwrap();
+    assert_eq!(no.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&no.stderr).contains("is not in `production`"));
+}
+
+#[test]
+fn approvals_expire_after_the_stage_allows() {
+    let extra = STAGES.replace(
+        "name = \"Staging\"\nmin_approvals = 1",
+        "name = \"Staging\"\nmin_approvals = 1\nexpires_after_days = 30",
+    );
+    let repo = Repo::with_config(&config(&[], &extra));
+    staged(&repo);
+    let approved_at = repo::START + 4 * 86_400;
+    let now = |days: i64| (approved_at + days * 86_400).to_string();
+    let at = |days: i64| {
+        let out = repo
+            .cmd()
+            .args([
+                "status",
+                "p/m@1.0.0",
+                "--format",
+                "json",
+                "--no-cache",
+                "--now",
+            ])
+            .arg(now(days))
+            .output()
+            .unwrap();
+        serde_json::from_slice::<Value>(&out.stdout).unwrap()["versions"][0].clone()
+    };
+    assert_eq!(at(29)["stage"], "Staging");
+    let v = at(31);
+    assert_eq!(v["stage"], Value::Null);
+    assert!(
+        problems(approval(review(&v, "Staging"), "dave"))
+            .starts_with("expired: decided 31 days ago")
+    );
+}
+
+#[test]
+fn at_date_answers_what_was_in_a_stage_then() {
+    let repo = Repo::new();
+    staged(&repo);
+    repo.card("1.0.0", 0.95);
+    repo.commit("erin", "edit: stale");
+    // Commits are one day apart from START: card(+1d) request(+2d) approve(+3d... )
+    let v = repo.status("p/m@1.0.0", &[]);
+    assert_eq!(v["stage"], Value::Null);
+    let before_edit = "2024-01-05T12:00:00Z";
+    let v = repo.status("p/m@1.0.0", &["--at", before_edit]);
+    assert_eq!(v["stage"], "Staging", "{v}");
+}
+
+#[test]
+fn shallow_clone_says_how_much_history_is_needed() {
+    let repo = Repo::new();
+    staged(&repo);
+    let clone = tempfile::tempdir().unwrap();
+    let url = format!("file://{}", repo.path().display());
+    let out = std::process::Command::new("git")
+        .args(["clone", "-q", "--depth", "2", &url])
+        .arg(clone.path().join("c"))
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = assert_cmd::Command::cargo_bin("cardinal")
+        .unwrap()
+        .arg("-C")
+        .arg(clone.path().join("c"))
+        .args(["status", "--no-cache"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("shallow clone (2 commits deep)"), "{err}");
+    assert!(err.contains("git fetch --unshallow"), "{err}");
+}
+
+#[test]
+fn audit_from_trusts_earlier_history() {
+    let repo = Repo::new();
+    // Before audit_from, mallory's change is trusted as is.
+    repo.write("projects/p/m/model.toml", "name = \"m\"\nsummary = \"x\"\n");
+    let trusted = repo.commit("mallory", "legacy import");
+    let (code, _) = audit(&repo);
+    assert_eq!(code, 1);
+    repo.write(
+        "cardinal.toml",
+        &config(
+            &[],
+            &format!("{STAGES}\n[policy]\naudit_from = \"{trusted}\"\n"),
+        ),
+    );
+    repo.commit("alice", "audit from the import");
+    let (code, json) = audit(&repo);
+    assert_eq!(code, 0, "{json}");
+}
+
+#[test]
+fn cache_gives_the_same_answers_and_resumes() {
+    let repo = Repo::new();
+    staged(&repo);
+    let cached = |repo: &Repo| repo.json(&["status"]).1;
+    let fresh = |repo: &Repo| repo.json(&["status", "--no-cache"]).1;
+    assert_eq!(cached(&repo), fresh(&repo));
+    assert!(repo.path().join(".git/cardinal/history.json").exists());
+    assert_eq!(cached(&repo), fresh(&repo));
+    production(&repo, "1.1.0");
+    assert_eq!(cached(&repo), fresh(&repo));
+    // Another reference has a snapshot of its own; --at writes none.
+    assert_eq!(
+        repo.json(&["status", "--ref", "main"]).1,
+        repo.json(&["status", "--ref", "main", "--no-cache"]).1
+    );
+    let names = |repo: &Repo| {
+        let mut n: Vec<String> = std::fs::read_dir(repo.path().join(".git/cardinal"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        n.sort();
+        n
+    };
+    assert_eq!(names(&repo).len(), 4, "{:?}", names(&repo));
+    repo.json(&["status", "--at", "2024-01-05"]);
+    assert_eq!(names(&repo).len(), 4);
+    let (_, a) = repo.json(&["log"]);
+    let (_, b) = repo.json(&["log", "--no-cache"]);
+    assert_eq!(a, b);
+    // A branch forked before the cached tip, merged later.
+    repo.git(&["checkout", "-q", "-b", "old", "HEAD~3"]);
+    repo.write("projects/p/m/model.toml", "name = \"m\"\nsummary = \"o\"\n");
+    repo.commit("erin", "old branch");
+    repo.git(&["checkout", "-q", "main"]);
+    repo.tick();
+    repo.git_as(
+        "erin",
+        &["merge", "-q", "--no-ff", "-m", "merge old", "old"],
+    );
+    assert_eq!(cached(&repo), fresh(&repo));
+    assert_eq!(
+        repo.json(&["audit"]).1,
+        repo.json(&["audit", "--no-cache"]).1
+    );
+}
+
+#[test]
+fn human_status_and_log_name_the_reasons() {
+    let repo = Repo::new();
+    staged(&repo);
+    repo.request("1.0.0", "Production", "erin", &["bob", "carol"]);
+    repo.commit("erin", "request production");
+    repo.decide("1.0.0", "Production", "bob", "approve");
+    repo.commit("bob", "approve");
+    let out = repo
+        .cmd()
+        .args(["status", "--now", "2025-01-01T00:00:00Z"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("p/m@1.0.0: Staging (since"), "{text}");
+    assert!(text.contains("pending: carol"), "{text}");
+    let out = repo.cmd().args(["log", "-n", "3"]).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(text.lines().count(), 3, "{text}");
+    assert!(text.lines().next().unwrap().contains("bob"), "{text}");
+}
+
+#[test]
+fn gpg_signed_approvals_are_unverifiable_not_trusted() {
+    let extra = STAGES.replace(
+        "name = \"Staging\"\nmin_approvals = 1",
+        "name = \"Staging\"\nmin_approvals = 1\nrequire_signed = true",
+    );
+    let repo = Repo::with_config(&config(&[], &extra));
+    repo.card("1.0.0", 0.9);
+    repo.commit("erin", "card");
+    repo.request("1.0.0", "Staging", "erin", &["dave"]);
+    repo.commit("erin", "request");
+    repo.decide("1.0.0", "Staging", "dave", "approve");
+    repo.git(&["add", "-A"]);
+    let tree = repo.git(&["write-tree"]).trim().to_owned();
+    let head = repo.head();
+    let t = repo::START + 100 * 86_400;
+    let object = format!(
+        "tree {tree}\nparent {head}\nauthor dave <dave@t.test> {t} +0000\ncommitter dave <dave@t.test> {t} +0000\n\
+         gpgsig -----BEGIN PGP SIGNATURE-----\n \n iQEzBAABCAAdFiEEexample\n -----END PGP SIGNATURE-----\n\napprove, gpg-signed\n"
+    );
+    let dir = repo.path().to_owned();
+    let mut child = std::process::Command::new("git")
+        .current_dir(&dir)
+        .args(["hash-object", "-t", "commit", "-w", "--stdin"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(object.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let id = String::from_utf8(out.stdout).unwrap().trim().to_owned();
+    repo.git(&["update-ref", "refs/heads/main", &id]);
+    let v = repo.status("p/m@1.0.0", &[]);
+    assert_eq!(v["stage"], Value::Null);
+    let dave = approval(review(&v, "Staging"), "dave");
+    assert_eq!(dave["commit"], id.as_str());
+    assert!(
+        problems(dave).contains("signature unverifiable: GPG signature"),
+        "{dave}"
+    );
+}
+
+#[test]
+fn demo_history_shows_promotion_stale_rejection_and_supersede() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("demo");
+    let out = assert_cmd::Command::cargo_bin("cardinal")
+        .unwrap()
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("HOME", dir.path())
+        .arg("demo")
+        .arg(&target)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = assert_cmd::Command::cargo_bin("cardinal")
+        .unwrap()
+        .arg("-C")
+        .arg(&target)
+        .args([
+            "status",
+            "--format",
+            "json",
+            "--now",
+            "2024-12-01T00:00:00Z",
+        ])
+        .output()
+        .unwrap();
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let stage = |name: &str| {
+        json["versions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|v| {
+                format!(
+                    "{}/{}@{}",
+                    v["project"].as_str().unwrap(),
+                    v["model"].as_str().unwrap(),
+                    v["version"].as_str().unwrap()
+                ) == name
+            })
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(stage("credit/churn@1.1.0")["stage"], "Production");
+    let old = stage("credit/churn@1.0.0");
+    assert_eq!(old["stage"], "Staging");
+    assert_eq!(review(&old, "Production")["superseded"], true);
+    assert_eq!(stage("credit/default-risk@1.0.0")["stage"], Value::Null);
+    assert_eq!(
+        review(&stage("credit/default-risk@1.1.0"), "Staging")["state"],
+        "rejected"
+    );
+    assert_eq!(
+        stage("marketing/propensity@1.0.0")["stage"],
+        "Pre-Production-2"
+    );
+    let out = assert_cmd::Command::cargo_bin("cardinal")
+        .unwrap()
+        .arg("-C")
+        .arg(&target)
+        .args(["audit"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn audit_from_set_by_a_non_admin_trusts_nothing() {
+    let repo = Repo::new();
+    repo.write("projects/p/m/model.toml", "name = \"m\"\nsummary = \"x\"\n");
+    let forged = repo.commit("mallory", "drive-by");
+    repo.write(
+        "cardinal.toml",
+        &config(
+            &[],
+            &format!("{STAGES}\n[policy]\naudit_from = \"{forged}\"\n"),
+        ),
+    );
+    let whitewash = repo.commit("erin", "trust everything so far");
+    let (code, json) = audit(&repo);
+    assert_eq!(code, 1);
+    let commits: Vec<&str> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["commit"].as_str().unwrap())
+        .collect();
+    assert_eq!(commits, vec![forged.as_str(), whitewash.as_str()]);
+}
+
+#[test]
+fn deleting_another_members_decision_is_a_violation() {
+    let repo = Repo::new();
+    staged(&repo);
+    repo.remove("projects/p/m/1.0.0/reviews/staging/dave.toml");
+    let deleted = repo.commit("erin", "drop dave's approval");
+    let (code, json) = audit(&repo);
+    assert_eq!(code, 1);
+    let f = &json["findings"][0];
+    assert_eq!(f["code"], "unauthorized-change");
+    assert_eq!(f["commit"], deleted.as_str());
+    assert_eq!(f["file"], "projects/p/m/1.0.0/reviews/staging/dave.toml");
+    assert_eq!(f["line"], Value::Null);
+    // The approval is gone from the tree, so the stage is left.
+    let v = repo.status("p/m@1.0.0", &[]);
+    assert_eq!(v["stage"], Value::Null);
+    let (_, log) = repo.json(&["log", "p/m@1.0.0", "--no-cache"]);
+    let kinds: Vec<&str> = log["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kinds,
+        vec![
+            "stage_left",
+            "decision_withdrawn",
+            "stage_reached",
+            "approved",
+            "review_requested"
+        ]
+    );
+}
