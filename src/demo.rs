@@ -36,6 +36,11 @@ pub struct Step {
 
 use Change::{Add, Variant};
 
+/// The day the tour looks at the repository: shortly after its last
+/// commit. Approvals expire (`expires_after_days`), so a later "now"
+/// shows a different, equally correct, picture.
+pub const TODAY: &str = "2024-10-15T12:00:00Z";
+
 /// The demo's history, oldest first. Every review decision is committed by
 /// its reviewer, with the card digest of the card as it stands then.
 pub const HISTORY: &[Step] = &[

@@ -268,9 +268,14 @@ pub fn run(ctx: &Context, args: &DemoArgs) -> Result<Outcome, Error> {
     }
 
     let verified = tour_verify(ctx, &ws, &dir)?;
+    let today: Timestamp = crate::demo::TODAY.parse().map_err(Error::Input)?;
+    out.line(format!(
+        "\n(the tour looks at the repository as of {today})"
+    ));
+    super::status::demo_tour(out, &dir, today.unix_seconds())?;
 
     out.line(format!(
-        "\nTry it yourself:\n  cd {}\n  git log --format='%h %an: %s' | head\n  cardinal validate\n  cardinal lineage credit/churn@1.1.0\n  cardinal verify",
+        "\nTry it yourself:\n  cd {}\n  git log --format='%h %an: %s' | head\n  cardinal validate\n  cardinal lineage credit/churn@1.1.0\n  cardinal verify\n  cardinal status --now {today}    # without --now: as of today, when the 2024 approvals have expired\n  cardinal log credit/churn@1.1.0\n  cardinal audit",
         dir.display()
     ));
     Ok(Outcome::from_failed(errors > 0 || !verified))
