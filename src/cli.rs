@@ -67,6 +67,10 @@ pub enum Command {
     Verify(commands::verify::VerifyArgs),
     /// Print a version's card digest (what approvals sign off)
     Digest(commands::digest::DigestArgs),
+    /// Compare a current sample with a baseline: drift per feature (exit 1 on dataset drift)
+    Drift(commands::drift::DriftArgs),
+    /// Compute model quality on a labelled sample and check thresholds (exit 1 on failure)
+    Quality(commands::quality::QualityArgs),
     /// Build a sample governed repository with real history and tour it
     Demo(commands::demo::DemoArgs),
 }

@@ -3,9 +3,11 @@
 
 pub mod demo;
 pub mod digest;
+pub mod drift;
 pub mod init;
 pub mod lineage;
 pub mod new;
+pub mod quality;
 pub mod schema;
 pub mod validate;
 pub mod verify;
@@ -107,6 +109,8 @@ pub fn run(cli: Cli) -> Result<Outcome, (Output, Error)> {
             Command::Lineage(args) => lineage::run(&ctx, args),
             Command::Verify(args) => verify::run(&ctx, args),
             Command::Digest(args) => digest::run(&ctx, args),
+            Command::Drift(args) => drift::run(&ctx, args),
+            Command::Quality(args) => quality::run(&ctx, args),
         }
     })();
     result.map_err(|e| (out, e))
