@@ -60,6 +60,9 @@ pub struct DriftArgs {
     /// Store the result (statistics and histograms) under the version's monitoring/
     #[arg(long)]
     pub write: bool,
+    /// Only read both files (for benchmarks: the cost of parsing alone)
+    #[arg(long, hide = true)]
+    pub parse_only: bool,
 }
 
 /// `--fail-on`.
@@ -263,8 +266,8 @@ fn infer_kind(b: &Column, c: &Column) -> Kind {
     }
 }
 
-/// Runs the drift check of two files under a plan.
-pub fn run_drift(baseline: &Path, current: &Path, plan: &DriftPlan) -> Result<DriftReport, Error> {
+/// Reads both files (in parallel) as a plan needs them.
+fn read_both(baseline: &Path, current: &Path, plan: &DriftPlan) -> Result<(Table, Table), Error> {
     let mut spec = ReadSpec::default();
     if !plan.columns.is_empty() {
         spec.keep = Some(plan.columns.iter().cloned().collect());
@@ -276,7 +279,12 @@ pub fn run_drift(baseline: &Path, current: &Path, plan: &DriftPlan) -> Result<Dr
         };
     }
     let (b, c) = rayon::join(|| read_file(baseline, &spec), || read_file(current, &spec));
-    let (b, c) = (b?, c?);
+    Ok((b?, c?))
+}
+
+/// Runs the drift check of two files under a plan.
+pub fn run_drift(baseline: &Path, current: &Path, plan: &DriftPlan) -> Result<DriftReport, Error> {
+    let (b, c) = read_both(baseline, current, plan)?;
     let (baseline_rows, current_rows) = (b.rows, c.rows);
     let mut current_cols: BTreeMap<String, Column> = c
         .columns
@@ -656,6 +664,11 @@ pub fn run(ctx: &Context, args: &DriftArgs) -> Result<Outcome, Error> {
         ));
     }
     apply_flags(&mut plan, args)?;
+    if args.parse_only {
+        let (b, c) = read_both(&baseline, &args.current, &plan)?;
+        ctx.out.line(format!("parsed {} + {} rows", b.rows, c.rows));
+        return Ok(Outcome::Clean);
+    }
     let report = run_drift(&baseline, &args.current, &plan)?;
     let mut written = None;
     if args.write
@@ -732,4 +745,31 @@ pub fn demo_tour(out: &Output, root: &Path) -> Result<(), Error> {
         out.line("");
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::output::{ColorChoice, Format};
+
+    #[test]
+    fn demo_tour_runs_on_the_example() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/acme");
+        let out = Output::new(Format::Json, ColorChoice::Never, true);
+        demo_tour(&out, &root).expect("the example's monitoring sections work");
+    }
+
+    #[test]
+    fn card_checks_override_the_wildcard() {
+        let m: MonitoringSpec = toml::from_str(
+            r#"checks = [{ feature = "*", method = "auto" }, { feature = "x", method = "psi", threshold = 0.2 }]"#,
+        )
+        .expect("valid");
+        let plan = plan_from_card(&m).expect("known methods");
+        assert_eq!(plan.checks["*"], (None, None));
+        assert_eq!(plan.checks["x"], (Some(Method::Psi), Some(0.2)));
+        let bad: MonitoringSpec =
+            toml::from_str(r#"checks = [{ feature = "*", method = "nope" }]"#).expect("valid");
+        assert!(plan_from_card(&bad).is_err());
+    }
 }
