@@ -71,6 +71,8 @@ pub enum Command {
     Drift(commands::drift::DriftArgs),
     /// Compute model quality on a labelled sample and check thresholds (exit 1 on failure)
     Quality(commands::quality::QualityArgs),
+    /// Write a compact profile of a CSV (or the SQL that makes one) for drift at any scale
+    Profile(commands::profile::ProfileArgs),
     /// Build a sample governed repository with real history and tour it
     Demo(commands::demo::DemoArgs),
 }

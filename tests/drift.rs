@@ -517,3 +517,172 @@ fn card_configures_the_check_and_write_stores_results() {
     assert_eq!(code, 2);
     assert!(err.contains("--write needs a VERSION"), "{err}");
 }
+
+/// Profiles a case's two files (the current on the baseline's bins).
+fn profiles(dir: &Path, case: &str) -> (PathBuf, PathBuf) {
+    let (pb, pc) = (
+        dir.join(format!("{case}-b.profile.csv")),
+        dir.join(format!("{case}-c.profile.csv")),
+    );
+    let out = cardinal()
+        .arg("profile")
+        .arg(data(&format!("{case}-baseline.csv")))
+        .arg("-o")
+        .arg(&pb)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = cardinal()
+        .arg("profile")
+        .arg(data(&format!("{case}-current.csv")))
+        .arg("--edges")
+        .arg(&pb)
+        .arg("-o")
+        .arg(&pc)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (pb, pc)
+}
+
+fn drift_json(a: &Path, b: &Path, extra: &[&str]) -> Value {
+    let out = cardinal()
+        .args([
+            "--format",
+            "json",
+            "drift",
+            "--fail-on",
+            "never",
+            "--baseline",
+        ])
+        .arg(a)
+        .arg("--current")
+        .arg(b)
+        .args(extra)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// Profiles bin numeric columns on 1,000 fine bins fixed from the baseline;
+/// the CSV path bins on Sturges edges of both samples. Categorical columns
+/// and numeric ones with at most 20 values give the same numbers; others
+/// stay within these bounds on the reference datasets.
+#[test]
+fn profiles_agree_with_the_csv_path_within_bounds() {
+    let exp = expected();
+    let dir = tempfile::tempdir().unwrap();
+    let bound = |m: &str| match m {
+        "ks" => 0.005,
+        "wasserstein" => 0.01,
+        _ => 0.02,
+    };
+    let mut worst: std::collections::BTreeMap<&str, f64> = Default::default();
+    for case in cases(&exp) {
+        let (pb, pc) = profiles(dir.path(), &case);
+        let feats = exp[&case]["features"].as_object().unwrap();
+        let numeric: Vec<&str> = feats
+            .iter()
+            .filter(|(_, f)| f["kind"] == "numeric")
+            .map(|(k, _)| k.as_str())
+            .collect();
+        for method in [
+            "auto",
+            "ks",
+            "chi2",
+            "z",
+            "psi",
+            "kl",
+            "js",
+            "wasserstein",
+            "hellinger",
+        ] {
+            let cols = numeric.join(",");
+            let mut flags = vec!["--method", method];
+            if matches!(method, "ks" | "wasserstein") {
+                flags.extend(["--columns", cols.as_str()]);
+            }
+            if matches!(method, "chi2" | "z") {
+                // Exact counts only where few values.
+                flags.extend(["--columns", "int_few,binary,cat,cat_new,sparse_int"]);
+                if !feats.contains_key("cat") {
+                    continue;
+                }
+            }
+            let csv = drift_json(
+                &data(&format!("{case}-baseline.csv")),
+                &data(&format!("{case}-current.csv")),
+                &flags,
+            );
+            let both = drift_json(&pb, &pc, &flags);
+            let mixed = drift_json(&pb, &data(&format!("{case}-current.csv")), &flags);
+            assert_eq!(
+                both["features"], mixed["features"],
+                "{case}/{method}: profiling the current on the fly is the same"
+            );
+            for f in csv["features"].as_array().unwrap() {
+                let name = f["name"].as_str().unwrap();
+                let p = feature(&both, name);
+                assert_eq!(p["method"], f["method"], "{case}/{name}/{method}");
+                assert_eq!(p["baseline_missing"], f["baseline_missing"]);
+                assert_eq!(p["current_missing"], f["current_missing"]);
+                let m = f["method"].as_str().unwrap();
+                let (a, b) = (f["statistic"].as_f64(), p["statistic"].as_f64());
+                let exact =
+                    f["kind"] == "categorical" || !numeric.contains(&name) || name == "sparse_int";
+                match (a, b) {
+                    (Some(_), Some(_)) if exact => close(
+                        &format!("{case}/{name}/{m}"),
+                        &p["statistic"],
+                        &f["statistic"],
+                        1e-12,
+                        1e-15,
+                    ),
+                    (Some(a), Some(b)) => {
+                        let d = (a - b).abs();
+                        let w = worst
+                            .entry(match m {
+                                "ks" => "ks",
+                                "wasserstein" => "wasserstein",
+                                "psi" => "psi",
+                                "kl" => "kl",
+                                "js" => "js",
+                                _ => "hellinger",
+                            })
+                            .or_insert(0.0);
+                        *w = w.max(d);
+                        assert!(
+                            d <= bound(m) + 0.1 * a.abs(),
+                            "{case}/{name}/{m}: csv {a}, profile {b}"
+                        );
+                        if m == "ks" {
+                            assert!(
+                                b <= a + 1e-12,
+                                "{case}/{name}: the binned D never exceeds the exact one"
+                            );
+                        }
+                    }
+                    (None, None) => {}
+                    _ => panic!("{case}/{name}/{m}: {a:?} vs {b:?}"),
+                }
+            }
+        }
+    }
+    eprintln!("largest profile differences: {worst:?}");
+}

@@ -10,6 +10,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use super::{Context, Outcome};
+use crate::drift::profile::{self, FeatureProfile, Profile};
 use crate::drift::table::{self, Column, ColumnData, ReadSpec, Table};
 use crate::drift::{self as core, FeatureDrift, Key, Kind, Method, Sample};
 use crate::error::Error;
@@ -282,8 +283,163 @@ fn read_both(baseline: &Path, current: &Path, plan: &DriftPlan) -> Result<(Table
     Ok((b?, c?))
 }
 
-/// Runs the drift check of two files under a plan.
+/// Returns true when a file starts with a profile header.
+fn is_profile(path: &Path) -> Result<bool, Error> {
+    use std::io::Read;
+    let mut head = [0u8; 64];
+    let mut file = std::fs::File::open(path).map_err(|source| Error::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let n = file.read(&mut head).map_err(|source| Error::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let first = head[..n].split(|b| *b == b'\n').next().unwrap_or_default();
+    Ok(profile::is_profile_header(first))
+}
+
+/// Reads a profile file.
+pub(crate) fn read_profile(path: &Path) -> Result<Profile, Error> {
+    let text = std::fs::read_to_string(path).map_err(|source| Error::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    profile::parse(&text).map_err(|e| Error::Input(format!("`{}`: {e}", path.display())))
+}
+
+/// Profiles a CSV on the bins of `like` (a profile of the other sample).
+pub(crate) fn profile_csv(
+    path: &Path,
+    plan: &DriftPlan,
+    like: Option<&Profile>,
+    bins: usize,
+) -> Result<Profile, Error> {
+    let mut spec = ReadSpec::default();
+    if !plan.columns.is_empty() {
+        spec.keep = Some(plan.columns.iter().cloned().collect());
+    }
+    for (c, k) in &plan.kinds {
+        match k {
+            Kind::Numeric => spec.numeric.insert(c.clone()),
+            Kind::Categorical => spec.categorical.insert(c.clone()),
+        };
+    }
+    if let Some(like) = like {
+        for (name, f) in &like.features {
+            if !plan.kinds.contains_key(name) && f.kind() == Kind::Categorical {
+                spec.categorical.insert(name.clone());
+            }
+        }
+    }
+    let table = read_file(path, &spec)?;
+    let features = table
+        .columns
+        .into_par_iter()
+        .map(|col| {
+            let other = like.and_then(|l| l.get(&col.name));
+            let kind = plan
+                .kinds
+                .get(&col.name)
+                .copied()
+                .or(other.map(FeatureProfile::kind))
+                .unwrap_or_else(|| infer_kind(&col, &col));
+            let edges = match other {
+                Some(FeatureProfile::Numeric(n)) => Some(n.edges),
+                _ => None,
+            };
+            profile::profile_column(&col, kind, edges, bins)
+                .map(|f| (col.name.clone(), f))
+                .map_err(|e| Error::Input(format!("`{}`: {e}", path.display())))
+        })
+        .collect::<Result<Vec<_>, Error>>()?;
+    Ok(Profile {
+        rows: table.rows,
+        features,
+    })
+}
+
+/// Runs the drift check when either side is a profile: the other side is
+/// profiled on the same bins.
+fn run_profile_drift(
+    baseline: &Path,
+    current: &Path,
+    plan: &DriftPlan,
+    (pb, pc): (bool, bool),
+) -> Result<DriftReport, Error> {
+    let b = if pb {
+        read_profile(baseline)?
+    } else {
+        let c = read_profile(current)?;
+        profile_csv(baseline, plan, Some(&c), profile::DEFAULT_BINS)?
+    };
+    let c = if pc {
+        read_profile(current)?
+    } else {
+        profile_csv(current, plan, Some(&b), profile::DEFAULT_BINS)?
+    };
+    let names: Vec<String> = if plan.columns.is_empty() {
+        b.features
+            .iter()
+            .map(|(n, _)| n.clone())
+            .filter(|n| !plan.exclude.contains(n))
+            .collect()
+    } else {
+        plan.columns.clone()
+    };
+    let default_check = plan.checks.get("*").copied().unwrap_or((None, None));
+    let mut features = Vec::new();
+    for name in names {
+        let (Some(bf), Some(cf)) = (b.get(&name), c.get(&name)) else {
+            let which = if b.get(&name).is_none() {
+                baseline
+            } else {
+                current
+            };
+            return Err(Error::Input(format!(
+                "`{}` has no column `{name}`",
+                which.display()
+            )));
+        };
+        if let Some(k) = plan.kinds.get(&name)
+            && (*k != bf.kind() || *k != cf.kind())
+        {
+            return Err(Error::Usage(format!(
+                "`{name}` is declared {} but profiled as {}; profile it again with the kind",
+                k.name(),
+                bf.kind().name()
+            )));
+        }
+        let (method, threshold) = plan.checks.get(&name).copied().unwrap_or(default_check);
+        let drift =
+            profile::profile_drift(&name, bf, cf, method, threshold).map_err(Error::Usage)?;
+        features.push(FeatureReport {
+            drift,
+            baseline_missing: bf.missing(),
+            current_missing: cf.missing(),
+        });
+    }
+    if features.is_empty() {
+        return Err(Error::Input("no feature to test".to_owned()));
+    }
+    let drifts: Vec<FeatureDrift> = features.iter().map(|f| f.drift.clone()).collect();
+    let (dataset_drift, share) = core::dataset_drift(&drifts, plan.drift_share);
+    Ok(DriftReport {
+        features,
+        dataset_drift,
+        drift_share: share,
+        drift_share_threshold: plan.drift_share,
+        baseline_rows: b.rows,
+        current_rows: c.rows,
+    })
+}
+
+/// Runs the drift check of two files (CSV or profiles) under a plan.
 pub fn run_drift(baseline: &Path, current: &Path, plan: &DriftPlan) -> Result<DriftReport, Error> {
+    let sides = (is_profile(baseline)?, is_profile(current)?);
+    if sides.0 || sides.1 {
+        return run_profile_drift(baseline, current, plan, sides);
+    }
     let (b, c) = read_both(baseline, current, plan)?;
     let (baseline_rows, current_rows) = (b.rows, c.rows);
     let mut current_cols: BTreeMap<String, Column> = c

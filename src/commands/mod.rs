@@ -7,6 +7,7 @@ pub mod drift;
 pub mod init;
 pub mod lineage;
 pub mod new;
+pub mod profile;
 pub mod quality;
 pub mod schema;
 pub mod validate;
@@ -111,6 +112,7 @@ pub fn run(cli: Cli) -> Result<Outcome, (Output, Error)> {
             Command::Digest(args) => digest::run(&ctx, args),
             Command::Drift(args) => drift::run(&ctx, args),
             Command::Quality(args) => quality::run(&ctx, args),
+            Command::Profile(args) => profile::run(&ctx, args),
         }
     })();
     result.map_err(|e| (out, e))

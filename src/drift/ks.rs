@@ -59,30 +59,37 @@ pub fn ks_2samp(a: &[f64], b: &[f64]) -> Option<KsResult> {
     if a.is_empty() || b.is_empty() {
         return None;
     }
-    let d = statistic(a, b);
-    let (n1, n2) = (a.len() as u64, b.len() as u64);
+    Some(from_statistic(
+        a.len() as u64,
+        b.len() as u64,
+        statistic(a, b),
+    ))
+}
+
+/// Returns the test result for a statistic `d` of samples of sizes `n1`, `n2`
+/// (both at least 1): exact up to 10,000 values, asymptotic above.
+pub fn from_statistic(n1: u64, n2: u64, d: f64) -> KsResult {
     if n1.max(n2) as usize <= MAX_EXACT_N
         && let Some((d, p)) = exact(n1, n2, d)
     {
-        return Some(KsResult {
+        return KsResult {
             statistic: d,
             p_value: p.clamp(0.0, 1.0),
             exact: true,
-        });
+        };
     }
     let (m, n) = if n1 >= n2 {
         (n1 as f64, n2 as f64)
     } else {
         (n2 as f64, n1 as f64)
     };
-    let en = (m * n / (m + n)).round_ties_even();
-    // en ≥ 1 since both samples are non-empty.
+    let en = (m * n / (m + n)).round_ties_even().max(1.0);
     let p = kolmogn_sf(en as u64, d);
-    Some(KsResult {
+    KsResult {
         statistic: d,
         p_value: p.clamp(0.0, 1.0),
         exact: false,
-    })
+    }
 }
 
 fn gcd(mut a: u64, mut b: u64) -> u64 {

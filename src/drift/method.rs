@@ -244,7 +244,7 @@ fn shares(counts: &[u64], total: u64) -> Vec<f64> {
 
 /// Replaces zero shares as Evidently does (`feel_zeroes`): by `m/1e6` when
 /// the smallest non-zero share `m ≤ 1e-4`, else by `1e-4`.
-fn fill_zeroes(p: &mut [f64]) {
+pub fn fill_zeroes(p: &mut [f64]) {
     let m = p
         .iter()
         .copied()

@@ -7,6 +7,7 @@
 pub mod bins;
 pub mod ks;
 pub mod method;
+pub mod profile;
 pub mod quality;
 pub mod table;
 
