@@ -39,24 +39,21 @@ echo "   $(du -m "$b" | cut -f1) MB + $(du -m "$c" | cut -f1) MB"
 
 run() { # label, command...: wall seconds and peak RSS (MB), best of $reps
   local label=$1; shift
-  local best=999999 mem=0 s line
+  local best=999999 mem=0 s m
   for _ in $(seq "$reps"); do
-    line=$( { /usr/bin/time -f "%e %M" "$@" > /dev/null 2> /dev/null; } 2>&1 | tail -1 ) || true
-    s=${line% *}; m=${line#* }
+    /usr/bin/time -o "$work/time.out" -f "%e %M" "$@" > /dev/null 2> "$work/stderr.out" || true
+    # GNU time adds "Command exited with non-zero status 1" (drift found drift).
+    read -r s m < <(tail -1 "$work/time.out")
     if [ "$(echo "$s < $best" | bc)" = 1 ]; then best=$s; mem=$m; fi
   done
-  printf '%-34s %8.2f s %8d MB\n' "$label" "$best" "$((mem / 1024))"
+  printf '%-20s %8.2f s %8d MB\n' "$label" "$best" "$((mem / 1024))"
   echo "$best" > "$work/t.$label"
 }
-wrap() { # runs a command, discarding its exit status (drift exits 1 on drift)
-  "$@" || true
-}
-
 echo "== end to end, $rows rows x 20 columns (best of 3; Evidently once)"
 reps=3
-run parse-cardinal wrap "$bin" drift --baseline "$b" --current "$c" --parse-only
-run drift-cardinal wrap "$bin" drift --baseline "$b" --current "$c" --fail-on never
-run drift-cardinal-ks wrap "$bin" drift --baseline "$b" --current "$c" --method ks --columns f0,f1,f2,f3,f4,f5 --fail-on never
+run parse-cardinal "$bin" drift --baseline "$b" --current "$c" --parse-only
+run drift-cardinal "$bin" drift --baseline "$b" --current "$c" --fail-on never
+run drift-cardinal-ks "$bin" drift --baseline "$b" --current "$c" --method ks --columns f0,f1,f2,f3,f4,f5 --fail-on never
 reps=1
 run parse-pandas "$py" -c "import pandas as pd, sys; pd.read_csv(sys.argv[1]); pd.read_csv(sys.argv[2])" "$b" "$c"
 run scipy-loop "$py" "$here/bench/drift_scipy.py" "$b" "$c"

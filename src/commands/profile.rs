@@ -46,6 +46,20 @@ pub struct ProfileArgs {
     /// Print the SQL query that profiles TABLE on the bins of --edges
     #[arg(long, value_name = "TABLE", requires = "edges")]
     pub sql: Option<String>,
+    /// How --sql quotes column names
+    #[arg(long, value_enum, default_value = "duckdb")]
+    pub dialect: SqlDialect,
+}
+
+/// `--dialect`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SqlDialect {
+    /// DuckDB (also PostgreSQL): double quotes.
+    Duckdb,
+    /// Spark SQL: backticks.
+    Spark,
+    /// BigQuery: backticks.
+    Bigquery,
 }
 
 /// Runs `cardinal profile`.
@@ -60,7 +74,11 @@ pub fn run(ctx: &Context, args: &ProfileArgs) -> Result<Outcome, Error> {
         let Some(like) = &like else {
             return Err(Error::Usage("--sql needs --edges PROFILE".to_owned()));
         };
-        ctx.out.raw(&profile::sql_query(like, table));
+        let dialect = match args.dialect {
+            SqlDialect::Duckdb => profile::Dialect::DoubleQuotes,
+            SqlDialect::Spark | SqlDialect::Bigquery => profile::Dialect::Backticks,
+        };
+        ctx.out.raw(&profile::sql_query(like, table, dialect));
         return Ok(Outcome::Clean);
     }
     let Some(file) = &args.file else {

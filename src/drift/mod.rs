@@ -176,7 +176,83 @@ pub struct FeatureDrift {
 
 /// Returns the number of distinct values of both samples together.
 pub fn distinct_union(baseline: &Sample, current: &Sample) -> usize {
+    if let (Sample::Numeric { values: a, .. }, Sample::Numeric { values: b, .. }) =
+        (baseline, current)
+    {
+        // Merge the sorted values without building the union.
+        let (mut i, mut j, mut n) = (0, 0, 0);
+        let mut last: Option<f64> = None;
+        while i < a.len() || j < b.len() {
+            let v = match (a.get(i), b.get(j)) {
+                (Some(x), Some(y)) if x <= y => {
+                    i += 1;
+                    *x
+                }
+                (Some(_), Some(y)) | (None, Some(y)) => {
+                    j += 1;
+                    *y
+                }
+                (Some(x), None) => {
+                    i += 1;
+                    *x
+                }
+                (None, None) => break,
+            };
+            if last != Some(v) {
+                n += 1;
+                last = Some(v);
+            }
+        }
+        return n;
+    }
     method::align(baseline, current).keys.len()
+}
+
+/// Sorts finite numbers ascending: an LSD radix sort on their bit patterns
+/// (several times faster than a comparison sort for large columns).
+pub fn sort_numbers(values: &mut [f64]) {
+    if values.len() < 4096 {
+        values.sort_unstable_by(f64::total_cmp);
+        return;
+    }
+    // Map each float to a u64 whose unsigned order is the float order.
+    let key = |x: f64| {
+        let b = (x + 0.0).to_bits();
+        if b >> 63 == 1 { !b } else { b | (1 << 63) }
+    };
+    let unkey = |k: u64| {
+        let b = if k >> 63 == 1 { k & !(1 << 63) } else { !k };
+        f64::from_bits(b)
+    };
+    let mut keys: Vec<u64> = values.iter().map(|x| key(*x)).collect();
+    let mut buf = vec![0u64; keys.len()];
+    for pass in 0..4 {
+        let shift = pass * 16;
+        let mut counts = vec![0usize; 1 << 16];
+        for k in &keys {
+            counts[((k >> shift) & 0xffff) as usize] += 1;
+        }
+        // Skip a pass where every key has the same digit.
+        if counts.contains(&keys.len()) {
+            continue;
+        }
+        let mut pos = 0;
+        for c in counts.iter_mut() {
+            let n = *c;
+            *c = pos;
+            pos += n;
+        }
+        for k in &keys {
+            let d = ((k >> shift) & 0xffff) as usize;
+            buf[counts[d]] = *k;
+            counts[d] += 1;
+        }
+        std::mem::swap(&mut keys, &mut buf);
+    }
+    drop(buf);
+    for (v, k) in values.iter_mut().zip(&keys) {
+        *v = unkey(*k);
+    }
 }
 
 /// Computes the drift of one feature from two prepared, non-empty samples.
@@ -241,6 +317,31 @@ pub fn dataset_drift(features: &[FeatureDrift], drift_share: f64) -> (bool, f64)
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn radix_sort_orders_like_a_comparison_sort() {
+        let mut v: Vec<f64> = (0..10_000)
+            .map(|i| ((i * 7919) % 10_007) as f64 * if i % 3 == 0 { -0.37 } else { 1.3 })
+            .collect();
+        v.push(-0.0);
+        v.push(0.0);
+        let mut want = v.clone();
+        want.sort_by(f64::total_cmp);
+        sort_numbers(&mut v);
+        let eq = v.iter().zip(&want).all(|(a, b)| a == b);
+        assert!(eq && v.len() == want.len());
+        let d = distinct_union(
+            &Sample::Numeric {
+                values: v.clone(),
+                integer: false,
+            },
+            &Sample::Numeric {
+                values: vec![-1e9, 0.0],
+                integer: false,
+            },
+        );
+        assert_eq!(d, method::distinct_sorted(&want) + 1);
+    }
 
     #[test]
     fn auto_follows_the_default_preset() {

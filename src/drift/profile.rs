@@ -835,17 +835,20 @@ fn binned_drift(
     })
 }
 
-/// Returns `name` as a SQL identifier (double-quoted unless plain).
-fn ident(name: &str) -> String {
-    let plain = name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-        && name
-            .chars()
-            .next()
-            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_');
-    if plain {
-        name.to_owned()
-    } else {
-        format!("\"{}\"", name.replace('"', "\"\""))
+/// A SQL dialect, for identifier quoting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    /// DuckDB, PostgreSQL: `"name"`.
+    DoubleQuotes,
+    /// Spark SQL, BigQuery: `` `name` ``.
+    Backticks,
+}
+
+/// Returns `name` as a quoted SQL identifier.
+fn ident(name: &str, dialect: Dialect) -> String {
+    match dialect {
+        Dialect::DoubleQuotes => format!("\"{}\"", name.replace('"', "\"\"")),
+        Dialect::Backticks => format!("`{}`", name.replace('`', "\\`")),
     }
 }
 
@@ -856,12 +859,12 @@ fn literal(s: &str) -> String {
 /// Returns a SQL query (DuckDB, Spark SQL and BigQuery all accept it) that
 /// profiles `table` on the baseline profile's bins; its result, saved as
 /// CSV with a header, is a profile `drift` reads.
-pub fn sql_query(baseline: &Profile, table: &str) -> String {
+pub fn sql_query(baseline: &Profile, table: &str, dialect: Dialect) -> String {
     let mut parts = vec![format!(
         "SELECT '*' AS feature, 'profile' AS kind, 'rows' AS key, COUNT(*) * 1.0 AS value FROM {table}"
     )];
     for (name, f) in &baseline.features {
-        let (c, n) = (ident(name), literal(name));
+        let (c, n) = (ident(name, dialect), literal(name));
         match f {
             FeatureProfile::Numeric(p) => {
                 let (lo, hi, bins) = (p.edges.lo, p.edges.hi, p.edges.bins);
@@ -870,6 +873,12 @@ pub fn sql_query(baseline: &Profile, table: &str) -> String {
                      ELSE CONCAT('bin:', CAST(LEAST(CAST(FLOOR(({c} - ({lo:?})) / ({hi:?} - ({lo:?})) * {bins}) AS BIGINT), {last}) AS STRING)) END, COUNT(*) * 1.0 FROM {table} GROUP BY 3",
                     last = bins - 1
                 ));
+                if p.values.is_some() {
+                    // Few values in the baseline: exact counts, as `profile` keeps them.
+                    parts.push(format!(
+                        "SELECT {n}, 'numeric', CONCAT('value:', CAST({c} * 1.0 AS STRING)), COUNT(*) * 1.0 FROM {table} WHERE {c} = {c} GROUP BY 3"
+                    ));
+                }
                 for (key, v) in [("lo", lo), ("hi", hi), ("bins", bins as f64)] {
                     parts.push(format!("SELECT {n}, 'numeric', '{key}', {v:?}"));
                 }
