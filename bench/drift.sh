@@ -53,6 +53,7 @@ echo "== end to end, $rows rows x 20 columns (best of 3; Evidently once)"
 reps=3
 run parse-cardinal "$bin" drift --baseline "$b" --current "$c" --parse-only
 run drift-cardinal "$bin" drift --baseline "$b" --current "$c" --fail-on never
+run profile-cardinal "$bin" profile "$b" -o "$work/baseline.profile.csv"
 run drift-cardinal-ks "$bin" drift --baseline "$b" --current "$c" --method ks --columns f0,f1,f2,f3,f4,f5 --fail-on never
 reps=1
 run parse-pandas "$py" -c "import pandas as pd, sys; pd.read_csv(sys.argv[1]); pd.read_csv(sys.argv[2])" "$b" "$c"

@@ -686,3 +686,22 @@ fn profiles_agree_with_the_csv_path_within_bounds() {
     }
     eprintln!("largest profile differences: {worst:?}");
 }
+
+#[test]
+fn profiling_streams_and_reports_bad_cells_with_their_place() {
+    let dir = tempfile::tempdir().unwrap();
+    let (big, line) = large_file_with_bad_row(dir.path(), 50_000);
+    let out = cardinal().arg("profile").arg(&big).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&format!(
+            "line {line}, column 2 (`y`): `not-a-number` is not a number"
+        )),
+        "{err}"
+    );
+    let bad = write_temp(dir.path(), "ragged.csv", "a,b\n1,2\n3\n");
+    let out = cardinal().arg("profile").arg(&bad).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("line 3: expected 2 fields"));
+}

@@ -308,55 +308,69 @@ pub(crate) fn read_profile(path: &Path) -> Result<Profile, Error> {
     profile::parse(&text).map_err(|e| Error::Input(format!("`{}`: {e}", path.display())))
 }
 
-/// Profiles a CSV on the bins of `like` (a profile of the other sample).
+/// Profiles a CSV on the bins of `like` (a profile of the other sample),
+/// streaming: memory does not grow with the rows. Without bins to follow,
+/// a first pass finds each numeric column's range.
 pub(crate) fn profile_csv(
     path: &Path,
     plan: &DriftPlan,
     like: Option<&Profile>,
     bins: usize,
 ) -> Result<Profile, Error> {
-    let mut spec = ReadSpec::default();
-    if !plan.columns.is_empty() {
-        spec.keep = Some(plan.columns.iter().cloned().collect());
-    }
-    for (c, k) in &plan.kinds {
-        match k {
-            Kind::Numeric => spec.numeric.insert(c.clone()),
-            Kind::Categorical => spec.categorical.insert(c.clone()),
-        };
-    }
-    if let Some(like) = like {
-        for (name, f) in &like.features {
-            if !plan.kinds.contains_key(name) && f.kind() == Kind::Categorical {
-                spec.categorical.insert(name.clone());
-            }
-        }
-    }
-    let table = read_file(path, &spec)?;
-    let features = table
-        .columns
-        .into_par_iter()
-        .map(|col| {
-            let other = like.and_then(|l| l.get(&col.name));
-            let kind = plan
-                .kinds
-                .get(&col.name)
-                .copied()
-                .or(other.map(FeatureProfile::kind))
-                .unwrap_or_else(|| infer_kind(&col, &col));
+    let open = || {
+        std::fs::File::open(path).map_err(|source| Error::Read {
+            path: path.to_path_buf(),
+            source,
+        })
+    };
+    let input_err = |e: table::TableError| Error::Input(format!("`{}`: {e}", path.display()));
+    let header = table::read_header(open()?).map_err(input_err)?;
+    let keep: Option<BTreeSet<String>> =
+        (!plan.columns.is_empty()).then(|| plan.columns.iter().cloned().collect());
+    let kept: Vec<(usize, String)> = header
+        .iter()
+        .enumerate()
+        .filter(|(_, h)| keep.as_ref().is_none_or(|k| k.contains(*h)))
+        .map(|(i, h)| (i + 1, h.clone()))
+        .collect();
+    let plans: Vec<(String, profile::Plan)> = kept
+        .iter()
+        .map(|(_, name)| {
+            let other = like.and_then(|l| l.get(name));
             let edges = match other {
                 Some(FeatureProfile::Numeric(n)) => Some(n.edges),
                 _ => None,
             };
-            profile::profile_column(&col, kind, edges, bins)
-                .map(|f| (col.name.clone(), f))
-                .map_err(|e| Error::Input(format!("`{}`: {e}", path.display())))
+            let kind = plan
+                .kinds
+                .get(name)
+                .copied()
+                .or(other.map(FeatureProfile::kind));
+            let p = match kind {
+                Some(Kind::Categorical) => profile::Plan::Categorical,
+                Some(Kind::Numeric) => profile::Plan::Numeric(edges),
+                None => profile::Plan::Infer(edges),
+            };
+            (name.clone(), p)
         })
-        .collect::<Result<Vec<_>, Error>>()?;
-    Ok(Profile {
-        rows: table.rows,
-        features,
-    })
+        .collect();
+    let pass = |plans: Vec<(String, profile::Plan)>| -> Result<(profile::Builder, u64), Error> {
+        let mut b = profile::Builder::new(plans, bins);
+        let (_, rows) = table::scan_csv(open()?, keep.as_ref(), |line, k, cell| {
+            b.add(k, cell).map_err(|message| table::TableError {
+                line: Some(line),
+                column: kept.get(k).cloned(),
+                message,
+            })
+        })
+        .map_err(input_err)?;
+        Ok((b, rows))
+    };
+    let (mut builder, mut rows) = pass(plans)?;
+    if !builder.has_edges() {
+        (builder, rows) = pass(builder.second_pass_plans())?;
+    }
+    Ok(builder.finish(rows))
 }
 
 /// Runs the drift check when either side is a profile: the other side is

@@ -159,13 +159,18 @@ fn is_int_text(t: &[u8]) -> bool {
     !digits.is_empty() && digits.iter().all(u8::is_ascii_digit)
 }
 
-enum Cell {
+/// What a cell holds.
+pub(crate) enum Cell {
+    /// Empty, a missing spelling, NaN or infinite.
     Missing,
+    /// A finite number, and whether it is written as an integer.
     Number(f64, bool),
+    /// Anything else.
     Text,
 }
 
-fn classify(cell: &[u8]) -> Cell {
+/// Returns what a cell holds.
+pub(crate) fn classify(cell: &[u8]) -> Cell {
     let t = cell.trim_ascii();
     if t.is_empty() {
         return Cell::Missing;
@@ -334,6 +339,93 @@ pub fn read_csv<R: Read>(input: R, spec: &ReadSpec) -> Result<Table, TableError>
         columns,
         rows,
     })
+}
+
+/// Returns a file's header names (trimmed).
+pub fn read_header<R: Read>(input: R) -> Result<Vec<String>, TableError> {
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .from_reader(input);
+    let header: Vec<String> = rdr
+        .byte_headers()
+        .map_err(|e| csv_error(&e))?
+        .iter()
+        .map(|h| String::from_utf8_lossy(h).trim().to_owned())
+        .collect();
+    if header.is_empty() || (header.len() == 1 && header[0].is_empty()) {
+        return Err(err(None, "the file is empty (a header line is needed)"));
+    }
+    Ok(header)
+}
+
+/// Streams the kept columns' cells to `visit(line, kept index, cell)`;
+/// returns the kept (1-based index, name) pairs and the number of rows.
+/// Fails like `read_csv` on an empty file, no rows, ragged rows, duplicate
+/// or absent kept columns; `visit` may fail too.
+pub fn scan_csv<R: Read>(
+    input: R,
+    keep: Option<&BTreeSet<String>>,
+    mut visit: impl FnMut(u64, usize, &[u8]) -> Result<(), TableError>,
+) -> Result<(Vec<(usize, String)>, u64), TableError> {
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .buffer_capacity(1 << 20)
+        .from_reader(input);
+    let header: Vec<String> = rdr
+        .byte_headers()
+        .map_err(|e| csv_error(&e))?
+        .iter()
+        .map(|h| String::from_utf8_lossy(h).trim().to_owned())
+        .collect();
+    if header.is_empty() || (header.len() == 1 && header[0].is_empty()) {
+        return Err(err(None, "the file is empty (a header line is needed)"));
+    }
+    let mut seen = BTreeSet::new();
+    for h in &header {
+        if !seen.insert(h.as_str()) {
+            return Err(err(
+                Some(1),
+                format!("duplicate column `{h}` in the header"),
+            ));
+        }
+    }
+    if let Some(keep) = keep {
+        let missing: Vec<&str> = keep
+            .iter()
+            .filter(|k| !seen.contains(k.as_str()))
+            .map(String::as_str)
+            .collect();
+        if !missing.is_empty() {
+            return Err(err(
+                Some(1),
+                format!("no column `{}` in the header", missing.join("`, `")),
+            ));
+        }
+    }
+    let kept: Vec<(usize, String)> = header
+        .iter()
+        .enumerate()
+        .filter(|(_, h)| keep.is_none_or(|k| k.contains(*h)))
+        .map(|(i, h)| (i + 1, h.clone()))
+        .collect();
+    let mut rec = csv::ByteRecord::new();
+    let mut rows = 0u64;
+    loop {
+        match rdr.read_byte_record(&mut rec) {
+            Ok(true) => {}
+            Ok(false) => break,
+            Err(e) => return Err(csv_error(&e)),
+        }
+        rows += 1;
+        let line = rec.position().map_or(rows + 1, csv::Position::line);
+        for (k, (index, _)) in kept.iter().enumerate() {
+            visit(line, k, rec.get(index - 1).unwrap_or(b""))?;
+        }
+    }
+    if rows == 0 {
+        return Err(err(Some(2), "the file has a header but no data rows"));
+    }
+    Ok((kept, rows))
 }
 
 /// One column's cells, row by row (None for a missing cell).
