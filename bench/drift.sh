@@ -73,7 +73,7 @@ if [ "$big" = 1 ]; then
   echo "== bad row near the end of a ~2 GB file"
   "$py" - "$work/big.csv" <<'PY'
 import sys
-rows, bad = 110_000_000, 110_000_000 - 3
+rows, bad = 130_000_000, 130_000_000 - 3
 with open(sys.argv[1], "w") as f:
     f.write("x,y,label\n")
     chunk = []
@@ -85,9 +85,11 @@ with open(sys.argv[1], "w") as f:
 PY
   printf 'x,y,label\n1,2.5,a\n' > "$work/small.csv"
   echo "   $(du -m "$work/big.csv" | cut -f1) MB"
-  s=$(date +%s.%N)
-  "$bin" drift --baseline "$work/small.csv" --current "$work/big.csv" 2>&1 | tail -1 || true
-  e=$(date +%s.%N)
-  echo "   $(echo "$e - $s" | bc) s"
+  for cmd in drift profile; do
+    if [ $cmd = drift ]; then args=(drift --baseline "$work/small.csv" --current "$work/big.csv"); else args=(profile "$work/big.csv"); fi
+    /usr/bin/time -o "$work/time.out" -f "%e %M" "$bin" "${args[@]}" > /dev/null 2> "$work/stderr.out" || true
+    read -r s m < <(tail -1 "$work/time.out")
+    printf '   %-8s %6.1f s %6d MB  %s\n' "$cmd" "$s" "$((m / 1024))" "$(head -c 90 "$work/stderr.out")"
+  done
   rm -f "$work/big.csv"
 fi

@@ -339,12 +339,12 @@ fn a_bad_row_near_the_end_of_a_large_file_names_its_line() {
     );
 }
 
-/// The 2 GB case (about 100 million rows); run with `cargo test -- --ignored`.
+/// The 2 GB case (130 million rows); run with `cargo test -- --ignored`.
 #[test]
 #[ignore]
 fn a_bad_row_near_the_end_of_a_2gb_file_names_its_line() {
     let dir = tempfile::tempdir().unwrap();
-    let (big, line) = large_file_with_bad_row(dir.path(), 110_000_000);
+    let (big, line) = large_file_with_bad_row(dir.path(), 130_000_000);
     assert!(std::fs::metadata(&big).unwrap().len() > 2_000_000_000);
     let small = write_temp(dir.path(), "small.csv", "x,y,label\n1,2.5,a\n2,3.5,b\n");
     let (code, err) = drift_files(&small, &big, &[]);
