@@ -495,7 +495,33 @@ fn card_configures_the_check_and_write_stores_results() {
     );
     let cat = features[2]["histogram"].as_table().unwrap();
     assert!(cat.contains_key("categories"));
-    // The repository still validates with the results file in it.
+    let out = cardinal()
+        .arg("-C")
+        .arg(dir.path())
+        .args([
+            "--now",
+            "1714557600",
+            "quality",
+            "p/m@1.0.0",
+            "--write",
+            "--current",
+        ])
+        .arg(data("small-drift-current.csv"))
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let q = dir
+        .path()
+        .join("projects/p/m/1.0.0/monitoring/20240501T100000Z-quality.toml");
+    let parsed: toml::Table = toml::from_str(&std::fs::read_to_string(q).unwrap()).unwrap();
+    assert_eq!(parsed["kind"].as_str(), Some("quality"));
+    assert_eq!(parsed["task"].as_str(), Some("classification"));
+    // The repository still validates with the results files in it.
     let out = cardinal()
         .arg("-C")
         .arg(dir.path())

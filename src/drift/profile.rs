@@ -446,6 +446,16 @@ fn cdf_at(k: &[(f64, f64)], x: f64) -> f64 {
 /// Returns a numeric profile's samples as exact values when both sides
 /// kept value counts.
 fn exact_samples(b: &NumericProfile, c: &NumericProfile) -> Option<(Sample, Sample)> {
+    // Expanding counts costs 8 bytes a value: beyond this, use the bins.
+    const MAX_EXPANDED: u64 = 50_000_000;
+    let total = |p: &NumericProfile| {
+        p.values.as_ref().map_or(u64::MAX, |v| {
+            v.iter().fold(0u64, |a, (_, n)| a.saturating_add(*n))
+        })
+    };
+    if total(b).saturating_add(total(c)) > MAX_EXPANDED {
+        return None;
+    }
     let expand = |p: &NumericProfile| {
         p.values.as_ref().map(|v| Sample::Numeric {
             values: v
