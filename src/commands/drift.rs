@@ -790,6 +790,21 @@ pub(crate) fn baseline_of(ws: &Workspace, handle: &VersionHandle<'_>) -> Result<
         .ok_or_else(|| Error::Usage(format!("cannot locate `{rel}`")))
 }
 
+/// Returns a path relative to the repository root with `/` separators when
+/// it lies inside the repository, else as given.
+pub(crate) fn repo_relative(path: &Path, root: &Path) -> String {
+    if let (Ok(p), Ok(r)) = (path.canonicalize(), root.canonicalize())
+        && let Ok(rel) = p.strip_prefix(&r)
+    {
+        return rel
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned())
+            .collect::<Vec<_>>()
+            .join("/");
+    }
+    path.display().to_string()
+}
+
 /// Returns the UTC stamp used in results file names: `20240501T100000Z`.
 pub(crate) fn stamp(now: i64) -> (String, String) {
     let created = Timestamp::from_unix(now).to_string();
@@ -802,7 +817,7 @@ pub fn run(ctx: &Context, args: &DriftArgs) -> Result<Outcome, Error> {
         drift_share: 0.5,
         ..DriftPlan::default()
     };
-    let mut version_dir: Option<(PathBuf, String)> = None;
+    let mut version_dir: Option<(PathBuf, String, PathBuf)> = None;
     let baseline = match &args.target {
         Some(target) => {
             let ws = ctx.workspace()?;
@@ -818,7 +833,8 @@ pub fn run(ctx: &Context, args: &DriftArgs) -> Result<Outcome, Error> {
             let dir = ws
                 .abs_path(&handle.version.dir)
                 .ok_or_else(|| Error::Usage("the repository has no root".to_owned()))?;
-            version_dir = Some((dir, handle.name()));
+            let root = ws.root.clone().unwrap_or_else(|| PathBuf::from("."));
+            version_dir = Some((dir, handle.name(), root));
             match &args.baseline {
                 Some(b) => b.clone(),
                 None => baseline_of(&ws, &handle)?,
@@ -842,10 +858,12 @@ pub fn run(ctx: &Context, args: &DriftArgs) -> Result<Outcome, Error> {
     let report = run_drift(&baseline, &args.current, &plan)?;
     let mut written = None;
     if args.write
-        && let Some((dir, name)) = &version_dir
+        && let Some((dir, name, root)) = &version_dir
     {
         let (stamp, created) = stamp(ctx.now);
         let mut w = wire(&report, &baseline, &args.current, true);
+        w.baseline = repo_relative(&baseline, root);
+        w.current = repo_relative(&args.current, root);
         w.kind = Some("drift");
         w.created = Some(created);
         w.version = Some(name.clone());

@@ -417,7 +417,8 @@ pub fn run(ctx: &Context, args: &QualityArgs) -> Result<Outcome, Error> {
         let dir = ws
             .abs_path(&handle.version.dir)
             .ok_or_else(|| Error::Usage("the repository has no root".to_owned()))?;
-        version_dir = Some((dir, handle.name()));
+        let root = ws.root.clone().unwrap_or_else(|| PathBuf::from("."));
+        version_dir = Some((dir, handle.name(), root));
     } else if args.write {
         return Err(Error::Usage(
             "--write needs a VERSION (results are stored under its monitoring/)".to_owned(),
@@ -436,7 +437,7 @@ pub fn run(ctx: &Context, args: &QualityArgs) -> Result<Outcome, Error> {
         .collect();
     let mut written = None;
     if args.write
-        && let Some((dir, name)) = &version_dir
+        && let Some((dir, name, root)) = &version_dir
     {
         let (stamp, created) = stamp(ctx.now);
         // TOML has no null: leave out values that cannot be computed.
@@ -444,7 +445,7 @@ pub fn run(ctx: &Context, args: &QualityArgs) -> Result<Outcome, Error> {
             kind: "quality",
             created,
             version: name.clone(),
-            current: args.current.display().to_string(),
+            current: super::drift::repo_relative(&args.current, root),
             ok,
             task: task_name(q.task),
             rows: q.rows,
