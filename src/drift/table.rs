@@ -175,9 +175,8 @@ pub(crate) fn classify(cell: &[u8]) -> Cell {
     if t.is_empty() {
         return Cell::Missing;
     }
-    if let Ok(s) = std::str::from_utf8(t)
-        && let Ok(v) = s.parse::<f64>()
-    {
+    // fast-float2 accepts what `str::parse::<f64>` accepts, on bytes.
+    if let Ok(v) = fast_float2::parse::<f64, _>(t) {
         // NaN and infinities take no part in any test (Evidently drops them).
         return if v.is_finite() {
             Cell::Number(v, is_int_text(t))
@@ -526,5 +525,57 @@ mod tests {
         };
         let e = read_csv("a\n1\n".as_bytes(), &spec).expect_err("missing column");
         assert!(e.message.contains("no column `z`"), "{e}");
+    }
+}
+
+#[cfg(test)]
+mod float_tests {
+    #[test]
+    fn fast_float_accepts_what_std_accepts() {
+        let cases = [
+            "1",
+            "-1",
+            "+1",
+            "1.5",
+            ".5",
+            "5.",
+            "1e5",
+            "1E-5",
+            "-0",
+            "0.1",
+            "inf",
+            "-inf",
+            "Infinity",
+            "NaN",
+            "nan",
+            "1e400",
+            "4.9e-324",
+            "12345678901234567890",
+            "1.7976931348623157e308",
+            "1e",
+            "e5",
+            "1.2.3",
+            "--1",
+            "0x10",
+            "1_0",
+            " 1",
+            "abc",
+            "",
+            ".",
+            "+",
+            "1e+",
+            "١",
+        ];
+        for c in cases {
+            let ours = fast_float2::parse::<f64, _>(c.as_bytes()).ok();
+            let std = c.parse::<f64>().ok();
+            match (ours, std) {
+                (Some(a), Some(b)) => {
+                    assert!(a == b || (a.is_nan() && b.is_nan()), "{c}: {a} vs {b}")
+                }
+                (None, None) => {}
+                _ => panic!("{c}: fast-float {ours:?}, std {std:?}"),
+            }
+        }
     }
 }
