@@ -37,18 +37,20 @@ b=$work/baseline.csv; c=$work/current.csv
 cat "$b" "$c" > /dev/null
 echo "   $(du -m "$b" | cut -f1) MB + $(du -m "$c" | cut -f1) MB"
 
-run() { # label, command...: wall seconds and peak RSS (MB), best of $reps
+run() { # label, command...: wall seconds, CPU seconds and peak RSS (MB), best of $reps
   local label=$1; shift
-  local best=999999 mem=0 s m
+  local best=999999 mem=0 cpu=0 s m u y
   for _ in $(seq "$reps"); do
-    /usr/bin/time -o "$work/time.out" -f "%e %M" "$@" > /dev/null 2> "$work/stderr.out" || true
+    /usr/bin/time -o "$work/time.out" -f "%e %M %U %S" "$@" > /dev/null 2> "$work/stderr.out" || true
     # GNU time adds "Command exited with non-zero status 1" (drift found drift).
-    read -r s m < <(tail -1 "$work/time.out")
-    if [ "$(echo "$s < $best" | bc)" = 1 ]; then best=$s; mem=$m; fi
+    read -r s m u y < <(tail -1 "$work/time.out")
+    if [ "$(echo "$s < $best" | bc)" = 1 ]; then best=$s; mem=$m; cpu=$(echo "$u + $y" | bc); fi
   done
-  printf '%-20s %8.2f s %8d MB\n' "$label" "$best" "$((mem / 1024))"
+  printf '%-20s %8.2f s wall %8.2f s CPU %8d MB\n' "$label" "$best" "$cpu" "$((mem / 1024))"
   echo "$best" > "$work/t.$label"
+  echo "$cpu" > "$work/c.$label"
 }
+
 echo "== end to end, $rows rows x 20 columns (best of 3; Evidently once)"
 reps=3
 run parse-cardinal "$bin" drift --baseline "$b" --current "$c" --parse-only
@@ -64,10 +66,13 @@ fi
 
 t() { cat "$work/t.$1"; }
 ratio() { echo "scale=1; $(t "$1") / $(t "$2")" | bc; }
+cratio() { echo "scale=1; $(cat "$work/c.$1") / $(cat "$work/c.$2")" | bc; }
 echo "== ratios"
-echo "drift / parse-only (cardinal):  $(ratio drift-cardinal parse-cardinal)x"
-echo "scipy loop / drift:             $(ratio scipy-loop drift-cardinal)x"
-[ "$evidently" = 1 ] && echo "Evidently / drift:              $(ratio evidently drift-cardinal)x"
+echo "drift / parse-only (cardinal):  $(ratio drift-cardinal parse-cardinal)x wall, $(cratio drift-cardinal parse-cardinal)x CPU"
+echo "scipy loop / drift:             $(ratio scipy-loop drift-cardinal)x wall, $(cratio scipy-loop drift-cardinal)x CPU"
+if [ "$evidently" = 1 ]; then
+  echo "Evidently / drift:              $(ratio evidently drift-cardinal)x wall, $(cratio evidently drift-cardinal)x CPU"
+fi
 
 if [ "$big" = 1 ]; then
   echo "== bad row near the end of a ~2 GB file"
