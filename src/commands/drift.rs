@@ -214,7 +214,7 @@ fn sample(col: Column, kind: Kind, file: &Path) -> Result<Sample, Error> {
     let integer = col.is_integer();
     let out = match col.data {
         ColumnData::Numbers { mut values, .. } => {
-            values.sort_unstable_by(f64::total_cmp);
+            core::sort_numbers(&mut values);
             Sample::Numeric { values, integer }
         }
         ColumnData::Texts { counts, first } => {
