@@ -30,10 +30,10 @@ pub struct DriftArgs {
     /// The version whose card configures the check: `project/model@version`
     #[arg(value_name = "VERSION")]
     pub target: Option<String>,
-    /// The baseline CSV (default: the card's `[monitoring] baseline`)
+    /// The baseline CSV or profile (default: the card's `[monitoring] baseline`)
     #[arg(long, value_name = "FILE")]
     pub baseline: Option<PathBuf>,
-    /// The current CSV
+    /// The current CSV or profile
     #[arg(long, value_name = "FILE")]
     pub current: PathBuf,
     /// The method for every feature (default: the card's checks, else auto)

@@ -233,6 +233,13 @@ pub fn run_quality(file: &Path, plan: &QualityPlan) -> Result<QualityReport, Err
                             || l.eq_ignore_ascii_case("yes")
                     })
                     .map(|l| (*l).to_owned())
+                    .or_else(|| {
+                        // Only numeric labels without a 1 (e.g. all 0): 1 is positive.
+                        labels
+                            .iter()
+                            .all(|l| l.parse::<f64>().is_ok())
+                            .then(|| "1".to_owned())
+                    })
                     .ok_or_else(|| {
                         Error::Usage(format!(
                             "cannot tell the positive class of `{target}` ({}); set [monitoring] positive_label or pass --positive-label",
