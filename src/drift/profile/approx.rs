@@ -120,18 +120,23 @@ fn sturges_counts(p: &NumericProfile, edges: &[f64]) -> Vec<f64> {
             let first = a.ceil();
             let last = if closed { b.floor() } else { b.ceil() - 1.0 };
             let k = (last - first + 1.0).max(1.0);
+            let bin = |x: f64| {
+                edges
+                    .partition_point(|e| *e <= x)
+                    .saturating_sub(1)
+                    .min(nb - 1)
+            };
+            if !(first.is_finite() && last.is_finite()) || k > 100_000.0 {
+                // Too many integers to visit: split by the span's ends.
+                out[bin(a)] += c as f64 / 2.0;
+                out[bin(b)] += c as f64 / 2.0;
+                return;
+            }
             let each = c as f64 / k;
             let mut j = first;
             while j <= last.max(first) {
-                let i = edges
-                    .partition_point(|e| *e <= j)
-                    .saturating_sub(1)
-                    .min(nb - 1);
-                out[i] += each;
+                out[bin(j)] += each;
                 j += 1.0;
-                if k > 1e7 {
-                    break;
-                }
             }
         };
         points(p.min.min(p.edges.lo), p.edges.lo, false, p.below);
