@@ -78,6 +78,12 @@ pub enum Command {
     Log(commands::log::LogArgs),
     /// Check every commit that touched a governed file against who may change what
     Audit(commands::audit::AuditArgs),
+    /// Compare a current sample with a baseline: drift per feature (exit 1 on dataset drift)
+    Drift(commands::drift::DriftArgs),
+    /// Compute model quality on a labelled sample and check thresholds (exit 1 on failure)
+    Quality(commands::quality::QualityArgs),
+    /// Write a compact profile of a CSV (or the SQL that makes one) for drift at any scale
+    Profile(commands::profile::ProfileArgs),
     /// Build a sample governed repository with real history and tour it
     Demo(commands::demo::DemoArgs),
 }

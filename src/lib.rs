@@ -9,6 +9,7 @@ pub mod cli;
 pub mod commands;
 pub mod demo;
 pub mod diag;
+pub mod drift;
 pub mod error;
 pub mod history;
 pub mod lineage;

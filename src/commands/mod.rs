@@ -4,11 +4,14 @@
 pub mod audit;
 pub mod demo;
 pub mod digest;
+pub mod drift;
 pub mod init;
 pub mod lineage;
 pub mod log;
 pub mod new;
 pub mod review;
+pub mod profile;
+pub mod quality;
 pub mod schema;
 pub mod status;
 pub mod validate;
@@ -117,6 +120,9 @@ pub fn run(cli: Cli) -> Result<Outcome, (Output, Error)> {
             Command::Status(args) => status::run(&ctx, args),
             Command::Log(args) => log::run(&ctx, args),
             Command::Audit(args) => audit::run(&ctx, args),
+            Command::Drift(args) => drift::run(&ctx, args),
+            Command::Quality(args) => quality::run(&ctx, args),
+            Command::Profile(args) => profile::run(&ctx, args),
         }
     })();
     result.map_err(|e| (out, e))
