@@ -590,6 +590,33 @@ pub(crate) fn print_table(out: &Output, report: &DriftReport) {
     ));
 }
 
+/// Prints a report as a Markdown table (for pull-request comments).
+fn print_markdown(out: &Output, report: &DriftReport) {
+    out.line("| feature | kind | method | statistic | p-value | threshold | missing | drift |");
+    out.line("|---|---|---|---:|---:|---:|---:|---|");
+    for f in &report.features {
+        let d = &f.drift;
+        out.line(format!(
+            "| `{}` | {} | {} | {} | {} | {} | {}/{} | {} |",
+            d.name.replace('|', "\\|"),
+            d.kind.name(),
+            d.method.name(),
+            num(Some(d.statistic)),
+            num(d.p_value),
+            num(Some(d.threshold)),
+            f.baseline_missing,
+            f.current_missing,
+            if d.drifted { "**drift**" } else { "no" }
+        ));
+    }
+    out.line(format!(
+        "\nDataset drift: **{}** (share of drifted features {:.3}, threshold {}).",
+        if report.dataset_drift { "yes" } else { "no" },
+        report.drift_share,
+        report.drift_share_threshold
+    ));
+}
+
 /// Returns the repository path of a version's baseline (`[monitoring]
 /// baseline`: a lineage dataset name or a path).
 pub(crate) fn baseline_of(ws: &Workspace, handle: &VersionHandle<'_>) -> Result<PathBuf, Error> {
@@ -717,6 +744,29 @@ pub fn run(ctx: &Context, args: &DriftArgs) -> Result<Outcome, Error> {
             &args.current,
             written.clone(),
         ));
+    } else if ctx.out.format == crate::output::Format::Markdown {
+        print_markdown(&ctx.out, &report);
+    } else if ctx.out.format == crate::output::Format::Github {
+        // Workflow annotations: one per drifted feature, one for the dataset.
+        for f in report.features.iter().filter(|f| f.drift.drifted) {
+            let d = &f.drift;
+            ctx.out.line(format!(
+                "::warning title=drift::feature `{}` drifted ({} {} vs threshold {})",
+                d.name,
+                d.method.name(),
+                num(d.p_value.or(Some(d.statistic))),
+                d.threshold
+            ));
+        }
+        if report.dataset_drift {
+            ctx.out.line(format!(
+                "::error title=dataset-drift::{} of {} features drifted (share {:.3} >= {})",
+                report.features.iter().filter(|f| f.drift.drifted).count(),
+                report.features.len(),
+                report.drift_share,
+                report.drift_share_threshold
+            ));
+        }
     } else {
         print_table(&ctx.out, &report);
         if let Some(p) = &written {
