@@ -731,3 +731,25 @@ fn profiling_streams_and_reports_bad_cells_with_their_place() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("line 3: expected 2 fields"));
 }
+
+#[test]
+fn markdown_and_github_formats_report_drift_for_ci() {
+    for (format, want) in [
+        ("markdown", "Dataset drift: **yes**"),
+        (
+            "github",
+            "::error title=dataset-drift::5 of 8 features drifted",
+        ),
+    ] {
+        let out = cardinal()
+            .args(["--format", format, "drift", "--baseline"])
+            .arg(data("small-drift-baseline.csv"))
+            .arg("--current")
+            .arg(data("small-drift-current.csv"))
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1));
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(text.contains(want), "{format}: {text}");
+    }
+}

@@ -388,9 +388,8 @@ struct JsonFeature<'a> {
     name: &'a str,
     kind: &'static str,
     method: &'static str,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    // JSON writes None as null; TOML, which has no null, leaves the key out.
     statistic: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     p_value: Option<f64>,
     threshold: f64,
     drifted: bool,
@@ -420,10 +419,11 @@ struct JsonDrift<'a> {
     drift_share_threshold: f64,
     drifted_features: usize,
     features: Vec<JsonFeature<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    written: Option<String>,
 }
 
-/// JSON keeps `null` for non-finite numbers; TOML has no null, so the
-/// results file leaves such keys out.
+/// Returns the wire form of a report: with histograms for the results file.
 fn wire<'a>(
     report: &'a DriftReport,
     baseline: &Path,
@@ -442,6 +442,7 @@ fn wire<'a>(
         drift_share: report.drift_share,
         drift_share_threshold: report.drift_share_threshold,
         drifted_features: report.features.iter().filter(|f| f.drift.drifted).count(),
+        written: None,
         features: report
             .features
             .iter()
@@ -468,76 +469,6 @@ fn wire<'a>(
                 }
             })
             .collect(),
-    }
-}
-
-#[derive(Serialize)]
-struct JsonFeatureNull<'a> {
-    name: &'a str,
-    kind: &'static str,
-    method: &'static str,
-    statistic: Option<f64>,
-    p_value: Option<f64>,
-    threshold: f64,
-    drifted: bool,
-    baseline_count: usize,
-    current_count: usize,
-    baseline_missing: u64,
-    current_missing: u64,
-}
-
-#[derive(Serialize)]
-struct JsonDriftOut<'a> {
-    baseline: String,
-    current: String,
-    baseline_rows: u64,
-    current_rows: u64,
-    dataset_drift: bool,
-    drift_share: f64,
-    drift_share_threshold: f64,
-    drifted_features: usize,
-    features: Vec<JsonFeatureNull<'a>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    written: Option<String>,
-}
-
-fn json_out<'a>(
-    report: &'a DriftReport,
-    baseline: &Path,
-    current: &Path,
-    written: Option<String>,
-) -> JsonDriftOut<'a> {
-    let w = wire(report, baseline, current, false);
-    JsonDriftOut {
-        baseline: w.baseline,
-        current: w.current,
-        baseline_rows: w.baseline_rows,
-        current_rows: w.current_rows,
-        dataset_drift: w.dataset_drift,
-        drift_share: w.drift_share,
-        drift_share_threshold: w.drift_share_threshold,
-        drifted_features: w.drifted_features,
-        features: report
-            .features
-            .iter()
-            .map(|f| {
-                let d = &f.drift;
-                JsonFeatureNull {
-                    name: &d.name,
-                    kind: d.kind.name(),
-                    method: d.method.name(),
-                    statistic: finite(d.statistic),
-                    p_value: d.p_value.and_then(finite),
-                    threshold: d.threshold,
-                    drifted: d.drifted,
-                    baseline_count: d.baseline_count,
-                    current_count: d.current_count,
-                    baseline_missing: f.baseline_missing,
-                    current_missing: f.current_missing,
-                }
-            })
-            .collect(),
-        written,
     }
 }
 
@@ -586,6 +517,33 @@ pub(crate) fn print_table(out: &Output, report: &DriftReport) {
         report.features.len(),
         report.drift_share,
         if report.dataset_drift { ">=" } else { "<" },
+        report.drift_share_threshold
+    ));
+}
+
+/// Prints a report as a Markdown table (for pull-request comments).
+fn print_markdown(out: &Output, report: &DriftReport) {
+    out.line("| feature | kind | method | statistic | p-value | threshold | missing | drift |");
+    out.line("|---|---|---|---:|---:|---:|---:|---|");
+    for f in &report.features {
+        let d = &f.drift;
+        out.line(format!(
+            "| `{}` | {} | {} | {} | {} | {} | {}/{} | {} |",
+            d.name.replace('|', "\\|"),
+            d.kind.name(),
+            d.method.name(),
+            num(Some(d.statistic)),
+            num(d.p_value),
+            num(Some(d.threshold)),
+            f.baseline_missing,
+            f.current_missing,
+            if d.drifted { "**drift**" } else { "no" }
+        ));
+    }
+    out.line(format!(
+        "\nDataset drift: **{}** (share of drifted features {:.3}, threshold {}).",
+        if report.dataset_drift { "yes" } else { "no" },
+        report.drift_share,
         report.drift_share_threshold
     ));
 }
@@ -711,12 +669,32 @@ pub fn run(ctx: &Context, args: &DriftArgs) -> Result<Outcome, Error> {
         written = Some(path.display().to_string());
     }
     if ctx.out.is_json() {
-        ctx.out.json(&json_out(
-            &report,
-            &baseline,
-            &args.current,
-            written.clone(),
-        ));
+        let mut w = wire(&report, &baseline, &args.current, false);
+        w.written = written.clone();
+        ctx.out.json(&w);
+    } else if ctx.out.format == crate::output::Format::Markdown {
+        print_markdown(&ctx.out, &report);
+    } else if ctx.out.format == crate::output::Format::Github {
+        // Workflow annotations: one per drifted feature, one for the dataset.
+        for f in report.features.iter().filter(|f| f.drift.drifted) {
+            let d = &f.drift;
+            ctx.out.line(format!(
+                "::warning title=drift::feature `{}` drifted ({} {} vs threshold {})",
+                d.name,
+                d.method.name(),
+                num(d.p_value.or(Some(d.statistic))),
+                d.threshold
+            ));
+        }
+        if report.dataset_drift {
+            ctx.out.line(format!(
+                "::error title=dataset-drift::{} of {} features drifted (share {:.3} >= {})",
+                report.features.iter().filter(|f| f.drift.drifted).count(),
+                report.features.len(),
+                report.drift_share,
+                report.drift_share_threshold
+            ));
+        }
     } else {
         print_table(&ctx.out, &report);
         if let Some(p) = &written {
