@@ -245,7 +245,7 @@ pub fn status_of(
     let mut stage: Option<(String, replay::Held)> = None;
     if let Some(vs) = stages.get(vdir) {
         for eval in &evals {
-            let slug = eval.def.name.slug();
+            let slug = eval.slug.clone();
             let Some(held) = vs.held.get(&slug) else {
                 continue;
             };

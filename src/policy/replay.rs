@@ -778,7 +778,7 @@ impl Engine {
         let mut vs = self.stages.remove(vdir).unwrap_or_default();
         vs.blocked
             .retain(|slug| !touched_reviews.contains(&format!("{vdir}/{slug}")));
-        let declared: BTreeSet<String> = evals.iter().map(|e| e.def.name.slug()).collect();
+        let declared: BTreeSet<String> = evals.iter().map(|e| e.slug.clone()).collect();
         let gone: Vec<String> = vs
             .held
             .keys()
@@ -796,7 +796,7 @@ impl Engine {
         }
         let mut supersede = Vec::new();
         for eval in evals {
-            let slug = eval.def.name.slug();
+            let slug = eval.slug.clone();
             if vs.held.contains_key(&slug) {
                 if !eval.meets() {
                     vs.held.remove(&slug);

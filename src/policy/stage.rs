@@ -97,6 +97,8 @@ pub struct StageEval {
     pub index: usize,
     /// The declared stage.
     pub def: StageDef,
+    /// Its slug (the review folder's name).
+    pub slug: String,
     /// The request, when there is one.
     pub request: Option<RequestEval>,
     /// Every decision file.
@@ -171,6 +173,10 @@ fn evaluate_stage(
     now: i64,
 ) -> StageEval {
     let member = |id: &str| members.iter().find(|m| m.id.as_str() == id);
+    let slug = def.name.slug();
+    let same_stage = |name: &crate::model::ids::StageName| {
+        name.as_str() == def.name.as_str() || name.slug() == slug
+    };
     let mut blockers = Vec::new();
     let request = reviews.and_then(|r| r.request).map(|(rec, blob)| {
         let mut problems = Vec::new();
@@ -182,7 +188,7 @@ fn evaluate_stage(
         }
         match blob {
             Blob::Request(r) => {
-                if r.stage.slug() != def.name.slug() {
+                if !same_stage(&r.stage) {
                     problems.push(format!(
                         "asks for stage `{}` but lies in the folder of `{}`",
                         r.stage, def.name
@@ -239,7 +245,7 @@ fn evaluate_stage(
                         d.reviewer
                     ));
                 }
-                if d.stage.slug() != def.name.slug() {
+                if !same_stage(&d.stage) {
                     problems.push(format!("is for stage `{}`, not `{}`", d.stage, def.name));
                 }
                 match digest {
@@ -369,6 +375,7 @@ fn evaluate_stage(
     StageEval {
         index,
         def: def.clone(),
+        slug,
         request,
         decisions,
         pending,
