@@ -885,3 +885,24 @@ fn deleting_another_members_decision_is_a_violation() {
         ]
     );
 }
+
+#[test]
+fn demo_tour_prints_status_and_the_latest_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("demo");
+    let out = assert_cmd::Command::cargo_bin("cardinal")
+        .unwrap()
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("HOME", dir.path())
+        .arg("demo")
+        .arg(&target)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let printer = cardinal::output::Output::new(
+        cardinal::output::Format::Human,
+        cardinal::output::ColorChoice::Never,
+        true,
+    );
+    cardinal::commands::status::demo_tour(&printer, &target, 1_733_011_200).unwrap();
+}

@@ -623,7 +623,15 @@ impl Engine {
         }
 
         if self.chain.contains(&rec.id) {
-            self.derive(rec, &slots, &st, blobs, config_changed, &project_changed);
+            self.derive(
+                rec,
+                &author_label,
+                &slots,
+                &st,
+                blobs,
+                config_changed,
+                &project_changed,
+            );
         }
         if rec.id == self.tip {
             self.final_state = Some(st);
@@ -726,9 +734,11 @@ impl Engine {
         }
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn derive(
         &mut self,
         rec: &CommitRecord,
+        author: &str,
         slots: &[Option<Slot>],
         st: &TreeState,
         blobs: &Blobs,
@@ -764,13 +774,14 @@ impl Engine {
             let policy = st.policy();
             let members = st.config.as_ref().map_or(&[][..], |c| &c.members[..]);
             let (evals, _) = stage::evaluate(&files, &stages, &policy, members, rec.time);
-            self.step_version(rec, &vdir, &evals, &touched_reviews);
+            self.step_version(rec, author, &vdir, &evals, &touched_reviews);
         }
     }
 
     fn step_version(
         &mut self,
         rec: &CommitRecord,
+        author: &str,
         vdir: &str,
         evals: &[StageEval],
         touched_reviews: &BTreeSet<String>,
@@ -846,7 +857,7 @@ impl Engine {
             self.events.push(Event {
                 seq,
                 commit: Some(rec.id.clone()),
-                author: None,
+                author: Some(author.to_owned()),
                 time: rec.time,
                 kind,
                 version: Some(me.clone()),
@@ -875,7 +886,7 @@ impl Engine {
                 self.events.push(Event {
                     seq,
                     commit: Some(rec.id.clone()),
-                    author: None,
+                    author: Some(author.to_owned()),
                     time: rec.time,
                     kind: EventKind::StageLeft,
                     version: Some(version_name(&other)),

@@ -103,7 +103,7 @@ pub struct StageEval {
     pub request: Option<RequestEval>,
     /// Every decision file.
     pub decisions: Vec<DecisionEval>,
-    /// Requested reviewers without a valid approval.
+    /// Requested reviewers without a valid decision yet.
     pub pending: Vec<String>,
     /// Pending, approved or rejected.
     pub state: ReviewState,
@@ -321,7 +321,10 @@ fn evaluate_stage(
         .map(|r| {
             r.reviewers
                 .iter()
-                .filter(|x| !valid_approvers.iter().any(|a| &a.reviewer == *x))
+                .filter(|x| {
+                    !valid_approvers.iter().any(|a| &a.reviewer == *x)
+                        && !rejected_by.contains(&x.as_str())
+                })
                 .cloned()
                 .collect()
         })
