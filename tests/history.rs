@@ -232,6 +232,15 @@ fn non_admin_editing_global_stages_takes_no_effect() {
     assert_eq!(code, 1);
     assert_eq!(json["findings"][0]["commit"], bad.as_str());
     assert_eq!(json["findings"][0]["file"], "cardinal.toml");
+    // The finding points at the first line the commit changed.
+    let line = json["findings"][0]["line"].as_u64().unwrap() as usize;
+    assert_eq!(json["findings"][0]["column"], 1);
+    let text = config(&[], &lowered);
+    assert_eq!(
+        text.lines().nth(line - 1).unwrap(),
+        "min_approvals = 1",
+        "line {line}"
+    );
     assert!(
         json["findings"][0]["message"]
             .as_str()

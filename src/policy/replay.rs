@@ -240,6 +240,12 @@ pub struct Violation {
     pub author: String,
     /// The rule, in words.
     pub message: String,
+    /// The path's object id before the commit (none when it adds it).
+    #[serde(default)]
+    pub old: Option<String>,
+    /// The path's object id after the commit (none when it deletes it).
+    #[serde(default)]
+    pub new: Option<String>,
 }
 
 /// Replays a history.
@@ -484,6 +490,8 @@ impl Engine {
                     path: change.path.clone(),
                     author: author_text.clone(),
                     message: message.clone(),
+                    old: change.old.clone(),
+                    new: change.new.clone(),
                 });
             }
             let violation = verdict.is_err().then(|| rec.id.clone());
@@ -521,6 +529,8 @@ impl Engine {
                         path: change.path.clone(),
                         author: author_text.clone(),
                         message: "`cardinal.toml` does not load here; the previous configuration stays in force".to_owned(),
+                        old: change.old.clone(),
+                        new: change.new.clone(),
                     }),
                     None => {}
                 },
@@ -536,6 +546,8 @@ impl Engine {
                             path: change.path.clone(),
                             author: author_text.clone(),
                             message: format!("`{}` does not load here; the previous project file stays in force", change.path),
+                            old: change.old.clone(),
+                            new: change.new.clone(),
                         }),
                         None => {
                             st.projects.remove(p);
