@@ -5,6 +5,7 @@
 //! the first-parent chain of the reference, the stages each version holds.
 //! No I/O: records and parsed blobs come from `history`.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
@@ -66,20 +67,24 @@ pub struct TreeState {
 
 impl TreeState {
     /// Returns the stages in force for a project.
-    pub fn stages_for(&self, project: &str) -> Vec<StageDef> {
-        self.projects
+    pub fn stages_for(&self, project: &str) -> Cow<'_, [StageDef]> {
+        match self
+            .projects
             .get(project)
-            .and_then(|p| p.stages.clone())
-            .or_else(|| self.config.as_ref().and_then(|c| c.stages.clone()))
-            .unwrap_or_else(crate::model::stage::default_stages)
+            .and_then(|p| p.stages.as_deref())
+            .or_else(|| self.config.as_ref().and_then(|c| c.stages.as_deref()))
+        {
+            Some(stages) => Cow::Borrowed(stages),
+            None => Cow::Owned(crate::model::stage::default_stages()),
+        }
     }
 
     /// Returns the policy in force.
-    pub fn policy(&self) -> Policy {
-        self.config
-            .as_ref()
-            .map(|c| c.policy.clone())
-            .unwrap_or_default()
+    pub fn policy(&self) -> Cow<'_, Policy> {
+        match &self.config {
+            Some(c) => Cow::Borrowed(&c.policy),
+            None => Cow::Owned(Policy::default()),
+        }
     }
 
     /// Returns every version folder, sorted.
