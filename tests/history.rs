@@ -915,3 +915,51 @@ fn demo_tour_prints_status_and_the_latest_log() {
     );
     cardinal::commands::status::demo_tour(&printer, &target, 1_733_011_200).unwrap();
 }
+
+#[test]
+fn shallow_clone_reaching_audit_from_works() {
+    let repo = Repo::new();
+    repo.card("1.0.0", 0.9);
+    repo.commit("erin", "card");
+    repo.request("1.0.0", "Staging", "erin", &["dave"]);
+    let trusted = repo.commit("erin", "request");
+    repo.write(
+        "cardinal.toml",
+        &config(
+            &[],
+            &format!("{STAGES}\n[policy]\naudit_from = \"{trusted}\"\n"),
+        ),
+    );
+    repo.commit("alice", "audit from here");
+    repo.decide("1.0.0", "Staging", "dave", "approve");
+    let approved = repo.commit("dave", "approve");
+    let clone = tempfile::tempdir().unwrap();
+    let url = format!("file://{}", repo.path().display());
+    let out = std::process::Command::new("git")
+        .args(["clone", "-q", "--depth", "3", &url])
+        .arg(clone.path().join("c"))
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = assert_cmd::Command::cargo_bin("cardinal")
+        .unwrap()
+        .arg("-C")
+        .arg(clone.path().join("c"))
+        .args(["status", "p/m@1.0.0", "--no-cache", "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["versions"][0]["stage"], "Staging");
+    assert_eq!(json["versions"][0]["since"], approved.as_str());
+}
