@@ -963,3 +963,22 @@ fn shallow_clone_reaching_audit_from_works() {
     assert_eq!(json["versions"][0]["stage"], "Staging");
     assert_eq!(json["versions"][0]["since"], approved.as_str());
 }
+
+#[test]
+fn a_request_names_its_committer_as_requester() {
+    let repo = Repo::new();
+    repo.card("1.0.0", 0.9);
+    repo.commit("erin", "card");
+    // frank asks himself, naming erin as requester to dodge self-approval.
+    repo.request("1.0.0", "Staging", "erin", &["frank"]);
+    repo.commit("frank", "request in erin's name");
+    repo.decide("1.0.0", "Staging", "frank", "approve");
+    repo.commit("frank", "approve");
+    let v = repo.status("p/m@1.0.0", &[]);
+    assert_eq!(v["stage"], Value::Null);
+    let r = review(&v, "Staging");
+    assert_eq!(
+        r["request_problems"],
+        serde_json::json!(["names `erin` as requester but was committed by `frank`"])
+    );
+}

@@ -207,6 +207,10 @@ pub struct FileRec {
     /// For decisions: the worst signature state over the commits that
     /// added or changed it, against the reviewer's keys.
     pub sig: SigState,
+    /// The member who made the last change, when the author is one
+    /// (none for history trusted through `audit_from`).
+    #[serde(default)]
+    pub author: Option<String>,
 }
 
 /// A version's standing at "now": the stage it is in and every stage judged.

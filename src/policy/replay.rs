@@ -512,6 +512,7 @@ impl Engine {
                             Some(old) if *old != SigState::Valid => old.clone(),
                             _ => sig,
                         },
+                        author: if trusted { None } else { member_id.clone() },
                     };
                     st.files.insert(change.path.clone(), file);
                 }

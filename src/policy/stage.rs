@@ -197,6 +197,16 @@ fn evaluate_stage(
                 if member(r.requested_by.as_str()).is_none() {
                     problems.push(format!("`{}` is not a member", r.requested_by));
                 }
+                // The requester is who committed the request, so nobody can
+                // name another requester to get round self-approval.
+                if let Some(author) = &rec.author
+                    && author != r.requested_by.as_str()
+                {
+                    problems.push(format!(
+                        "names `{}` as requester but was committed by `{author}`",
+                        r.requested_by
+                    ));
+                }
                 RequestEval {
                     requested_by: r.requested_by.to_string(),
                     reviewers: r.reviewers.iter().map(ToString::to_string).collect(),
@@ -454,6 +464,7 @@ mod tests {
             time,
             violation: None,
             sig: SigState::Unsigned,
+            author: None,
         }
     }
 
