@@ -232,6 +232,15 @@ fn non_admin_editing_global_stages_takes_no_effect() {
     assert_eq!(code, 1);
     assert_eq!(json["findings"][0]["commit"], bad.as_str());
     assert_eq!(json["findings"][0]["file"], "cardinal.toml");
+    // The finding points at the first line the commit changed.
+    let line = json["findings"][0]["line"].as_u64().unwrap() as usize;
+    assert_eq!(json["findings"][0]["column"], 1);
+    let text = config(&[], &lowered);
+    assert_eq!(
+        text.lines().nth(line - 1).unwrap(),
+        "min_approvals = 1",
+        "line {line}"
+    );
     assert!(
         json["findings"][0]["message"]
             .as_str()
@@ -883,5 +892,93 @@ fn deleting_another_members_decision_is_a_violation() {
             "approved",
             "review_requested"
         ]
+    );
+}
+
+#[test]
+fn demo_tour_prints_status_and_the_latest_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("demo");
+    let out = assert_cmd::Command::cargo_bin("cardinal")
+        .unwrap()
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("HOME", dir.path())
+        .arg("demo")
+        .arg(&target)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let printer = cardinal::output::Output::new(
+        cardinal::output::Format::Human,
+        cardinal::output::ColorChoice::Never,
+        true,
+    );
+    cardinal::commands::status::demo_tour(&printer, &target, 1_733_011_200).unwrap();
+}
+
+#[test]
+fn shallow_clone_reaching_audit_from_works() {
+    let repo = Repo::new();
+    repo.card("1.0.0", 0.9);
+    repo.commit("erin", "card");
+    repo.request("1.0.0", "Staging", "erin", &["dave"]);
+    let trusted = repo.commit("erin", "request");
+    repo.write(
+        "cardinal.toml",
+        &config(
+            &[],
+            &format!("{STAGES}\n[policy]\naudit_from = \"{trusted}\"\n"),
+        ),
+    );
+    repo.commit("alice", "audit from here");
+    repo.decide("1.0.0", "Staging", "dave", "approve");
+    let approved = repo.commit("dave", "approve");
+    let clone = tempfile::tempdir().unwrap();
+    let url = format!("file://{}", repo.path().display());
+    let out = std::process::Command::new("git")
+        .args(["clone", "-q", "--depth", "3", &url])
+        .arg(clone.path().join("c"))
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = assert_cmd::Command::cargo_bin("cardinal")
+        .unwrap()
+        .arg("-C")
+        .arg(clone.path().join("c"))
+        .args(["status", "p/m@1.0.0", "--no-cache", "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["versions"][0]["stage"], "Staging");
+    assert_eq!(json["versions"][0]["since"], approved.as_str());
+}
+
+#[test]
+fn a_request_names_its_committer_as_requester() {
+    let repo = Repo::new();
+    repo.card("1.0.0", 0.9);
+    repo.commit("erin", "card");
+    // frank asks himself, naming erin as requester to dodge self-approval.
+    repo.request("1.0.0", "Staging", "erin", &["frank"]);
+    repo.commit("frank", "request in erin's name");
+    repo.decide("1.0.0", "Staging", "frank", "approve");
+    repo.commit("frank", "approve");
+    let v = repo.status("p/m@1.0.0", &[]);
+    assert_eq!(v["stage"], Value::Null);
+    let r = review(&v, "Staging");
+    assert_eq!(
+        r["request_problems"],
+        serde_json::json!(["names `erin` as requester but was committed by `frank`"])
     );
 }

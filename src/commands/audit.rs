@@ -28,8 +28,12 @@ pub struct AuditArgs {
     pub no_cache: bool,
 }
 
-/// Returns the violations of a replay as findings.
-pub(crate) fn findings(replayed: &crate::history::Replayed) -> Vec<Diagnostic> {
+/// Returns the violations of a replay as findings, each with the first
+/// line the commit changed in the file.
+pub(crate) fn findings(
+    root: &std::path::Path,
+    replayed: &crate::history::Replayed,
+) -> Vec<(Diagnostic, Option<usize>)> {
     replayed
         .engine
         .violations
@@ -40,8 +44,10 @@ pub(crate) fn findings(replayed: &crate::history::Replayed) -> Vec<Diagnostic> {
                 "ignored-change" => Code::IgnoredChange,
                 _ => Code::UnauthorizedChange,
             };
+            let line = crate::history::first_changed_line(root, v.old.as_deref(), v.new.as_deref());
+            let at = line.map(|l| format!(" (line {l})")).unwrap_or_default();
             let message = format!(
-                "commit {} by {} changes `{}`: {}",
+                "commit {} by {} changes `{}`{at}: {}",
                 short(&v.commit),
                 v.author,
                 v.path,
@@ -52,7 +58,7 @@ pub(crate) fn findings(replayed: &crate::history::Replayed) -> Vec<Diagnostic> {
             } else {
                 Diagnostic::warning(code, message)
             };
-            d.at(v.path.clone(), 0..0).in_commit(v.commit.clone())
+            (d.at(v.path.clone(), 0..0).in_commit(v.commit.clone()), line)
         })
         .collect()
 }
@@ -61,13 +67,25 @@ pub(crate) fn findings(replayed: &crate::history::Replayed) -> Vec<Diagnostic> {
 pub fn run(ctx: &Context, args: &AuditArgs) -> Result<Outcome, Error> {
     let root = history_root(ctx)?;
     let replayed = replay_for(&root, args.reference.as_deref(), None, args.no_cache, true)?;
-    let diags = findings(&replayed);
-    let failed = diags.iter().any(Diagnostic::is_error);
-    ctx.out.findings(
-        &SourceMap::default(),
-        &diags,
-        &format!("the history of {}", short(&replayed.tip)),
-    );
+    let found = findings(&root, &replayed);
+    let failed = found.iter().any(|(d, _)| d.is_error());
+    let diags: Vec<Diagnostic> = found.iter().map(|(d, _)| d.clone()).collect();
+    if ctx.out.is_json() {
+        // Positions are per commit (a path changes from one to the next),
+        // so they are set here rather than through one source map.
+        let mut wire = crate::output::json_findings(&SourceMap::default(), &diags);
+        for (f, (_, line)) in wire.findings.iter_mut().zip(&found) {
+            f.line = *line;
+            f.column = line.map(|_| 1);
+        }
+        ctx.out.json(&wire);
+    } else {
+        ctx.out.findings(
+            &SourceMap::default(),
+            &diags,
+            &format!("the history of {}", short(&replayed.tip)),
+        );
+    }
     // The process ends next: freeing a large replay only costs time.
     std::mem::forget(replayed);
     Ok(Outcome::from_failed(failed))

@@ -137,7 +137,7 @@ fn wire(s: &VersionStatus) -> JsonVersionStatus {
         holds: s
             .evals
             .iter()
-            .filter(|e| s.holds.contains(&e.def.name.slug()))
+            .filter(|e| s.holds.contains(&e.slug))
             .map(|e| e.def.name.to_string())
             .collect(),
         card_digest: s.card_digest.clone(),
@@ -148,8 +148,8 @@ fn wire(s: &VersionStatus) -> JsonVersionStatus {
             .map(|e| JsonReview {
                 stage: e.def.name.to_string(),
                 state: e.state.as_str(),
-                reached: s.holds.contains(&e.def.name.slug()),
-                superseded: s.superseded.contains(&e.def.name.slug()),
+                reached: s.holds.contains(&e.slug),
+                superseded: s.superseded.contains(&e.slug),
                 requested_by: e.request.as_ref().map(|r| r.requested_by.clone()),
                 reviewers: e
                     .request
@@ -209,8 +209,8 @@ pub(crate) fn print_human(out: &Output, list: &[VersionStatus]) {
             .iter()
             .filter(|e| e.request.is_some() || !e.decisions.is_empty())
         {
-            let reached = s.holds.contains(&e.def.name.slug());
-            let superseded = s.superseded.contains(&e.def.name.slug());
+            let reached = s.holds.contains(&e.slug);
+            let superseded = s.superseded.contains(&e.slug);
             let mut line = format!(
                 "  {:<18} {:<10}",
                 e.def.name.to_string(),

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use crate::policy::Blob;
 use crate::policy::replay::{Blobs, Engine, Event, Snapshot, TreeState, VersionStages, Violation};
 
-const FORMAT: u32 = 1;
+const FORMAT: u32 = 2;
 
 /// What else must match for a snapshot to be reused.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -154,12 +154,27 @@ pub fn store(
     };
     let err = |e: serde_json::Error| crate::error::Error::Input(format!("cache: {e}"));
     // The log first: a state without its log is reloaded in full.
-    crate::write::write_atomic(
+    write(
         &path(git_dir, &key.file("history-log")),
         &serde_json::to_vec(&log).map_err(err)?,
     )?;
-    crate::write::write_atomic(
+    write(
         &path(git_dir, &key.file("history")),
         &serde_json::to_vec(&file).map_err(err)?,
     )
+}
+
+/// Writes through a temporary file and a rename, so readers never see a
+/// partial cache; no fsync: a cache lost in a crash is only rebuilt.
+fn write(target: &Path, bytes: &[u8]) -> Result<(), crate::error::Error> {
+    let err = |source| crate::error::Error::Write {
+        path: target.to_path_buf(),
+        source,
+    };
+    let dir = target.parent().unwrap_or_else(|| Path::new("."));
+    std::fs::create_dir_all(dir).map_err(err)?;
+    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(err)?;
+    std::io::Write::write_all(&mut tmp, bytes).map_err(err)?;
+    tmp.persist(target).map_err(|e| err(e.error))?;
+    Ok(())
 }

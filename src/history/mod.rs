@@ -271,6 +271,27 @@ fn replay_with(
     })
 }
 
+/// Returns the 1-based line of the first difference between two blobs of
+/// a path (the new side; none when the path was deleted or is unchanged).
+pub fn first_changed_line(root: &Path, old: Option<&str>, new: Option<&str>) -> Option<usize> {
+    let repo = Repository::discover(root).ok()?;
+    let text = |id: Option<&str>| -> Option<Vec<u8>> {
+        let oid = Oid::from_str(id?).ok()?;
+        Some(repo.find_blob(oid).ok()?.content().to_vec())
+    };
+    let after = text(new)?;
+    let before = text(old).unwrap_or_default();
+    let mut a = before.split(|b| *b == b'\n');
+    let mut line = 0;
+    for row in after.split(|b| *b == b'\n') {
+        line += 1;
+        if a.next() != Some(row) {
+            return Some(line);
+        }
+    }
+    a.next().map(|_| line.max(1))
+}
+
 /// Returns each record's id and parents.
 fn graph_of(records: &[CommitRecord]) -> Vec<(String, Vec<String>)> {
     records

@@ -80,15 +80,21 @@ impl CardFacts {
 
     /// Returns the card digest with a lineage root (SPEC section 5).
     pub fn digest(&self, lineage_root: Option<&str>) -> String {
-        let mut input = self.canonical.clone();
-        input.push('\n');
+        use sha2::Digest;
+        let mut hasher = sha2::Sha256::new();
+        hasher.update(self.canonical.as_bytes());
+        hasher.update(b"\n");
         if let Some(root) = lineage_root {
-            input.push_str(root);
+            hasher.update(root.as_bytes());
         }
-        format!(
-            "sha256:{}",
-            crate::model::digest::sha256_hex(input.as_bytes())
-        )
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        let mut out = String::with_capacity(71);
+        out.push_str("sha256:");
+        for b in hasher.finalize().iter() {
+            out.push(char::from(HEX[usize::from(b >> 4)]));
+            out.push(char::from(HEX[usize::from(b & 15)]));
+        }
+        out
     }
 }
 
@@ -201,6 +207,10 @@ pub struct FileRec {
     /// For decisions: the worst signature state over the commits that
     /// added or changed it, against the reviewer's keys.
     pub sig: SigState,
+    /// The member who made the last change, when the author is one
+    /// (none for history trusted through `audit_from`).
+    #[serde(default)]
+    pub author: Option<String>,
 }
 
 /// A version's standing at "now": the stage it is in and every stage judged.
@@ -245,7 +255,7 @@ pub fn status_of(
     let mut stage: Option<(String, replay::Held)> = None;
     if let Some(vs) = stages.get(vdir) {
         for eval in &evals {
-            let slug = eval.def.name.slug();
+            let slug = eval.slug.clone();
             let Some(held) = vs.held.get(&slug) else {
                 continue;
             };

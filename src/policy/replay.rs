@@ -5,6 +5,7 @@
 //! the first-parent chain of the reference, the stages each version holds.
 //! No I/O: records and parsed blobs come from `history`.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
@@ -66,20 +67,24 @@ pub struct TreeState {
 
 impl TreeState {
     /// Returns the stages in force for a project.
-    pub fn stages_for(&self, project: &str) -> Vec<StageDef> {
-        self.projects
+    pub fn stages_for(&self, project: &str) -> Cow<'_, [StageDef]> {
+        match self
+            .projects
             .get(project)
-            .and_then(|p| p.stages.clone())
-            .or_else(|| self.config.as_ref().and_then(|c| c.stages.clone()))
-            .unwrap_or_else(crate::model::stage::default_stages)
+            .and_then(|p| p.stages.as_deref())
+            .or_else(|| self.config.as_ref().and_then(|c| c.stages.as_deref()))
+        {
+            Some(stages) => Cow::Borrowed(stages),
+            None => Cow::Owned(crate::model::stage::default_stages()),
+        }
     }
 
     /// Returns the policy in force.
-    pub fn policy(&self) -> Policy {
-        self.config
-            .as_ref()
-            .map(|c| c.policy.clone())
-            .unwrap_or_default()
+    pub fn policy(&self) -> Cow<'_, Policy> {
+        match &self.config {
+            Some(c) => Cow::Borrowed(&c.policy),
+            None => Cow::Owned(Policy::default()),
+        }
     }
 
     /// Returns every version folder, sorted.
@@ -240,6 +245,12 @@ pub struct Violation {
     pub author: String,
     /// The rule, in words.
     pub message: String,
+    /// The path's object id before the commit (none when it adds it).
+    #[serde(default)]
+    pub old: Option<String>,
+    /// The path's object id after the commit (none when it deletes it).
+    #[serde(default)]
+    pub new: Option<String>,
 }
 
 /// Replays a history.
@@ -484,6 +495,8 @@ impl Engine {
                     path: change.path.clone(),
                     author: author_text.clone(),
                     message: message.clone(),
+                    old: change.old.clone(),
+                    new: change.new.clone(),
                 });
             }
             let violation = verdict.is_err().then(|| rec.id.clone());
@@ -499,6 +512,7 @@ impl Engine {
                             Some(old) if *old != SigState::Valid => old.clone(),
                             _ => sig,
                         },
+                        author: if trusted { None } else { member_id.clone() },
                     };
                     st.files.insert(change.path.clone(), file);
                 }
@@ -521,6 +535,8 @@ impl Engine {
                         path: change.path.clone(),
                         author: author_text.clone(),
                         message: "`cardinal.toml` does not load here; the previous configuration stays in force".to_owned(),
+                        old: change.old.clone(),
+                        new: change.new.clone(),
                     }),
                     None => {}
                 },
@@ -536,6 +552,8 @@ impl Engine {
                             path: change.path.clone(),
                             author: author_text.clone(),
                             message: format!("`{}` does not load here; the previous project file stays in force", change.path),
+                            old: change.old.clone(),
+                            new: change.new.clone(),
                         }),
                         None => {
                             st.projects.remove(p);
@@ -623,7 +641,15 @@ impl Engine {
         }
 
         if self.chain.contains(&rec.id) {
-            self.derive(rec, &slots, &st, blobs, config_changed, &project_changed);
+            self.derive(
+                rec,
+                &author_label,
+                &slots,
+                &st,
+                blobs,
+                config_changed,
+                &project_changed,
+            );
         }
         if rec.id == self.tip {
             self.final_state = Some(st);
@@ -726,9 +752,11 @@ impl Engine {
         }
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn derive(
         &mut self,
         rec: &CommitRecord,
+        author: &str,
         slots: &[Option<Slot>],
         st: &TreeState,
         blobs: &Blobs,
@@ -764,13 +792,14 @@ impl Engine {
             let policy = st.policy();
             let members = st.config.as_ref().map_or(&[][..], |c| &c.members[..]);
             let (evals, _) = stage::evaluate(&files, &stages, &policy, members, rec.time);
-            self.step_version(rec, &vdir, &evals, &touched_reviews);
+            self.step_version(rec, author, &vdir, &evals, &touched_reviews);
         }
     }
 
     fn step_version(
         &mut self,
         rec: &CommitRecord,
+        author: &str,
         vdir: &str,
         evals: &[StageEval],
         touched_reviews: &BTreeSet<String>,
@@ -778,7 +807,7 @@ impl Engine {
         let mut vs = self.stages.remove(vdir).unwrap_or_default();
         vs.blocked
             .retain(|slug| !touched_reviews.contains(&format!("{vdir}/{slug}")));
-        let declared: BTreeSet<String> = evals.iter().map(|e| e.def.name.slug()).collect();
+        let declared: BTreeSet<String> = evals.iter().map(|e| e.slug.clone()).collect();
         let gone: Vec<String> = vs
             .held
             .keys()
@@ -796,7 +825,7 @@ impl Engine {
         }
         let mut supersede = Vec::new();
         for eval in evals {
-            let slug = eval.def.name.slug();
+            let slug = eval.slug.clone();
             if vs.held.contains_key(&slug) {
                 if !eval.meets() {
                     vs.held.remove(&slug);
@@ -846,7 +875,7 @@ impl Engine {
             self.events.push(Event {
                 seq,
                 commit: Some(rec.id.clone()),
-                author: None,
+                author: Some(author.to_owned()),
                 time: rec.time,
                 kind,
                 version: Some(me.clone()),
@@ -875,7 +904,7 @@ impl Engine {
                 self.events.push(Event {
                     seq,
                     commit: Some(rec.id.clone()),
-                    author: None,
+                    author: Some(author.to_owned()),
                     time: rec.time,
                     kind: EventKind::StageLeft,
                     version: Some(version_name(&other)),

@@ -97,11 +97,13 @@ pub struct StageEval {
     pub index: usize,
     /// The declared stage.
     pub def: StageDef,
+    /// Its slug (the review folder's name).
+    pub slug: String,
     /// The request, when there is one.
     pub request: Option<RequestEval>,
     /// Every decision file.
     pub decisions: Vec<DecisionEval>,
-    /// Requested reviewers without a valid approval.
+    /// Requested reviewers without a valid decision yet.
     pub pending: Vec<String>,
     /// Pending, approved or rejected.
     pub state: ReviewState,
@@ -171,6 +173,10 @@ fn evaluate_stage(
     now: i64,
 ) -> StageEval {
     let member = |id: &str| members.iter().find(|m| m.id.as_str() == id);
+    let slug = def.name.slug();
+    let same_stage = |name: &crate::model::ids::StageName| {
+        name.as_str() == def.name.as_str() || name.slug() == slug
+    };
     let mut blockers = Vec::new();
     let request = reviews.and_then(|r| r.request).map(|(rec, blob)| {
         let mut problems = Vec::new();
@@ -182,7 +188,7 @@ fn evaluate_stage(
         }
         match blob {
             Blob::Request(r) => {
-                if r.stage.slug() != def.name.slug() {
+                if !same_stage(&r.stage) {
                     problems.push(format!(
                         "asks for stage `{}` but lies in the folder of `{}`",
                         r.stage, def.name
@@ -190,6 +196,16 @@ fn evaluate_stage(
                 }
                 if member(r.requested_by.as_str()).is_none() {
                     problems.push(format!("`{}` is not a member", r.requested_by));
+                }
+                // The requester is who committed the request, so nobody can
+                // name another requester to get round self-approval.
+                if let Some(author) = &rec.author
+                    && author != r.requested_by.as_str()
+                {
+                    problems.push(format!(
+                        "names `{}` as requester but was committed by `{author}`",
+                        r.requested_by
+                    ));
                 }
                 RequestEval {
                     requested_by: r.requested_by.to_string(),
@@ -239,7 +255,7 @@ fn evaluate_stage(
                         d.reviewer
                     ));
                 }
-                if d.stage.slug() != def.name.slug() {
+                if !same_stage(&d.stage) {
                     problems.push(format!("is for stage `{}`, not `{}`", d.stage, def.name));
                 }
                 match digest {
@@ -315,7 +331,10 @@ fn evaluate_stage(
         .map(|r| {
             r.reviewers
                 .iter()
-                .filter(|x| !valid_approvers.iter().any(|a| &a.reviewer == *x))
+                .filter(|x| {
+                    !valid_approvers.iter().any(|a| &a.reviewer == *x)
+                        && !rejected_by.contains(&x.as_str())
+                })
                 .cloned()
                 .collect()
         })
@@ -369,6 +388,7 @@ fn evaluate_stage(
     StageEval {
         index,
         def: def.clone(),
+        slug,
         request,
         decisions,
         pending,
@@ -444,6 +464,7 @@ mod tests {
             time,
             violation: None,
             sig: SigState::Unsigned,
+            author: None,
         }
     }
 
