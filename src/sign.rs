@@ -25,6 +25,7 @@ use std::process::{Command, Stdio};
 use sha2::{Digest, Sha256};
 
 use crate::error::Error;
+use crate::signature::{ARMOR_BEGIN, ARMOR_END};
 
 /// Git's signing settings, as read from its configuration.
 #[derive(Debug, Clone, Default)]
@@ -206,8 +207,6 @@ fn key_source(value: &str, home: Option<&Path>) -> KeySource {
     KeySource::File(path)
 }
 
-const ARMOR_BEGIN: &str = "-----BEGIN SSH SIGNATURE-----";
-const ARMOR_END: &str = "-----END SSH SIGNATURE-----";
 
 /// What an SSH signature says about itself.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -226,42 +225,25 @@ impl SignatureInfo {
     /// Returns the key's fingerprint as `ssh-keygen -l` prints it
     /// (`SHA256:` and unpadded base64).
     pub fn fingerprint(&self) -> String {
-        let blob = base64_decode(&self.key_base64).unwrap_or_default();
+        let blob = crate::signature::base64_decode(&self.key_base64).unwrap_or_default();
         let digest = Sha256::digest(&blob);
         format!("SHA256:{}", base64_encode(&digest).trim_end_matches('='))
     }
 }
 
-/// Returns what an armored SSHSIG signature carries (PROTOCOL.sshsig:
-/// `"SSHSIG"`, version, public key, namespace, reserved, hash, signature),
-/// or an error when it is not one.
+/// Returns what an armored SSHSIG signature carries, or an error when it
+/// is not one (the parser is the one commit verification uses).
 pub fn signature_info(armored: &str) -> Result<SignatureInfo, Error> {
-    let bad = |why: &str| Error::Input(format!("malformed SSH signature: {why}"));
-    let body: String = armored
-        .lines()
-        .map(str::trim)
-        .skip_while(|l| *l != ARMOR_BEGIN)
-        .skip(1)
-        .take_while(|l| *l != ARMOR_END)
-        .collect();
-    let blob = base64_decode(&body).ok_or_else(|| bad("not base64"))?;
-    let mut reader = WireReader { rest: &blob };
-    if reader.take(6) != Some(b"SSHSIG".as_slice()) {
-        return Err(bad("no SSHSIG magic"));
-    }
-    reader.u32().ok_or_else(|| bad("truncated"))?;
-    let key = reader.string().ok_or_else(|| bad("truncated key"))?;
-    let namespace = reader.string().ok_or_else(|| bad("truncated namespace"))?;
-    reader.string().ok_or_else(|| bad("truncated"))?;
-    let hash = reader.string().ok_or_else(|| bad("truncated hash"))?;
-    let key_type = WireReader { rest: key }
-        .string()
-        .ok_or_else(|| bad("truncated key type"))?;
+    let sig = crate::signature::parse_armored(armored)
+        .map_err(|why| Error::Input(format!("malformed SSH signature: {why}")))?;
+    let key_type = sig
+        .key_type()
+        .map_err(|why| Error::Input(format!("malformed SSH signature: {why}")))?;
     Ok(SignatureInfo {
         key_type: String::from_utf8_lossy(key_type).into_owned(),
-        key_base64: base64_encode(key),
-        namespace: String::from_utf8_lossy(namespace).into_owned(),
-        hash: String::from_utf8_lossy(hash).into_owned(),
+        key_base64: base64_encode(&sig.public_key),
+        namespace: String::from_utf8_lossy(&sig.namespace).into_owned(),
+        hash: String::from_utf8_lossy(&sig.hash).into_owned(),
     })
 }
 
@@ -274,32 +256,6 @@ pub fn public_key_base64(line: &str) -> Option<&str> {
         .trim_start_matches("key::")
         .split_whitespace()
         .find(|w| w.starts_with("AAAA"))
-}
-
-/// Reads SSH wire-format values (RFC 4251: big-endian `uint32`, `string`).
-struct WireReader<'a> {
-    rest: &'a [u8],
-}
-
-impl<'a> WireReader<'a> {
-    fn take(&mut self, n: usize) -> Option<&'a [u8]> {
-        if self.rest.len() < n {
-            return None;
-        }
-        let (head, tail) = self.rest.split_at(n);
-        self.rest = tail;
-        Some(head)
-    }
-
-    fn u32(&mut self) -> Option<u32> {
-        let bytes: [u8; 4] = self.take(4)?.try_into().ok()?;
-        Some(u32::from_be_bytes(bytes))
-    }
-
-    fn string(&mut self) -> Option<&'a [u8]> {
-        let len = usize::try_from(self.u32()?).ok()?;
-        self.take(len)
-    }
 }
 
 const BASE64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -326,25 +282,6 @@ fn base64_encode(bytes: &[u8]) -> String {
     out
 }
 
-/// Returns the bytes of standard base64 text (padding optional), or `None`
-/// when it is not base64.
-fn base64_decode(text: &str) -> Option<Vec<u8>> {
-    let text = text.trim_end_matches('=');
-    let mut out = Vec::with_capacity(text.len() * 3 / 4);
-    let mut acc: u32 = 0;
-    let mut bits = 0;
-    for c in text.bytes() {
-        let value = BASE64.iter().position(|&b| b == c)?;
-        acc = (acc << 6) | u32::try_from(value).ok()?;
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push(((acc >> bits) & 0xff) as u8);
-        }
-    }
-    Some(out)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -353,11 +290,13 @@ mod tests {
     fn base64_round_trips() {
         for text in ["", "f", "fo", "foo", "foob", "fooba", "foobar"] {
             let encoded = base64_encode(text.as_bytes());
-            assert_eq!(base64_decode(&encoded).unwrap(), text.as_bytes());
+            assert_eq!(
+                crate::signature::base64_decode(&encoded).unwrap(),
+                text.as_bytes()
+            );
         }
         assert_eq!(base64_encode(b"foobar"), "Zm9vYmFy");
         assert_eq!(base64_encode(b"fo"), "Zm8=");
-        assert!(base64_decode("not base64!").is_none());
     }
 
     #[test]

@@ -38,8 +38,8 @@ impl SigState {
     }
 }
 
-const ARMOR_BEGIN: &str = "-----BEGIN SSH SIGNATURE-----";
-const ARMOR_END: &str = "-----END SSH SIGNATURE-----";
+pub(crate) const ARMOR_BEGIN: &str = "-----BEGIN SSH SIGNATURE-----";
+pub(crate) const ARMOR_END: &str = "-----END SSH SIGNATURE-----";
 
 /// Returns the state of `signature` (the commit's `gpgsig` header, as
 /// armored text) over `signed` (the commit without that header), checked
@@ -71,7 +71,7 @@ pub fn verify(signature: Option<&[u8]>, signed: &[u8], keys: &[String]) -> SigSt
     if !member_keys.contains(&sig.public_key) {
         return SigState::Invalid("signed with a key that is not one of the member's".into());
     }
-    let key_type = match read_string(&sig.public_key, &mut 0) {
+    let key_type = match sig.key_type() {
         Ok(t) => t.to_vec(),
         Err(why) => return SigState::Invalid(why),
     };
@@ -87,16 +87,27 @@ pub fn verify(signature: Option<&[u8]>, signed: &[u8], keys: &[String]) -> SigSt
     }
 }
 
-/// The fields of an SSHSIG blob.
-struct SshSig {
-    public_key: Vec<u8>,
-    namespace: Vec<u8>,
+/// The fields of an SSHSIG blob (OpenSSH's PROTOCOL.sshsig).
+pub(crate) struct SshSig {
+    /// The signer's public key blob.
+    pub(crate) public_key: Vec<u8>,
+    /// The namespace signed in (`git` for commits).
+    pub(crate) namespace: Vec<u8>,
     reserved: Vec<u8>,
-    hash: Vec<u8>,
+    /// The hash algorithm (`sha512`).
+    pub(crate) hash: Vec<u8>,
     signature: Vec<u8>,
 }
 
-fn parse_armored(text: &str) -> Result<SshSig, String> {
+impl SshSig {
+    /// Returns the key type the public key blob starts with (`ssh-ed25519`).
+    pub(crate) fn key_type(&self) -> Result<&[u8], String> {
+        read_string(&self.public_key, &mut 0)
+    }
+}
+
+/// Returns the fields of an armored SSH signature.
+pub(crate) fn parse_armored(text: &str) -> Result<SshSig, String> {
     let body: String = text
         .lines()
         .map(str::trim)
