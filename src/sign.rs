@@ -207,7 +207,6 @@ fn key_source(value: &str, home: Option<&Path>) -> KeySource {
     KeySource::File(path)
 }
 
-
 /// What an SSH signature says about itself.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SignatureInfo {

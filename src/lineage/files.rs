@@ -13,8 +13,14 @@ use super::cache::{Stat, StatCache};
 use super::{Hasher, InputError, manifest_text};
 use crate::model::digest::sha256_hex;
 
-/// Bytes read per call: large enough that syscalls vanish next to hashing.
-const BLOCK: usize = 4 << 20;
+/// Bytes read per call: large enough that syscalls vanish next to hashing,
+/// small enough that the block is still in the core's L2 cache when it is
+/// hashed (4 MiB blocks measured 35% slower than 256 KiB on one 1 GiB file).
+const BLOCK: usize = 256 << 10;
+
+thread_local! {
+    static BLOCKS: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
 
 /// The digest of a file or folder.
 #[derive(Debug, Clone)]
@@ -97,19 +103,11 @@ impl<'a> TreeHasher<'a> {
     }
 
     fn hash_dir(&self, rel: &str) -> Result<Hashed, InputError> {
-        let mut files = Vec::new();
-        self.list(rel, &mut files)?;
-        let mut entries: Vec<(String, String, u64)> = files
-            .into_par_iter()
-            .map(|(file, stat)| {
-                let full = self.root.join(&file);
-                let (digest, size) = self.hash_file(&file, &full, stat)?;
-                Ok((file, digest, size))
-            })
-            .collect::<Result<_, InputError>>()?;
+        let entries = self.walk(rel)?;
         let size = entries.iter().map(|e| e.2).sum();
         let count = entries.len() as u64;
-        let mut pairs: Vec<(String, String)> = entries.drain(..).map(|(f, d, _)| (f, d)).collect();
+        let mut pairs: Vec<(String, String)> =
+            entries.into_iter().map(|(f, d, _)| (f, d)).collect();
         let manifest = manifest_text(&mut pairs);
         Ok(Hashed {
             digest: sha256_hex(manifest.as_bytes()),
@@ -119,12 +117,17 @@ impl<'a> TreeHasher<'a> {
         })
     }
 
-    /// Lists regular files below `rel`, not following symbolic links.
-    fn list(&self, rel: &str, out: &mut Vec<(String, Stat)>) -> Result<(), InputError> {
+    /// Hashes the regular files below `rel`, not following symbolic links:
+    /// (path, digest, size) in no particular order. Folders are listed in
+    /// parallel with the hashing of files already found, so no core waits
+    /// for the walk.
+    fn walk(&self, rel: &str) -> Result<Vec<(String, String, u64)>, InputError> {
         let dir = self.root.join(rel);
-        let entries = std::fs::read_dir(&dir)
+        let listing = std::fs::read_dir(&dir)
             .map_err(|e| InputError::Failed(format!("cannot read `{rel}`: {e}")))?;
-        for entry in entries {
+        let mut files = Vec::new();
+        let mut dirs = Vec::new();
+        for entry in listing {
             let entry =
                 entry.map_err(|e| InputError::Failed(format!("cannot read `{rel}`: {e}")))?;
             let name = entry.file_name().to_string_lossy().into_owned();
@@ -133,12 +136,31 @@ impl<'a> TreeHasher<'a> {
                 .metadata()
                 .map_err(|e| InputError::Failed(format!("cannot read `{child}`: {e}")))?;
             if meta.is_dir() {
-                self.list(&child, out)?;
+                dirs.push(child);
             } else if meta.is_file() {
-                out.push((child, Stat::of(&meta)));
+                files.push((child, Stat::of(&meta)));
             }
         }
-        Ok(())
+        let (hashed, below) = rayon::join(
+            || {
+                files
+                    .into_par_iter()
+                    .map(|(file, stat)| {
+                        let full = self.root.join(&file);
+                        let (digest, size) = self.hash_file(&file, &full, stat)?;
+                        Ok((file, digest, size))
+                    })
+                    .collect::<Result<Vec<_>, InputError>>()
+            },
+            || {
+                dirs.into_par_iter()
+                    .map(|d| self.walk(&d))
+                    .collect::<Result<Vec<_>, InputError>>()
+            },
+        );
+        let mut hashed = hashed?;
+        hashed.extend(below?.into_iter().flatten());
+        Ok(hashed)
     }
 
     /// Returns (digest, size) of one file, from the cache when it can.
@@ -150,20 +172,25 @@ impl<'a> TreeHasher<'a> {
             |e: std::io::Error| InputError::Failed(format!("cannot read `{rel}`: {e}"));
         let mut file = File::open(full).map_err(unreadable)?;
         let mut hasher = Hasher::default();
-        let mut buf = vec![0u8; BLOCK.min(usize::try_from(stat.size).unwrap_or(BLOCK).max(8192))];
-        loop {
-            let n = match file.read(&mut buf) {
-                Ok(0) => break,
-                Ok(n) => n,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(unreadable(e)),
-            };
-            hasher.update(&buf[..n]);
-            if let Some(progress) = self.progress {
-                let total = self.hashed.fetch_add(n as u64, Ordering::Relaxed) + n as u64;
-                progress(total);
+        // One block per thread, reused for every file: a fresh zeroed
+        // block per file costs as much as reading a small file.
+        BLOCKS.with_borrow_mut(|buf| {
+            buf.resize(BLOCK, 0);
+            loop {
+                let n = match file.read(buf) {
+                    Ok(0) => break,
+                    Ok(n) => n,
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                    Err(e) => return Err(unreadable(e)),
+                };
+                hasher.update(&buf[..n]);
+                if let Some(progress) = self.progress {
+                    let total = self.hashed.fetch_add(n as u64, Ordering::Relaxed) + n as u64;
+                    progress(total);
+                }
             }
-        }
+            Ok(())
+        })?;
         let (digest, size) = hasher.finish();
         if let Some(cache) = self.cache {
             // Record what was hashed only if the file did not change meanwhile.
