@@ -16,6 +16,7 @@ for a in "$@"; do
   case $a in --no-evidently) evidently=0 ;; --no-2gb) big=0 ;; esac
 done
 work=${BENCH_DIR:-$(mktemp -d)}
+mkdir -p "$work"
 venv=${BENCH_VENV:-/tmp/cardinal-bench-venv}
 
 if [ ! -x "$venv/bin/python" ]; then
