@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 
 use super::lineage::{HashSession, lock_version};
-use super::verify::verify_version;
+use super::verify::{prefix, verify_version};
 use super::{Context, Outcome};
 use crate::demo::{Change, HISTORY, Step};
 use crate::error::Error;
@@ -295,7 +295,7 @@ fn tour_verify(ctx: &Context, ws: &load::Workspace, dir: &Path) -> Result<bool, 
     for handle in ws.versions().filter(|h| h.version.lock.is_some()) {
         let v = verify_version(ctx, &session, ws, dir, handle);
         all_ok &= v.ok;
-        let short = v.root.as_deref().map_or("", |r| &r[..12.min(r.len())]);
+        let short = v.root.as_deref().map(|r| prefix(r, 12)).unwrap_or_default();
         let mut states: BTreeMap<&str, usize> = BTreeMap::new();
         for i in &v.inputs {
             *states.entry(i.state).or_default() += 1;

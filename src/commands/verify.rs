@@ -78,6 +78,12 @@ fn differing_files(old: &str, new: &str) -> Vec<String> {
         .collect()
 }
 
+/// Returns the first `n` characters of `text` (a digest from a file the
+/// user may have edited: never slice it by bytes).
+pub(crate) fn prefix(text: &str, n: usize) -> String {
+    text.chars().take(n).collect()
+}
+
 pub(crate) fn verify_version(
     ctx: &Context,
     session: &HashSession,
@@ -139,8 +145,8 @@ pub(crate) fn verify_version(
                     "changed",
                     Some(format!(
                         "locked {}…, now {}…",
-                        &l.digest[..16.min(l.digest.len())],
-                        &now.digest[..16.min(now.digest.len())]
+                        prefix(&l.digest, 16),
+                        prefix(&now.digest, 16)
                     )),
                     files,
                 )
