@@ -324,7 +324,8 @@ pub fn run(ctx: &Context, args: &StatusArgs) -> Result<Outcome, Error> {
             if !s.holds.contains(&slug) {
                 failed = true;
                 let name = crate::policy::replay::version_name(&s.vdir);
-                ctx.out.status(format!(
+                // The answer a deploy pipeline asked for: shown even with -q.
+                ctx.out.error(format!(
                     "{name} is not in `{stage}` (current stage: {})",
                     s.stage.as_ref().map_or("none", |(n, _)| n.as_str())
                 ));
