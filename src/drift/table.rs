@@ -195,41 +195,7 @@ pub(crate) fn classify(cell: &[u8]) -> Cell {
 /// empty file, a header without rows, duplicate or missing kept columns,
 /// ragged rows, and a text in a numeric column.
 pub fn read_csv<R: Read>(input: R, spec: &ReadSpec) -> Result<Table, TableError> {
-    let mut rdr = csv::ReaderBuilder::new()
-        .has_headers(true)
-        .buffer_capacity(1 << 20)
-        .from_reader(input);
-    let header: Vec<String> = rdr
-        .byte_headers()
-        .map_err(|e| csv_error(&e))?
-        .iter()
-        .map(|h| String::from_utf8_lossy(h).trim().to_owned())
-        .collect();
-    if header.is_empty() || (header.len() == 1 && header[0].is_empty()) {
-        return Err(err(None, "the file is empty (a header line is needed)"));
-    }
-    let mut seen = BTreeSet::new();
-    for h in &header {
-        if !seen.insert(h.as_str()) {
-            return Err(err(
-                Some(1),
-                format!("duplicate column `{h}` in the header"),
-            ));
-        }
-    }
-    if let Some(keep) = &spec.keep {
-        let missing: Vec<&str> = keep
-            .iter()
-            .filter(|k| !seen.contains(k.as_str()))
-            .map(String::as_str)
-            .collect();
-        if !missing.is_empty() {
-            return Err(err(
-                Some(1),
-                format!("no column `{}` in the header", missing.join("`, `")),
-            ));
-        }
-    }
+    let (mut rdr, header) = open_csv(input, spec.keep.as_ref())?;
     let mut columns: Vec<Column> = header
         .iter()
         .enumerate()
@@ -342,30 +308,16 @@ pub fn read_csv<R: Read>(input: R, spec: &ReadSpec) -> Result<Table, TableError>
 
 /// Returns a file's header names (trimmed).
 pub fn read_header<R: Read>(input: R) -> Result<Vec<String>, TableError> {
-    let mut rdr = csv::ReaderBuilder::new()
-        .has_headers(true)
-        .from_reader(input);
-    let header: Vec<String> = rdr
-        .byte_headers()
-        .map_err(|e| csv_error(&e))?
-        .iter()
-        .map(|h| String::from_utf8_lossy(h).trim().to_owned())
-        .collect();
-    if header.is_empty() || (header.len() == 1 && header[0].is_empty()) {
-        return Err(err(None, "the file is empty (a header line is needed)"));
-    }
-    Ok(header)
+    open_csv(input, None).map(|(_, header)| header)
 }
 
-/// Streams the kept columns' cells to `visit(line, kept index, cell)`;
-/// returns the kept (1-based index, name) pairs and the number of rows.
-/// Fails like `read_csv` on an empty file, no rows, ragged rows, duplicate
-/// or absent kept columns; `visit` may fail too.
-pub fn scan_csv<R: Read>(
+/// Opens CSV with a header and returns the reader, positioned at the
+/// first row, and the trimmed header. Fails on an empty file, a duplicate
+/// column, or a column of `keep` that the header lacks.
+fn open_csv<R: Read>(
     input: R,
     keep: Option<&BTreeSet<String>>,
-    mut visit: impl FnMut(u64, usize, &[u8]) -> Result<(), TableError>,
-) -> Result<(Vec<(usize, String)>, u64), TableError> {
+) -> Result<(csv::Reader<R>, Vec<String>), TableError> {
     let mut rdr = csv::ReaderBuilder::new()
         .has_headers(true)
         .buffer_capacity(1 << 20)
@@ -401,6 +353,19 @@ pub fn scan_csv<R: Read>(
             ));
         }
     }
+    Ok((rdr, header))
+}
+
+/// Streams the kept columns' cells to `visit(line, kept index, cell)`;
+/// returns the kept (1-based index, name) pairs and the number of rows.
+/// Fails like `read_csv` on an empty file, no rows, ragged rows, duplicate
+/// or absent kept columns; `visit` may fail too.
+pub fn scan_csv<R: Read>(
+    input: R,
+    keep: Option<&BTreeSet<String>>,
+    mut visit: impl FnMut(u64, usize, &[u8]) -> Result<(), TableError>,
+) -> Result<(Vec<(usize, String)>, u64), TableError> {
+    let (mut rdr, header) = open_csv(input, keep)?;
     let kept: Vec<(usize, String)> = header
         .iter()
         .enumerate()
