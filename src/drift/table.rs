@@ -398,25 +398,13 @@ pub type Cells = Vec<Option<String>>;
 /// Reads the named columns' cells row by row (None for a missing cell),
 /// for metrics that pair values of the same row.
 pub fn read_cells<R: Read>(input: R, names: &[&str]) -> Result<(Vec<Cells>, u64), TableError> {
-    let mut rdr = csv::ReaderBuilder::new()
-        .has_headers(true)
-        .from_reader(input);
-    let header: Vec<String> = rdr
-        .byte_headers()
-        .map_err(|e| csv_error(&e))?
+    let keep: BTreeSet<String> = names.iter().map(|n| (*n).to_owned()).collect();
+    let (mut rdr, header) = open_csv(input, Some(&keep))?;
+    // Every name is in the header: `open_csv` checked.
+    let idx: Vec<usize> = names
         .iter()
-        .map(|h| String::from_utf8_lossy(h).trim().to_owned())
+        .filter_map(|n| header.iter().position(|h| h == n))
         .collect();
-    if header.is_empty() || (header.len() == 1 && header[0].is_empty()) {
-        return Err(err(None, "the file is empty (a header line is needed)"));
-    }
-    let mut idx = Vec::new();
-    for n in names {
-        match header.iter().position(|h| h == n) {
-            Some(i) => idx.push(i),
-            None => return Err(err(Some(1), format!("no column `{n}` in the header"))),
-        }
-    }
     let mut out: Vec<Cells> = vec![Vec::new(); names.len()];
     let mut rec = csv::ByteRecord::new();
     let mut rows = 0u64;
