@@ -89,6 +89,8 @@ codes! {
     UnknownAuthor => "unknown-author",
     /// A legitimate change to `cardinal.toml` or a `project.toml` that does not load, so it does not take effect.
     IgnoredChange => "ignored-change",
+    /// `audit_from` or a waiver names a commit by anything but its full 40-hex id.
+    InvalidCommitId => "invalid-commit-id",
 }
 
 impl fmt::Display for Code {

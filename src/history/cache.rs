@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use crate::policy::Blob;
 use crate::policy::replay::{Blobs, Engine, Event, Snapshot, TreeState, VersionStages, Violation};
 
-const FORMAT: u32 = 2;
+const FORMAT: u32 = 3;
 
 /// What else must match for a snapshot to be reused.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -130,7 +130,13 @@ pub fn store(
     let Some(state) = &engine.final_state else {
         return Ok(());
     };
-    let live: HashSet<&String> = state.files.values().map(|f| &f.blob).collect();
+    let mut live: HashSet<&String> = state.files.values().map(|f| &f.blob).collect();
+    for vs in engine.stages.values() {
+        for (card, lock) in &vs.earlier {
+            live.insert(card);
+            live.extend(lock);
+        }
+    }
     let version = env!("CARGO_PKG_VERSION");
     let log = LogRef {
         format: FORMAT,

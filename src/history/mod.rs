@@ -2,13 +2,15 @@
 //! reference, oldest first, recording for each commit the governed paths
 //! it changes (trees are compared only under `projects/` and at
 //! `cardinal.toml`, skipping unchanged subtrees by object id), its author,
-//! time and signature. Blobs are parsed once per object id. The records
-//! feed `policy::replay`; the result is cached under `.git/cardinal/` so
-//! a repository that grew by a few commits only processes those.
+//! times and signature, and for the trunk's commits the digests of the
+//! in-repository lineage inputs they change. Blobs are parsed once per
+//! object id. The records feed `policy::replay`; the result is cached
+//! under `.git/cardinal/` so a repository that grew by a few commits only
+//! processes those.
 
 pub mod cache;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::Path;
 
 use git2::{ObjectType, Oid, Repository, Sort, Tree};
@@ -16,8 +18,8 @@ use rayon::prelude::*;
 
 use crate::error::Error;
 use crate::load::{RawFile, Workspace, is_governed_path};
-use crate::policy::replay::{Blobs, CommitRecord, Engine, PathChange};
-use crate::policy::{Blob, CardFacts, Slot, classify};
+use crate::policy::replay::{Blobs, CommitRecord, Engine, PathChange, Violation};
+use crate::policy::{Blob, CardFacts, LockFacts, Slot, classify};
 
 /// What to replay.
 #[derive(Debug, Clone, Default)]
@@ -171,23 +173,16 @@ fn replay_with(
         tip = commit_before(&repo, tip, at)?;
     }
     let audit = forced_audit.unwrap_or_else(|| audit_from(&repo, tip));
-    let trusted_root = match &audit {
-        Some(rev) => Some(
-            repo.revparse_single(rev)
-                .and_then(|o| o.peel_to_commit())
-                .map_err(|_| {
-                    Error::Git(format!(
-                        "`[policy] audit_from = \"{rev}\"` names no commit of this repository{}",
-                        if repo.is_shallow() {
-                            " (this is a shallow clone: fetch more history with `git fetch --deepen=N` or `git fetch --unshallow`)"
-                        } else {
-                            ""
-                        }
-                    ))
-                })?
-                .id(),
-        ),
-        None => None,
+    // `audit_from` is a full commit id, never resolved as a ref (a tag
+    // named like it must not choose what is trusted), and must be an
+    // ancestor of the tip; anything else is ignored, so the whole history
+    // is audited.
+    let (trusted_root, ignored_audit) = match &audit {
+        Some(text) => match trusted_commit(&repo, text, tip) {
+            Ok(id) => (Some(id), None),
+            Err(why) => (None, Some(why)),
+        },
+        None => (None, None),
     };
     let mut trusted: HashSet<String> = HashSet::new();
     if let Some(t) = trusted_root {
@@ -222,23 +217,16 @@ fn replay_with(
         let todo = walk(&repo, tip, Some(hide))?;
         blobs = cached_blobs;
         let records = index(&repo, &todo, &mut blobs)?;
-        let graph = graph_of(&records);
-        let (chain, below) = chain_of(&records, &tip_text);
-        // The snapshot must lie on the tip's first-parent chain, and every
-        // new commit must descend from it alone: a branch forked before
-        // it would lack its state.
+        let below = chain_below(&records, &tip_text);
+        // The snapshot must lie on the tip's trunk. Side commits forked
+        // before it are among the new records (they are not reachable
+        // from it), and are judged with the merges that bring them in.
         let on_chain = snapshot.tip == tip_text || below.as_deref() == Some(snapshot.tip.as_str());
-        let known: HashSet<&String> = graph.iter().map(|(id, _)| id).collect();
-        let self_contained = graph.iter().all(|(_, parents)| {
-            parents
-                .iter()
-                .all(|p| known.contains(p) || *p == snapshot.tip)
-        });
-        if on_chain && self_contained {
-            let mut engine = Engine::resume(snapshot, &graph, chain, tip_text.clone());
-            for rec in &records {
-                engine.apply(rec, &blobs);
-            }
+        if on_chain {
+            let mut engine = Engine::resume(snapshot, tip_text.clone());
+            let mut records = records;
+            input_digests(&repo, &mut records, &blobs, &tip_text, Some(&mut engine))?;
+            engine.run(&records, &blobs);
             resumed = Some((engine, records.len()));
         }
     }
@@ -247,13 +235,10 @@ fn replay_with(
         None => {
             blobs.clear();
             let todo = walk(&repo, tip, None)?;
-            let records = index(&repo, &todo, &mut blobs)?;
-            let graph = graph_of(&records);
-            let (chain, _) = chain_of(&records, &tip_text);
-            let mut engine = Engine::new(&graph, chain, trusted.clone(), tip_text.clone());
-            for rec in &records {
-                engine.apply(rec, &blobs);
-            }
+            let mut records = index(&repo, &todo, &mut blobs)?;
+            input_digests(&repo, &mut records, &blobs, &tip_text, None)?;
+            let mut engine = Engine::new(trusted.clone(), tip_text.clone());
+            engine.run(&records, &blobs);
             (engine, records.len())
         }
     };
@@ -262,6 +247,21 @@ fn replay_with(
         // A cache that cannot be written only costs time next run.
         let _ = cache::store(repo.path(), &key, &engine, &blobs);
     }
+    let mut engine = engine;
+    if let Some(why) = ignored_audit {
+        engine.violations.push(Violation {
+            code: crate::diag::Code::IgnoredChange.as_str().to_owned(),
+            error: false,
+            commit: tip_text.clone(),
+            path: crate::load::CONFIG_FILE.to_owned(),
+            author: String::new(),
+            message: why,
+            old: None,
+            new: None,
+            waived: None,
+        });
+    }
+    mark_waived(&mut engine);
     Ok(Replayed {
         engine,
         blobs,
@@ -292,33 +292,214 @@ pub fn first_changed_line(root: &Path, old: Option<&str>, new: Option<&str>) -> 
     a.next().map(|_| line.max(1))
 }
 
-/// Returns each record's id and parents.
-fn graph_of(records: &[CommitRecord]) -> Vec<(String, Vec<String>)> {
-    records
-        .iter()
-        .map(|r| (r.id.clone(), r.parents.clone()))
-        .collect()
+/// Returns the commit `[policy] audit_from` trusts history up to: a full
+/// 40-hex id of an ancestor of `tip` (or `tip` itself), else why not.
+fn trusted_commit(repo: &Repository, text: &str, tip: Oid) -> Result<Oid, String> {
+    let ignored = |why: &str| {
+        format!(
+            "`[policy] audit_from = \"{text}\"` is ignored ({why}): the whole history is audited"
+        )
+    };
+    if !crate::model::ids::is_full_commit_id(text) {
+        return Err(ignored(
+            "it must be a full 40-hex commit id, never a branch, tag or short id",
+        ));
+    }
+    let id = Oid::from_str(text).map_err(|_| ignored("not a commit id"))?;
+    if repo.find_commit(id).is_err() {
+        return Err(ignored(if repo.is_shallow() {
+            "no such commit here; this is a shallow clone: fetch more history with `git fetch --unshallow`"
+        } else {
+            "no such commit in this repository"
+        }));
+    }
+    if id != tip && !repo.graph_descendant_of(tip, id).unwrap_or(false) {
+        return Err(ignored("the commit is not an ancestor of the reference"));
+    }
+    Ok(id)
 }
 
-/// Returns the first-parent chain of `tip` among `records`, and the first
-/// parent where it leaves them (the commit below, when there is one).
-fn chain_of(records: &[CommitRecord], tip: &str) -> (HashSet<String>, Option<String>) {
+/// Marks the violations whose commit a waiver in effect acknowledges.
+fn mark_waived(engine: &mut Engine) {
+    let Some(state) = &engine.final_state else {
+        return;
+    };
+    let Some(config) = &state.config else {
+        return;
+    };
+    for v in &mut engine.violations {
+        if let Some(w) = config.policy.waivers.iter().find(|w| w.commit == v.commit) {
+            let admin = state.waivers.get(&w.commit).cloned().unwrap_or_default();
+            v.waived = Some((w.reason.clone(), admin));
+        }
+    }
+}
+
+/// Returns the first parent where the first-parent chain of `tip` leaves
+/// `records` (the commit below them, when there is one).
+fn chain_below(records: &[CommitRecord], tip: &str) -> Option<String> {
     let first: HashMap<&str, Option<&str>> = records
         .iter()
         .map(|r| (r.id.as_str(), r.parents.first().map(String::as_str)))
         .collect();
-    let mut chain = HashSet::new();
     let mut at = Some(tip);
     while let Some(id) = at {
         match first.get(id) {
-            Some(parent) => {
-                chain.insert(id.to_owned());
-                at = *parent;
-            }
-            None => return (chain, Some(id.to_owned())),
+            Some(parent) => at = *parent,
+            None => return Some(id.to_owned()),
         }
     }
-    (chain, None)
+    None
+}
+
+/// Fills in, for each trunk commit among `records`, the digests of the
+/// in-repository lineage inputs (named by any card in `blobs`) whose
+/// contents differ from its first parent's. A resumed `engine` also gets
+/// the digests its snapshot lacks, as they stand at the snapshot's tip.
+fn input_digests(
+    repo: &Repository,
+    records: &mut [CommitRecord],
+    blobs: &Blobs,
+    tip: &str,
+    engine: Option<&mut Engine>,
+) -> Result<(), Error> {
+    let tracked: BTreeSet<&str> = blobs
+        .values()
+        .filter_map(|b| match b {
+            Blob::Card(c) => Some(c.inputs.iter().map(|(_, p)| p.as_str())),
+            _ => None,
+        })
+        .flatten()
+        .collect();
+    if tracked.is_empty() {
+        return Ok(());
+    }
+    let tree_of = |id: &str| -> Option<Tree<'_>> {
+        let oid = Oid::from_str(id).ok()?;
+        repo.find_commit(oid).ok()?.tree().ok()
+    };
+    let mut digests = InputDigests::default();
+    if let Some(engine) = engine {
+        let below = chain_below(records, tip);
+        let state = engine.state_mut();
+        let missing: Vec<&str> = tracked
+            .iter()
+            .copied()
+            .filter(|p| !state.inputs.contains_key(*p))
+            .collect();
+        if !missing.is_empty() {
+            let tree = below.as_deref().and_then(tree_of);
+            for path in missing {
+                let digest = match &tree {
+                    Some(t) => digests.at(repo, t, path)?,
+                    None => None,
+                };
+                state.inputs.insert(path.to_owned(), digest);
+            }
+        }
+    }
+    let index: HashMap<String, usize> = records
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.id.clone(), i))
+        .collect();
+    let mut at = index.get(tip).copied();
+    while let Some(i) = at {
+        let parent = records[i].parents.first().cloned();
+        let tree = tree_of(&records[i].id);
+        let before = parent.as_deref().and_then(tree_of);
+        let mut changed = Vec::new();
+        if let Some(tree) = &tree {
+            for path in &tracked {
+                let id = |t: Option<&Tree<'_>>| {
+                    t.and_then(|t| t.get_path(Path::new(path)).ok())
+                        .map(|e| e.id())
+                };
+                let now = id(Some(tree));
+                if now != id(before.as_ref()) {
+                    let digest = match now {
+                        Some(_) => digests.at(repo, tree, path)?,
+                        None => None,
+                    };
+                    changed.push(((*path).to_owned(), digest));
+                }
+            }
+        }
+        records[i].inputs = changed;
+        at = parent.and_then(|p| index.get(&p).copied());
+    }
+    Ok(())
+}
+
+/// Digests of lineage inputs read from Git objects, as `lineage` computes
+/// them from files: a file's SHA-256, a folder's manifest digest.
+/// Blob digests are kept by object id.
+#[derive(Default)]
+struct InputDigests {
+    blobs: HashMap<Oid, String>,
+}
+
+impl InputDigests {
+    /// Returns the digest of `path` in `tree`, none when absent.
+    fn at(
+        &mut self,
+        repo: &Repository,
+        tree: &Tree<'_>,
+        path: &str,
+    ) -> Result<Option<String>, Error> {
+        let Ok(entry) = tree.get_path(Path::new(path)) else {
+            return Ok(None);
+        };
+        match entry.kind() {
+            Some(ObjectType::Blob) => Ok(Some(self.blob(repo, entry.id())?)),
+            Some(ObjectType::Tree) => {
+                let mut lines = Vec::new();
+                let sub = repo.find_tree(entry.id())?;
+                self.manifest(repo, &sub, path, &mut lines)?;
+                Ok(Some(crate::model::digest::sha256_hex(
+                    crate::lineage::manifest_text(&mut lines).as_bytes(),
+                )))
+            }
+            _ => Ok(None),
+        }
+    }
+
+    fn blob(&mut self, repo: &Repository, id: Oid) -> Result<String, Error> {
+        if let Some(hit) = self.blobs.get(&id) {
+            return Ok(hit.clone());
+        }
+        let digest = crate::model::digest::sha256_hex(repo.find_blob(id)?.content());
+        self.blobs.insert(id, digest.clone());
+        Ok(digest)
+    }
+
+    /// Adds `(path, digest)` for every regular file under `tree` (symbolic
+    /// links and submodules are left out, as `find -type f` does).
+    fn manifest(
+        &mut self,
+        repo: &Repository,
+        tree: &Tree<'_>,
+        prefix: &str,
+        out: &mut Vec<(String, String)>,
+    ) -> Result<(), Error> {
+        for entry in tree.iter() {
+            let Ok(name) = std::str::from_utf8(entry.name_bytes()) else {
+                continue;
+            };
+            let path = format!("{prefix}/{name}");
+            match entry.kind() {
+                Some(ObjectType::Blob) if entry.filemode() != 0o120000 => {
+                    out.push((path, self.blob(repo, entry.id())?));
+                }
+                Some(ObjectType::Tree) => {
+                    let sub = repo.find_tree(entry.id())?;
+                    self.manifest(repo, &sub, &path, out)?;
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
 }
 
 /// Fails on a shallow clone whose cut is not covered by `audit_from`.
@@ -444,12 +625,14 @@ fn index_part(repo: &Repository, ids: &[Oid], known: &Blobs) -> Result<IndexPart
             parents: commit.parent_ids().map(|p| p.to_string()).collect(),
             author_name: String::from_utf8_lossy(author.name_bytes()).into_owned(),
             author_email: String::from_utf8_lossy(author.email_bytes()).into_owned(),
+            author_time: author.when().seconds(),
             time: commit.time().seconds(),
             summary: String::from_utf8_lossy(commit.summary_bytes().unwrap_or_default())
                 .into_owned(),
             signature,
             signed_data,
             changes,
+            inputs: Vec::new(),
         });
     }
     let mut contents = Vec::with_capacity(wanted.len());
@@ -478,6 +661,16 @@ pub fn parse_blob(path: String, content: Result<Vec<u8>, String>) -> Blob {
         )
     };
     let version = || ws.versions().next();
+    // A configuration that `validate` rejects never takes effect (two
+    // stages sharing a slug would share their held state). A malformed
+    // `audit_from` or waiver id is only ignored.
+    if matches!(slot, Some(Slot::Config | Slot::Project(_)))
+        && let Some(error) = crate::validate::validate(&ws)
+            .into_iter()
+            .find(|d| d.is_error() && d.code != crate::diag::Code::InvalidCommitId)
+    {
+        return Blob::Invalid(error.message);
+    }
     match slot {
         Some(Slot::Config) => ws
             .config
@@ -496,7 +689,7 @@ pub fn parse_blob(path: String, content: Result<Vec<u8>, String>) -> Blob {
             }),
         Some(Slot::Content(..)) if path.ends_with("/lineage.lock") => version()
             .and_then(|v| v.version.lock.as_ref())
-            .map_or_else(why, |l| Blob::Lock(l.value.root.clone())),
+            .map_or_else(why, |l| Blob::Lock(Box::new(LockFacts::new(&l.value)))),
         Some(Slot::Request(..)) => version()
             .and_then(|v| v.version.reviews.values().next())
             .and_then(|r| r.request.as_ref())

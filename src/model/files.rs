@@ -157,9 +157,25 @@ pub struct Policy {
     /// Every stage's approvals must be signed.
     #[serde(default)]
     pub require_signed: bool,
-    /// History before this commit is trusted as is.
+    /// History up to this commit (a full 40-hex id of an ancestor) is
+    /// trusted as is.
     #[serde(default)]
     pub audit_from: Option<String>,
+    /// Violations an admin acknowledged.
+    #[serde(default)]
+    pub waivers: Vec<Waiver>,
+}
+
+/// `[[policy.waivers]]`: a violation acknowledged by an admin. It is still
+/// reported, as waived, but no longer fails `audit`; what the commit
+/// changed still does not take effect.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Waiver {
+    /// The violating commit's full id.
+    pub commit: String,
+    /// Why it is acknowledged.
+    pub reason: String,
 }
 
 /// `projects/<p>/project.toml`.

@@ -5,6 +5,7 @@
 //! activity and violations ([`replay`]). No I/O: `history` reads Git and
 //! hands records in.
 
+pub mod diff;
 pub mod replay;
 pub mod stage;
 
@@ -24,8 +25,8 @@ pub enum Blob {
     Project(Box<ProjectFile>),
     /// `card.toml`: what stage rules need of it.
     Card(Box<CardFacts>),
-    /// `lineage.lock`: its root.
-    Lock(String),
+    /// `lineage.lock`: its root and input digests.
+    Lock(Box<LockFacts>),
     /// `request.toml`.
     Request(Box<ReviewRequest>),
     /// `<member>.toml`.
@@ -45,6 +46,33 @@ pub struct CardFacts {
     pub sections: Vec<String>,
     /// `(name, dataset, slice, value)` of every metric.
     pub metrics: Vec<(String, Option<String>, Option<String>, f64)>,
+    /// The lineage inputs inside the repository: `(kind name, path)`, e.g.
+    /// `("dataset train", "data/train.csv")`.
+    #[serde(default)]
+    pub inputs: Vec<(String, String)>,
+}
+
+/// What stage rules need of a `lineage.lock`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct LockFacts {
+    /// The lineage root.
+    pub root: String,
+    /// Each input's digest by `kind name` (`dataset train`).
+    pub inputs: BTreeMap<String, String>,
+}
+
+impl LockFacts {
+    /// Returns the facts of a parsed lock.
+    pub fn new(lock: &crate::model::files::LineageLock) -> Self {
+        Self {
+            root: lock.root.clone(),
+            inputs: lock
+                .inputs
+                .iter()
+                .map(|i| (format!("{} {}", i.kind, i.name), i.digest.clone()))
+                .collect(),
+        }
+    }
 }
 
 /// The card sections `required_sections` may name.
@@ -75,6 +103,22 @@ impl CardFacts {
                 .iter()
                 .map(|m| (m.name.clone(), m.dataset.clone(), m.slice.clone(), m.value))
                 .collect(),
+            inputs: card
+                .lineage
+                .as_ref()
+                .map(|l| {
+                    crate::lineage::declared_inputs(l)
+                        .into_iter()
+                        .filter_map(|d| match d.source {
+                            crate::lineage::Source::Path(path) => Some((
+                                format!("{} {}", d.kind, d.name),
+                                crate::lineage::normalize_path(&path).to_owned(),
+                            )),
+                            _ => None,
+                        })
+                        .collect()
+                })
+                .unwrap_or_default(),
         }
     }
 
@@ -150,10 +194,12 @@ pub fn member_by_email<'c>(config: &'c OrgConfig, email: &str) -> Option<&'c Mem
 /// Returns `Ok` when `member` may add, change or delete a file at `slot`
 /// under `config` and the effective project files (SPEC section 3), else
 /// the rule it breaks. `existed` tells whether the file existed before
-/// (a project's owners may change `project.toml`, not create it).
+/// (a project's owners may change `project.toml`, not create it) and
+/// `deletes` whether the change removes it (an admin's dismissal).
 pub fn may_change(
     slot: &Slot,
     existed: bool,
+    deletes: bool,
     member: &Member,
     projects: &BTreeMap<String, ProjectFile>,
 ) -> Result<(), String> {
@@ -169,7 +215,8 @@ pub fn may_change(
         Slot::Content(p, _) => admin || in_project(p, false),
         Slot::Monitoring(p, _) => admin || in_project(p, false) || member.has_role("monitor"),
         Slot::Request(p, ..) => in_project(p, false),
-        Slot::Decision(_, _, _, who) => member.id.as_str() == who,
+        // An admin may delete a decision (a dismissal), never write one.
+        Slot::Decision(_, _, _, who) => member.id.as_str() == who || (admin && deletes),
     };
     if ok {
         return Ok(());
@@ -189,7 +236,9 @@ pub fn may_change(
         Slot::Request(p, ..) => {
             format!("only the owners and collaborators of `{p}` may request reviews")
         }
-        Slot::Decision(_, _, _, who) => format!("only `{who}` may write `{who}`'s decision"),
+        Slot::Decision(_, _, _, who) => {
+            format!("only `{who}` may write `{who}`'s decision (an admin may only delete it)")
+        }
     })
 }
 
@@ -211,6 +260,10 @@ pub struct FileRec {
     /// (none for history trusted through `audit_from`).
     #[serde(default)]
     pub author: Option<String>,
+    /// The replay position of the last change: later changes have larger
+    /// ones (an approval counts only after the request's last change).
+    #[serde(default)]
+    pub pos: u64,
 }
 
 /// A version's standing at "now": the stage it is in and every stage judged.
@@ -246,10 +299,10 @@ pub fn status_of(
 ) -> VersionStatus {
     let project = vdir.split('/').nth(1).unwrap_or_default();
     let defs = state.stages_for(project);
-    let files = state.version_files(vdir, blobs);
+    let files = state.version_files(vdir, blobs, stages.get(vdir));
     let policy = state.policy();
     let members = state.config.as_ref().map_or(&[][..], |c| &c.members[..]);
-    let (evals, strays) = stage::evaluate(&files, &defs, &policy, members, now);
+    let (mut evals, strays) = stage::evaluate(&files, &defs, &policy, members, now);
     let mut holds = Vec::new();
     let mut lapsed = Vec::new();
     let mut stage: Option<(String, replay::Held)> = None;
@@ -271,15 +324,27 @@ pub fn status_of(
     }
     let superseded = stages
         .get(vdir)
-        .map(|vs| vs.blocked.iter().cloned().collect())
+        .map(|vs| vs.superseded.keys().cloned().collect())
         .unwrap_or_default();
+    // A stage not held also says when the stage it comes after is not.
+    for eval in &mut evals {
+        if holds.contains(&eval.slug) {
+            continue;
+        }
+        if let Some(after) = &eval.def.after
+            && !holds.contains(&after.slug())
+        {
+            eval.blockers
+                .push(format!("`{after}` is not held: this stage comes after it"));
+        }
+    }
     VersionStatus {
         vdir: vdir.to_owned(),
         stage,
         holds,
         superseded,
         lapsed,
-        card_digest: files.card.map(|c| c.digest(files.lock_root)),
+        card_digest: files.digest(),
         evals,
         strays,
     }
@@ -350,23 +415,26 @@ mod tests {
         let monitoring = classify("projects/p/m/1.0/monitoring/x.toml").unwrap();
         let request = classify("projects/p/m/1.0/reviews/staging/request.toml").unwrap();
         let decision = classify("projects/p/m/1.0/reviews/staging/bob.toml").unwrap();
-        assert!(may_change(&Slot::Config, true, &admin, &p).is_ok());
-        assert!(may_change(&Slot::Config, true, &owner, &p).is_err());
-        assert!(may_change(&project, true, &owner, &p).is_ok());
-        assert!(may_change(&project, false, &owner, &p).is_err());
-        assert!(may_change(&project, true, &collab, &p).is_err());
-        assert!(may_change(&project, false, &admin, &p).is_ok());
+        assert!(may_change(&Slot::Config, true, false, &admin, &p).is_ok());
+        assert!(may_change(&Slot::Config, true, false, &owner, &p).is_err());
+        assert!(may_change(&project, true, false, &owner, &p).is_ok());
+        assert!(may_change(&project, false, false, &owner, &p).is_err());
+        assert!(may_change(&project, true, false, &collab, &p).is_err());
+        assert!(may_change(&project, false, false, &admin, &p).is_ok());
         for who in [&admin, &owner, &collab] {
-            assert!(may_change(&card, true, who, &p).is_ok());
-            assert!(may_change(&monitoring, true, who, &p).is_ok());
+            assert!(may_change(&card, true, false, who, &p).is_ok());
+            assert!(may_change(&monitoring, true, false, who, &p).is_ok());
         }
-        assert!(may_change(&card, true, &monitor, &p).is_err());
-        assert!(may_change(&monitoring, true, &monitor, &p).is_ok());
-        assert!(may_change(&card, true, &other, &p).is_err());
-        assert!(may_change(&request, false, &collab, &p).is_ok());
-        assert!(may_change(&request, false, &admin, &p).is_err());
-        assert!(may_change(&decision, false, &other, &p).is_ok());
-        assert!(may_change(&decision, false, &admin, &p).is_err());
+        assert!(may_change(&card, true, false, &monitor, &p).is_err());
+        assert!(may_change(&monitoring, true, false, &monitor, &p).is_ok());
+        assert!(may_change(&card, true, false, &other, &p).is_err());
+        assert!(may_change(&request, false, false, &collab, &p).is_ok());
+        assert!(may_change(&request, false, false, &admin, &p).is_err());
+        assert!(may_change(&decision, false, false, &other, &p).is_ok());
+        assert!(may_change(&decision, false, false, &admin, &p).is_err());
+        assert!(may_change(&decision, true, false, &admin, &p).is_err());
+        assert!(may_change(&decision, true, true, &admin, &p).is_ok());
+        assert!(may_change(&decision, true, true, &collab, &p).is_err());
     }
 
     #[test]

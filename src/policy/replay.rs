@@ -1,17 +1,22 @@
-//! The replay of a history: commit records in, oldest first, each applied
-//! to the state of its first parent. Tracks the governed files with the
-//! commits that made them, the configuration in force (a change that
-//! breaks section 3 does not take effect), violations, activity, and on
-//! the first-parent chain of the reference, the stages each version holds.
-//! No I/O: records and parsed blobs come from `history`.
+//! The replay of a history along its trunk (the first-parent chain of the
+//! reference): the only place the effective configuration evolves. Each
+//! trunk commit is judged against the configuration in effect at its
+//! first parent; a merge first replays the side commits it brings in, as
+//! if rebased onto the trunk, then judges its own changes (where its tree
+//! differs from that replay). A change that breaks the rules does not
+//! take effect. Tracks the governed files with the commits that made
+//! them, violations, activity and the stages each version holds. One
+//! state is kept, the trunk's, however many branches are open.
+//! No I/O: records, parsed blobs and input digests come from `history`.
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 
-use super::stage::{self, StageEval, VersionFiles};
-use super::{Blob, FileRec, Slot, classify, may_change, member_by_email};
+use super::stage::{self, StageEval, Superseded, VersionFiles};
+use super::{Blob, CardFacts, FileRec, Slot, classify, may_change, member_by_email};
+use crate::diag::Code;
 use crate::model::files::{DecisionKind, OrgConfig, Policy, ProjectFile, StageDef};
 use crate::signature::{self, SigState};
 
@@ -29,6 +34,8 @@ pub struct CommitRecord {
     pub author_name: String,
     /// Author email (maps to a member).
     pub author_email: String,
+    /// Author time, Unix seconds (a decision's time, clamped by the trunk).
+    pub author_time: i64,
     /// Commit time, Unix seconds.
     pub time: i64,
     /// First line of the message.
@@ -39,6 +46,10 @@ pub struct CommitRecord {
     pub signed_data: Vec<u8>,
     /// Governed paths that differ from the first parent.
     pub changes: Vec<PathChange>,
+    /// For trunk commits: the in-repository lineage inputs whose contents
+    /// differ from the first parent's, with their digest here (none when
+    /// absent).
+    pub inputs: Vec<(String, Option<String>)>,
 }
 
 /// A governed path that differs from the first parent.
@@ -54,7 +65,7 @@ pub struct PathChange {
     pub from_parent: Option<usize>,
 }
 
-/// The governed tree at one commit and the configuration in force.
+/// The governed tree at one trunk commit and the configuration in effect.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct TreeState {
     /// Governed files.
@@ -63,6 +74,16 @@ pub struct TreeState {
     pub config: Option<OrgConfig>,
     /// The last legitimately changed `project.toml` of each project.
     pub projects: BTreeMap<String, ProjectFile>,
+    /// Digests of the in-repository lineage inputs (none when absent).
+    #[serde(default)]
+    pub inputs: BTreeMap<String, Option<String>>,
+    /// While the first `cardinal.toml` does not validate: the email of its
+    /// author, the only one who may change it.
+    #[serde(default)]
+    pub bootstrap: Option<String>,
+    /// The admin who committed each waiver in effect, by waived commit.
+    #[serde(default)]
+    pub waivers: BTreeMap<String, String>,
 }
 
 impl TreeState {
@@ -101,8 +122,30 @@ impl TreeState {
         dirs.into_iter().collect()
     }
 
-    /// Returns a version's files, judged-ready.
-    pub fn version_files<'a>(&'a self, vdir: &str, blobs: &'a Blobs) -> VersionFiles<'a> {
+    /// Returns a version's card, when it loads.
+    pub fn card_of<'a>(&self, vdir: &str, blobs: &'a Blobs) -> Option<&'a CardFacts> {
+        match blobs.get(&self.files.get(&format!("{vdir}/card.toml"))?.blob)? {
+            Blob::Card(c) => Some(c),
+            _ => None,
+        }
+    }
+
+    /// Returns the object ids of a version's card and lock, when it has a
+    /// card.
+    fn version_content(&self, vdir: &str) -> Option<(String, Option<String>)> {
+        let card = self.files.get(&format!("{vdir}/card.toml"))?;
+        let lock = self.files.get(&format!("{vdir}/lineage.lock"));
+        Some((card.blob.clone(), lock.map(|l| l.blob.clone())))
+    }
+
+    /// Returns a version's files, judged-ready, with what its stage record
+    /// adds (earlier contents, supersessions).
+    pub fn version_files<'a>(
+        &'a self,
+        vdir: &str,
+        blobs: &'a Blobs,
+        stages: Option<&'a VersionStages>,
+    ) -> VersionFiles<'a> {
         let mut files = VersionFiles::default();
         let prefix = format!("{vdir}/");
         for (path, rec) in self.files.range(prefix.clone()..) {
@@ -114,7 +157,7 @@ impl TreeState {
             };
             match (rest, blob) {
                 ("card.toml", Blob::Card(c)) => files.card = Some(c),
-                ("lineage.lock", Blob::Lock(root)) => files.lock_root = Some(root),
+                ("lineage.lock", Blob::Lock(lock)) => files.lock = Some(lock),
                 _ => {
                     let parts: Vec<&str> = rest.split('/').collect();
                     if let ["reviews", slug, file] = parts.as_slice() {
@@ -126,6 +169,32 @@ impl TreeState {
                         }
                     }
                 }
+            }
+        }
+        if let (Some(card), Some(lock)) = (files.card, files.lock) {
+            for (key, path) in &card.inputs {
+                let now = self.inputs.get(path).and_then(Option::as_deref);
+                match (lock.inputs.get(key), now) {
+                    (Some(locked), Some(now)) if locked == now => {}
+                    (_, None) => files
+                        .inputs_changed
+                        .push(format!("{key} (`{path}` is missing)")),
+                    _ => files.inputs_changed.push(format!("{key} (`{path}`)")),
+                }
+            }
+        }
+        if let Some(vs) = stages {
+            files.superseded = vs.superseded.clone();
+            for (card, lock) in &vs.earlier {
+                let card = match blobs.get(card) {
+                    Some(Blob::Card(c)) => c.as_ref(),
+                    _ => continue,
+                };
+                let lock = match lock.as_ref().and_then(|l| blobs.get(l)) {
+                    Some(Blob::Lock(l)) => Some(l.as_ref()),
+                    _ => None,
+                };
+                files.earlier.push((card, lock));
             }
         }
         files
@@ -163,9 +232,14 @@ pub struct Held {
 pub struct VersionStages {
     /// Stages held, by slug.
     pub held: BTreeMap<String, Held>,
-    /// Stages it was superseded from: not reached again until their
-    /// review files change.
-    pub blocked: BTreeSet<String>,
+    /// Stages it was superseded from, by slug: reached again only with
+    /// approvals given after that.
+    #[serde(default)]
+    pub superseded: BTreeMap<String, Superseded>,
+    /// Object ids of the card and lock it had, oldest first (bounded):
+    /// what a stale approval may have reviewed.
+    #[serde(default)]
+    pub earlier: Vec<(String, Option<String>)>,
 }
 
 /// What an activity-log entry records.
@@ -180,8 +254,18 @@ pub enum EventKind {
     Approved,
     /// A rejection was added or changed.
     Rejected,
-    /// A decision was removed.
+    /// A decision was removed by its member.
     DecisionWithdrawn,
+    /// An admin removed another member's decision.
+    Dismissed,
+    /// A decision file that does not load was added or changed.
+    DecisionInvalid,
+    /// A version's card was added.
+    VersionCreated,
+    /// Drift or quality results were recorded.
+    MonitoringRecorded,
+    /// A change that breaks the rules (outside a version's reviews).
+    Violation,
     /// A version reached a stage.
     StageReached,
     /// A version left a stage (stale, superseded, expired, redefined).
@@ -201,6 +285,11 @@ impl EventKind {
             EventKind::Approved => "approved",
             EventKind::Rejected => "rejected",
             EventKind::DecisionWithdrawn => "decision withdrawn",
+            EventKind::Dismissed => "dismissed",
+            EventKind::DecisionInvalid => "invalid decision",
+            EventKind::VersionCreated => "version created",
+            EventKind::MonitoringRecorded => "monitoring recorded",
+            EventKind::Violation => "violation",
             EventKind::StageReached => "stage reached",
             EventKind::StageLeft => "stage left",
             EventKind::StagesRedefined => "stages redefined",
@@ -251,19 +340,21 @@ pub struct Violation {
     /// The path's object id after the commit (none when it deletes it).
     #[serde(default)]
     pub new: Option<String>,
+    /// `(reason, admin)` of the waiver in effect for its commit.
+    #[serde(default)]
+    pub waived: Option<(String, String)>,
 }
 
-/// Replays a history.
+/// Replays a history along its trunk.
 #[derive(Debug, Default)]
 pub struct Engine {
-    states: HashMap<String, TreeState>,
-    children_left: HashMap<String, usize>,
-    chain: HashSet<String>,
+    /// The trunk's effective state, as of the last trunk commit applied.
+    state: TreeState,
     trusted: HashSet<String>,
     tip: String,
     /// The tip's state, once replayed.
     pub final_state: Option<TreeState>,
-    /// Stages per version folder, along the first-parent chain.
+    /// Stages per version folder, along the trunk.
     pub stages: BTreeMap<String, VersionStages>,
     /// Activity, in replay order.
     pub events: Vec<Event>,
@@ -291,49 +382,48 @@ pub struct Snapshot {
     pub violations: Vec<Violation>,
 }
 
+/// Where a commit being judged sits.
+#[derive(Debug, Clone, Copy)]
+struct Place {
+    /// On the trunk (bootstrap is possible), or a side commit.
+    trunk: bool,
+    /// The latest time its changes may carry: the smallest commit time of
+    /// the trunk commit that brings it in and every later trunk commit.
+    clamp: i64,
+}
+
+/// A governed path a commit changes, as judged: against the replay state,
+/// not necessarily against the commit's own parent.
+#[derive(Debug, Clone)]
+struct Change {
+    path: String,
+    old: Option<String>,
+    new: Option<String>,
+}
+
 impl Engine {
-    /// Returns an engine for a walk: `graph` lists every commit to replay
-    /// with its parents, `chain` the first-parent chain of `tip`, and
-    /// `trusted` the commits taken as they are (`audit_from` and before).
-    pub fn new(
-        graph: &[(String, Vec<String>)],
-        chain: HashSet<String>,
-        trusted: HashSet<String>,
-        tip: String,
-    ) -> Self {
-        let mut children_left: HashMap<String, usize> = HashMap::new();
-        for (_, parents) in graph {
-            for p in parents {
-                *children_left.entry(p.clone()).or_default() += 1;
-            }
-        }
+    /// Returns an engine for a walk from the root; `trusted` lists the
+    /// commits taken as they are (`audit_from` and before).
+    pub fn new(trusted: HashSet<String>, tip: String) -> Self {
         Self {
-            children_left,
-            chain,
             trusted,
             tip,
             ..Self::default()
         }
     }
 
-    /// Returns an engine that goes on from a snapshot.
-    pub fn resume(
-        snapshot: Snapshot,
-        graph: &[(String, Vec<String>)],
-        chain: HashSet<String>,
-        tip: String,
-    ) -> Self {
-        let mut engine = Self::new(graph, chain, HashSet::new(), tip);
-        engine.seq = snapshot.seq;
-        engine.stages = snapshot.stages;
-        engine.events = snapshot.events;
-        engine.violations = snapshot.violations;
-        if engine.tip == snapshot.tip {
-            engine.final_state = Some(snapshot.state);
-        } else {
-            engine.states.insert(snapshot.tip, snapshot.state);
+    /// Returns an engine that goes on from a snapshot taken at a commit
+    /// of the trunk of `tip`.
+    pub fn resume(snapshot: Snapshot, tip: String) -> Self {
+        Self {
+            state: snapshot.state,
+            stages: snapshot.stages,
+            events: snapshot.events,
+            violations: snapshot.violations,
+            seq: snapshot.seq,
+            tip,
+            ..Self::default()
         }
-        engine
     }
 
     /// Returns the tip commit of the replay.
@@ -346,81 +436,338 @@ impl Engine {
         self.seq
     }
 
+    /// Returns the trunk's state so far (for the history index, which
+    /// fills in input digests a resumed state lacks).
+    pub fn state_mut(&mut self) -> &mut TreeState {
+        &mut self.state
+    }
+
     fn next_seq(&mut self) -> u64 {
         self.seq += 1;
         self.seq
     }
 
-    fn take_parent(&mut self, id: &str) -> TreeState {
-        let left = self.children_left.get_mut(id).map(|n| {
-            *n = n.saturating_sub(1);
-            *n
-        });
-        if left == Some(0) {
-            self.states.remove(id).unwrap_or_default()
-        } else {
-            self.states.get(id).cloned().unwrap_or_default()
+    /// Replays `records` (every commit reachable from the tip and not
+    /// from the snapshot resumed, parents before children): each trunk
+    /// commit in order, and for a merge, first the side commits it brings
+    /// in, as if rebased onto its first parent, then its own changes.
+    pub fn run(&mut self, records: &[CommitRecord], blobs: &Blobs) {
+        let index: HashMap<&str, usize> = records
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r.id.as_str(), i))
+            .collect();
+        let mut trunk = Vec::new();
+        let mut at = index.get(self.tip.as_str()).copied();
+        while let Some(i) = at {
+            trunk.push(i);
+            at = records[i]
+                .parents
+                .first()
+                .and_then(|p| index.get(p.as_str()).copied());
+        }
+        trunk.reverse();
+        // A decision's time is never later than the commit time of the
+        // trunk commit that brings it in, or of any later one.
+        let mut clamp = vec![i64::MAX; trunk.len()];
+        let mut least = i64::MAX;
+        for (k, &i) in trunk.iter().enumerate().rev() {
+            least = least.min(records[i].time);
+            clamp[k] = least;
+        }
+        if let Some(&first) = clamp.first() {
+            self.clamp_state(first);
+        }
+        let mut judged = vec![false; records.len()];
+        for &i in &trunk {
+            judged[i] = true;
+        }
+        for (k, &i) in trunk.iter().enumerate() {
+            let rec = &records[i];
+            let place = Place {
+                trunk: true,
+                clamp: clamp[k],
+            };
+            let side = side_commits(records, &index, &mut judged, rec);
+            self.apply_trunk(rec, &side, records, blobs, place);
+        }
+        self.final_state = Some(std::mem::take(&mut self.state));
+    }
+
+    /// Clamps the times of the state's files to `limit` (a resumed
+    /// snapshot's files meet later trunk commits).
+    fn clamp_state(&mut self, limit: i64) {
+        for rec in self.state.files.values_mut() {
+            rec.time = rec.time.min(limit);
         }
     }
 
-    /// Applies one commit; its parents must have been applied before.
-    pub fn apply(&mut self, rec: &CommitRecord, blobs: &Blobs) {
-        let mut st = match rec.parents.first() {
-            Some(p) => self.take_parent(p),
-            None => TreeState::default(),
-        };
-        // Other parents of a merge: what the merge took from them.
-        let mut others: Vec<Option<TreeState>> = Vec::new();
-        for p in rec.parents.iter().skip(1) {
-            others.push(Some(self.take_parent(p)));
+    fn apply_trunk(
+        &mut self,
+        rec: &CommitRecord,
+        side: &[usize],
+        records: &[CommitRecord],
+        blobs: &Blobs,
+        place: Place,
+    ) {
+        let before_config = self.state.config.clone();
+        let before_projects = self.state.projects.clone();
+        let mut touched: BTreeSet<String> = BTreeSet::new();
+        if rec.parents.len() < 2 {
+            let changes: Vec<Change> = rec
+                .changes
+                .iter()
+                .map(|c| Change {
+                    path: c.path.clone(),
+                    old: c.old.clone(),
+                    new: c.new.clone(),
+                })
+                .collect();
+            self.judge(rec, changes, blobs, place, &mut touched);
+        } else {
+            // The trunk as it stood at the first parent, for the paths the
+            // replay changes: what the merge's tree has there unless it
+            // changed them itself.
+            let mut first: BTreeMap<String, Option<String>> = BTreeMap::new();
+            let side_place = Place {
+                trunk: false,
+                clamp: place.clamp,
+            };
+            for &j in side {
+                let srec = &records[j];
+                let own: Vec<Change> = srec
+                    .changes
+                    .iter()
+                    .filter(|c| c.from_parent.is_none())
+                    .filter(|c| self.state.files.get(&c.path).map(|f| &f.blob) != c.new.as_ref())
+                    .map(|c| Change {
+                        path: c.path.clone(),
+                        old: self.state.files.get(&c.path).map(|f| f.blob.clone()),
+                        new: c.new.clone(),
+                    })
+                    .collect();
+                for c in &own {
+                    first.entry(c.path.clone()).or_insert_with(|| c.old.clone());
+                }
+                self.judge(srec, own, blobs, side_place, &mut touched);
+            }
+            let in_merge: HashMap<&str, Option<&String>> = rec
+                .changes
+                .iter()
+                .map(|c| (c.path.as_str(), c.new.as_ref()))
+                .collect();
+            let mut paths: BTreeSet<&str> = in_merge.keys().copied().collect();
+            paths.extend(first.keys().map(String::as_str));
+            let mut own = Vec::new();
+            for path in paths {
+                let merged: Option<String> = match in_merge.get(path) {
+                    Some(new) => new.cloned(),
+                    None => match first.get(path) {
+                        Some(old) => old.clone(),
+                        None => self.state.files.get(path).map(|f| f.blob.clone()),
+                    },
+                };
+                let replayed = self.state.files.get(path);
+                // Only the trunk's first cardinal.toml bootstraps: when the
+                // configuration a side history brought never took effect,
+                // the merge that brings it onto the trunk is the bootstrap.
+                let bootstrap = path == crate::load::CONFIG_FILE
+                    && self.state.config.is_none()
+                    && self.state.bootstrap.is_none()
+                    && merged.is_some();
+                if replayed.map(|f| &f.blob) == merged.as_ref() && !bootstrap {
+                    continue;
+                }
+                // Taking the trunk's version over a side change that broke
+                // the rules restores what was in effect: nothing to judge.
+                let restores = replayed.is_some_and(|f| f.violation.is_some())
+                    && first.get(path).is_some_and(|old| *old == merged);
+                if restores {
+                    match merged {
+                        Some(blob) => {
+                            if let Some(f) = self.state.files.get_mut(path) {
+                                f.blob = blob;
+                                f.violation = None;
+                            }
+                        }
+                        None => {
+                            self.state.files.remove(path);
+                        }
+                    }
+                    continue;
+                }
+                own.push(Change {
+                    path: path.to_owned(),
+                    old: if bootstrap {
+                        None
+                    } else {
+                        replayed.map(|f| f.blob.clone())
+                    },
+                    new: merged,
+                });
+            }
+            self.judge(rec, own, blobs, place, &mut touched);
+        }
+        let config_changed =
+            before_config.as_ref().map(config_text) != self.state.config.as_ref().map(config_text);
+        let author = self.author_label(rec);
+        if config_changed {
+            let after = self.state.config.clone();
+            self.config_events(rec, &author, before_config.as_ref(), after.as_ref());
+        }
+        let project_changed: BTreeSet<String> = before_projects
+            .keys()
+            .chain(self.state.projects.keys())
+            .filter(|p| {
+                let stages = |m: &BTreeMap<String, ProjectFile>| {
+                    serde_json::to_string(&m.get(*p).map(|f| &f.stages)).unwrap_or_default()
+                };
+                stages(&before_projects) != stages(&self.state.projects)
+            })
+            .cloned()
+            .collect();
+        for p in &project_changed {
+            let list = stage_list(&self.state.stages_for(p));
+            self.event(
+                rec,
+                place.clamp,
+                &author,
+                EventKind::StagesRedefined,
+                None,
+                None,
+                format!("project `{p}` stages: {list}"),
+                None,
+            );
+        }
+        let inputs_changed = self.apply_inputs(rec);
+        self.derive(
+            rec,
+            &author,
+            &touched,
+            blobs,
+            config_changed,
+            &project_changed,
+            &inputs_changed,
+            place.clamp,
+        );
+    }
+
+    /// Applies the digests of in-repository lineage inputs that a trunk
+    /// commit changed; returns their paths.
+    fn apply_inputs(&mut self, rec: &CommitRecord) -> BTreeSet<String> {
+        let mut changed = BTreeSet::new();
+        for (path, digest) in &rec.inputs {
+            if self.state.inputs.get(path) != Some(digest) {
+                self.state.inputs.insert(path.clone(), digest.clone());
+                changed.insert(path.clone());
+            }
+        }
+        changed
+    }
+
+    fn author_label(&self, rec: &CommitRecord) -> String {
+        self.state
+            .config
+            .as_ref()
+            .and_then(|c| member_by_email(c, &rec.author_email))
+            .map_or_else(
+                || format!("{} <{}>", rec.author_name, rec.author_email),
+                |m| m.id.to_string(),
+            )
+    }
+
+    /// Judges one commit's changes against the state in effect and applies
+    /// them: files always (the tree is what it is), configuration only
+    /// when the change is allowed. Adds the version folders it touches.
+    fn judge(
+        &mut self,
+        rec: &CommitRecord,
+        changes: Vec<Change>,
+        blobs: &Blobs,
+        place: Place,
+        touched: &mut BTreeSet<String>,
+    ) {
+        let pos = self.next_seq();
+        if changes.is_empty() {
+            return;
         }
         let trusted = self.trusted.contains(&rec.id);
         let author_text = format!("{} <{}>", rec.author_name, rec.author_email);
-        // Bootstrap: the commit that first adds cardinal.toml is checked
-        // against that file itself.
-        let bootstrap: Option<OrgConfig> = if st.config.is_none() {
-            rec.changes
-                .iter()
-                .find(|c| c.path == crate::load::CONFIG_FILE)
-                .and_then(|c| c.new.as_ref())
-                .and_then(|b| match blobs.get(b) {
-                    Some(Blob::Config(cfg)) => Some((**cfg).clone()),
-                    _ => None,
-                })
-        } else {
-            None
-        };
-        let checking = st.config.as_ref().or(bootstrap.as_ref());
+        let time = rec.author_time.min(rec.time).min(place.clamp);
+        // Bootstrap: only on the trunk, the first `cardinal.toml` is
+        // checked against itself; while it does not validate, only its
+        // author may change it.
+        let config_change = changes.iter().find(|c| c.path == crate::load::CONFIG_FILE);
+        let mut bootstrap: Option<OrgConfig> = None;
+        if self.state.config.is_none()
+            && place.trunk
+            && let Some(change) = config_change
+        {
+            let may = self
+                .state
+                .bootstrap
+                .as_ref()
+                .is_none_or(|who| who.eq_ignore_ascii_case(&rec.author_email));
+            match change.new.as_ref().and_then(|b| blobs.get(b)) {
+                Some(Blob::Config(cfg)) if may => bootstrap = Some((**cfg).clone()),
+                Some(_) if self.state.bootstrap.is_none() => {
+                    self.state.bootstrap = Some(rec.author_email.clone());
+                }
+                _ => {}
+            }
+        }
+        let checking = self.state.config.as_ref().or(bootstrap.as_ref());
         let member = checking.and_then(|c| member_by_email(c, &rec.author_email));
         let member_id = member.map(|m| m.id.to_string());
         let author_label = member_id.clone().unwrap_or_else(|| author_text.clone());
 
-        // Judge every change against the state of the first parent.
-        let mut verdicts: Vec<Result<(), (String, String)>> = Vec::new();
+        let mut verdicts: Vec<Result<(), (Code, String)>> = Vec::with_capacity(changes.len());
+        let mut sigs: Vec<SigState> = Vec::with_capacity(changes.len());
         let mut sig_cache: HashMap<String, SigState> = HashMap::new();
-        let mut sigs: Vec<SigState> = Vec::new();
-        let slots: Vec<Option<Slot>> = rec.changes.iter().map(|c| classify(&c.path)).collect();
-        for (change, slot) in rec.changes.iter().zip(&slots) {
-            let verdict = if trusted || change.from_parent.is_some() {
+        let slots: Vec<Option<Slot>> = changes.iter().map(|c| classify(&c.path)).collect();
+        for (change, slot) in changes.iter().zip(&slots) {
+            let pending_bootstrap = matches!(slot, Some(Slot::Config))
+                && self.state.config.is_none()
+                && bootstrap.is_none();
+            let verdict = if trusted {
                 Ok(())
+            } else if pending_bootstrap {
+                match &self.state.bootstrap {
+                    _ if !place.trunk => Err((
+                        Code::UnauthorizedChange,
+                        "a side history's `cardinal.toml` never bootstraps the configuration"
+                            .to_owned(),
+                    )),
+                    Some(who) if !who.eq_ignore_ascii_case(&rec.author_email) => Err((
+                        Code::UnauthorizedChange,
+                        format!(
+                            "until a valid `cardinal.toml` is in effect, only `{who}`, who added the first one, may change it"
+                        ),
+                    )),
+                    _ => Ok(()),
+                }
             } else {
-                match (&slot, member) {
+                match (slot, member) {
                     (None, _) => Ok(()),
                     (Some(_), None) => Err((
-                        "unknown-author".to_owned(),
+                        Code::UnknownAuthor,
                         format!(
                             "`{author_text}` is not a member (no member lists the email `{}`)",
                             rec.author_email
                         ),
                     )),
-                    (Some(slot), Some(m)) => {
-                        may_change(slot, change.old.is_some(), m, &st.projects)
-                            .map_err(|rule| ("unauthorized-change".to_owned(), rule))
-                    }
+                    (Some(slot), Some(m)) => may_change(
+                        slot,
+                        change.old.is_some(),
+                        change.new.is_none(),
+                        m,
+                        &self.state.projects,
+                    )
+                    .map_err(|rule| (Code::UnauthorizedChange, rule)),
                 }
             };
-            let sig = match &slot {
-                Some(Slot::Decision(_, _, _, who)) if !trusted => sig_cache
+            let sig = match slot {
+                Some(Slot::Decision(_, _, _, who)) if !trusted && change.new.is_some() => sig_cache
                     .entry(who.clone())
                     .or_insert_with(|| {
                         let keys = checking
@@ -437,59 +784,17 @@ impl Engine {
             sigs.push(sig);
         }
 
-        // Configuration before this commit, kept only when it may change.
-        let touches_config = slots
-            .iter()
-            .any(|s| matches!(s, Some(Slot::Config | Slot::Project(_))));
-        let before_config = if touches_config {
-            st.config.clone()
-        } else {
-            None
-        };
-        let before_projects = if touches_config {
-            st.projects.clone()
-        } else {
-            BTreeMap::new()
-        };
-        let mut project_changed: BTreeSet<String> = BTreeSet::new();
-        let mut config_changed = false;
-        for (((change, verdict), sig), slot) in
-            rec.changes.iter().zip(&verdicts).zip(sigs).zip(&slots)
+        let mut mine: BTreeSet<String> = BTreeSet::new();
+        for (((change, verdict), sig), slot) in changes.iter().zip(&verdicts).zip(sigs).zip(&slots)
         {
-            if let Some(i) = change.from_parent {
-                // Clean merge of this path: it comes with its history.
-                let other = others.get(i.saturating_sub(1)).and_then(Option::as_ref);
-                match other.and_then(|o| o.files.get(&change.path)) {
-                    Some(rec_other) => {
-                        st.files.insert(change.path.clone(), rec_other.clone());
-                    }
-                    None => {
-                        st.files.remove(&change.path);
-                    }
-                }
-                match &slot {
-                    Some(Slot::Config) => {
-                        if let Some(o) = other {
-                            st.config = o.config.clone();
-                            config_changed = true;
-                        }
-                    }
-                    Some(Slot::Project(p)) => {
-                        if let Some(o) = other {
-                            match o.projects.get(p) {
-                                Some(f) => st.projects.insert(p.clone(), f.clone()),
-                                None => st.projects.remove(p),
-                            };
-                            project_changed.insert(p.clone());
-                        }
-                    }
-                    _ => {}
-                }
-                continue;
+            if let Some(vdir) = version_dir(&change.path) {
+                mine.insert(vdir);
             }
+            let had_card = matches!(slot, Some(Slot::Content(_, Some(v))) if change.path.ends_with("/card.toml")
+                && self.state.files.contains_key(&format!("{v}/card.toml")));
             if let Err((code, message)) = verdict {
                 self.violations.push(Violation {
-                    code: code.clone(),
+                    code: code.as_str().to_owned(),
                     error: true,
                     commit: rec.id.clone(),
                     path: change.path.clone(),
@@ -497,181 +802,238 @@ impl Engine {
                     message: message.clone(),
                     old: change.old.clone(),
                     new: change.new.clone(),
+                    waived: None,
                 });
             }
             let violation = verdict.is_err().then(|| rec.id.clone());
+            let existed = self.state.files.get(&change.path);
             match &change.new {
                 Some(new) => {
-                    let entry = st.files.get(&change.path).filter(|_| change.old.is_some());
+                    let entry = existed.filter(|_| change.old.is_some());
                     let file = FileRec {
                         blob: new.clone(),
                         commit: rec.id.clone(),
-                        time: rec.time,
+                        time,
                         violation: entry.and_then(|e| e.violation.clone()).or(violation),
                         sig: match entry.map(|e| &e.sig) {
                             Some(old) if *old != SigState::Valid => old.clone(),
                             _ => sig,
                         },
                         author: if trusted { None } else { member_id.clone() },
+                        pos,
                     };
-                    st.files.insert(change.path.clone(), file);
+                    self.state.files.insert(change.path.clone(), file);
                 }
                 None => {
-                    st.files.remove(&change.path);
+                    self.state.files.remove(&change.path);
                 }
             }
-            // Configuration takes effect only when changed legitimately.
             let legit = verdict.is_ok();
-            match &slot {
+            let ignored = |what: &str| Violation {
+                code: Code::IgnoredChange.as_str().to_owned(),
+                error: false,
+                commit: rec.id.clone(),
+                path: change.path.clone(),
+                author: author_text.clone(),
+                message: what.to_owned(),
+                old: change.old.clone(),
+                new: change.new.clone(),
+                waived: None,
+            };
+            match slot {
                 Some(Slot::Config) if legit => match change.new.as_ref().and_then(|b| blobs.get(b)) {
                     Some(Blob::Config(cfg)) => {
-                        st.config = Some((**cfg).clone());
-                        config_changed = true;
+                        let admin = member_id.clone().unwrap_or_else(|| author_text.clone());
+                        let keep: BTreeSet<&str> =
+                            cfg.policy.waivers.iter().map(|w| w.commit.as_str()).collect();
+                        self.state.waivers.retain(|c, _| keep.contains(c.as_str()));
+                        for w in &cfg.policy.waivers {
+                            self.state
+                                .waivers
+                                .entry(w.commit.clone())
+                                .or_insert_with(|| admin.clone());
+                        }
+                        self.state.config = Some((**cfg).clone());
+                        self.state.bootstrap = None;
                     }
-                    Some(_) => self.violations.push(Violation {
-                        code: "ignored-change".to_owned(),
-                        error: false,
-                        commit: rec.id.clone(),
-                        path: change.path.clone(),
-                        author: author_text.clone(),
-                        message: "`cardinal.toml` does not load here; the previous configuration stays in force".to_owned(),
-                        old: change.old.clone(),
-                        new: change.new.clone(),
-                    }),
+                    Some(Blob::Invalid(why)) => self.violations.push(ignored(&format!(
+                        "`cardinal.toml` does not validate ({why}); the previous configuration stays in effect"
+                    ))),
+                    Some(_) => self.violations.push(ignored(
+                        "`cardinal.toml` does not load; the previous configuration stays in effect",
+                    )),
                     None => {}
                 },
-                Some(Slot::Project(p)) if legit => {
-                    match change.new.as_ref().and_then(|b| blobs.get(b)) {
-                        Some(Blob::Project(f)) => {
-                            st.projects.insert(p.clone(), (**f).clone());
-                        }
-                        Some(_) => self.violations.push(Violation {
-                            code: "ignored-change".to_owned(),
-                            error: false,
-                            commit: rec.id.clone(),
-                            path: change.path.clone(),
-                            author: author_text.clone(),
-                            message: format!("`{}` does not load here; the previous project file stays in force", change.path),
-                            old: change.old.clone(),
-                            new: change.new.clone(),
-                        }),
-                        None => {
-                            st.projects.remove(p);
-                        }
+                Some(Slot::Project(p)) if legit => match change.new.as_ref().and_then(|b| blobs.get(b)) {
+                    Some(Blob::Project(f)) => {
+                        self.state.projects.insert(p.clone(), (**f).clone());
                     }
-                    project_changed.insert(p.clone());
-                }
-                Some(Slot::Request(_, vdir, slug)) => {
-                    let (kind, detail) = match change.new.as_ref().and_then(|b| blobs.get(b)) {
-                        Some(Blob::Request(r)) => (
-                            EventKind::ReviewRequested,
-                            format!(
-                                "asks {} for `{}`{}",
-                                r.reviewers
-                                    .iter()
-                                    .map(|x| format!("`{x}`"))
-                                    .collect::<Vec<_>>()
-                                    .join(", "),
-                                r.stage,
-                                r.note
-                                    .as_deref()
-                                    .map(|n| format!(": {}", first_line(n)))
-                                    .unwrap_or_default()
-                            ),
-                        ),
-                        Some(_) => (EventKind::ReviewRequested, "request does not load".to_owned()),
-                        None => (EventKind::RequestWithdrawn, String::new()),
-                    };
-                    let stage = match change.new.as_ref().and_then(|b| blobs.get(b)) {
-                        Some(Blob::Request(r)) => r.stage.to_string(),
-                        _ => slug.clone(),
-                    };
-                    self.event(rec, &author_label, kind, Some(vdir), Some(&stage), detail, verdict);
-                }
-                Some(Slot::Decision(_, vdir, slug, _)) => {
-                    let (kind, detail) = match change.new.as_ref().and_then(|b| blobs.get(b)) {
-                        Some(Blob::Decision(d)) => (
-                            if d.decision == DecisionKind::Approve {
-                                EventKind::Approved
-                            } else {
-                                EventKind::Rejected
-                            },
-                            d.comment
-                                .as_deref()
-                                .map(first_line)
-                                .unwrap_or_default()
-                                .to_owned(),
-                        ),
-                        Some(_) => (EventKind::Approved, "decision does not load".to_owned()),
-                        None => (EventKind::DecisionWithdrawn, String::new()),
-                    };
-                    let stage = match change.new.as_ref().and_then(|b| blobs.get(b)) {
-                        Some(Blob::Decision(d)) => d.stage.to_string(),
-                        _ => slug.clone(),
-                    };
-                    self.event(rec, &author_label, kind, Some(vdir), Some(&stage), detail, verdict);
-                }
+                    Some(Blob::Invalid(why)) => self.violations.push(ignored(&format!(
+                        "`{}` does not validate ({why}); the previous project file stays in effect",
+                        change.path
+                    ))),
+                    Some(_) => self.violations.push(ignored(&format!(
+                        "`{}` does not load; the previous project file stays in effect",
+                        change.path
+                    ))),
+                    None => {
+                        self.state.projects.remove(p);
+                    }
+                },
                 _ => {}
             }
-        }
-        if config_changed {
-            self.config_events(
+            self.change_event(
                 rec,
+                time,
                 &author_label,
-                before_config.as_ref(),
-                st.config.as_ref(),
-            );
-        }
-        project_changed.retain(|p| {
-            let stages = |m: &BTreeMap<String, ProjectFile>| {
-                serde_json::to_string(&m.get(p).map(|f| &f.stages)).unwrap_or_default()
-            };
-            stages(&before_projects) != stages(&st.projects)
-        });
-        for p in &project_changed {
-            self.event(
-                rec,
-                &author_label,
-                EventKind::StagesRedefined,
-                None,
-                None,
-                format!("project `{p}` stages: {}", stage_list(&st.stages_for(p))),
-                &Ok(()),
-            );
-        }
-
-        if self.chain.contains(&rec.id) {
-            self.derive(
-                rec,
-                &author_label,
-                &slots,
-                &st,
+                change,
+                slot.as_ref(),
+                verdict,
+                had_card,
                 blobs,
-                config_changed,
-                &project_changed,
             );
         }
-        if rec.id == self.tip {
-            self.final_state = Some(st);
-        } else if self.children_left.get(&rec.id).copied().unwrap_or(0) > 0 {
-            self.states.insert(rec.id.clone(), st);
+        for vdir in &mine {
+            let files = self.state.version_content(vdir);
+            let vs = self.stages.entry(vdir.clone()).or_default();
+            if let Some(pair) = files
+                && vs.earlier.last() != Some(&pair)
+            {
+                vs.earlier.push(pair);
+                if vs.earlier.len() > MAX_EARLIER {
+                    vs.earlier.remove(0);
+                }
+            }
         }
+        touched.extend(mine);
+    }
+
+    /// Logs what one change of a commit does.
+    #[allow(clippy::too_many_arguments)]
+    fn change_event(
+        &mut self,
+        rec: &CommitRecord,
+        time: i64,
+        author: &str,
+        change: &Change,
+        slot: Option<&Slot>,
+        verdict: &Result<(), (Code, String)>,
+        had_card: bool,
+        blobs: &Blobs,
+    ) {
+        let rule = verdict.as_ref().err().map(|(_, rule)| rule.as_str());
+        let blob = change.new.as_ref().and_then(|b| blobs.get(b));
+        let (kind, vdir, stage, detail) = match slot {
+            Some(Slot::Content(_, Some(vdir)))
+                if change.path.ends_with("/card.toml") && !had_card && change.new.is_some() =>
+            {
+                let detail = match blob {
+                    Some(Blob::Card(_)) => String::new(),
+                    _ => "the card does not load".to_owned(),
+                };
+                (EventKind::VersionCreated, vdir, None, detail)
+            }
+            Some(Slot::Monitoring(_, vdir)) if change.new.is_some() => {
+                let file = change.path.rsplit('/').next().unwrap_or_default();
+                (
+                    EventKind::MonitoringRecorded,
+                    vdir,
+                    None,
+                    format!("`{file}`"),
+                )
+            }
+            Some(Slot::Request(_, vdir, slug)) => {
+                let (kind, stage, detail) = match blob {
+                    Some(Blob::Request(r)) => (
+                        EventKind::ReviewRequested,
+                        r.stage.to_string(),
+                        format!(
+                            "asks {} for `{}`{}",
+                            r.reviewers
+                                .iter()
+                                .map(|x| format!("`{x}`"))
+                                .collect::<Vec<_>>()
+                                .join(", "),
+                            r.stage,
+                            r.note
+                                .as_deref()
+                                .map(|n| format!(": {}", first_line(n)))
+                                .unwrap_or_default()
+                        ),
+                    ),
+                    Some(_) => (
+                        EventKind::ReviewRequested,
+                        slug.clone(),
+                        "request does not load".to_owned(),
+                    ),
+                    None => (EventKind::RequestWithdrawn, slug.clone(), String::new()),
+                };
+                (kind, vdir, Some(stage), detail)
+            }
+            Some(Slot::Decision(_, vdir, slug, who)) => {
+                let (kind, stage, detail) = match blob {
+                    Some(Blob::Decision(d)) => (
+                        if d.decision == DecisionKind::Approve {
+                            EventKind::Approved
+                        } else {
+                            EventKind::Rejected
+                        },
+                        d.stage.to_string(),
+                        d.comment
+                            .as_deref()
+                            .map(first_line)
+                            .unwrap_or_default()
+                            .to_owned(),
+                    ),
+                    Some(_) => (
+                        EventKind::DecisionInvalid,
+                        slug.clone(),
+                        "decision does not load".to_owned(),
+                    ),
+                    None if author != who && rule.is_none() => (
+                        EventKind::Dismissed,
+                        slug.clone(),
+                        format!("`{who}`'s decision"),
+                    ),
+                    None => (EventKind::DecisionWithdrawn, slug.clone(), String::new()),
+                };
+                (kind, vdir, Some(stage), detail)
+            }
+            _ => {
+                if let Some(rule) = rule {
+                    self.event(
+                        rec,
+                        time,
+                        author,
+                        EventKind::Violation,
+                        None,
+                        None,
+                        format!("`{}`: {rule}", change.path),
+                        None,
+                    );
+                }
+                return;
+            }
+        };
+        let vdir = vdir.clone();
+        self.event(rec, time, author, kind, Some(&vdir), stage, detail, rule);
     }
 
     #[allow(clippy::too_many_arguments)]
     fn event(
         &mut self,
         rec: &CommitRecord,
+        time: i64,
         author: &str,
         kind: EventKind,
         vdir: Option<&String>,
-        stage: Option<&String>,
+        stage: Option<String>,
         detail: String,
-        verdict: &Result<(), (String, String)>,
+        rule: Option<&str>,
     ) {
-        let detail = match verdict {
-            Ok(()) => detail,
-            Err((_, rule)) => format!("{detail} (violation: {rule})")
+        let detail = match rule {
+            None => detail,
+            Some(rule) => format!("{detail} (violation: {rule})")
                 .trim_start()
                 .to_owned(),
         };
@@ -680,10 +1042,10 @@ impl Engine {
             seq,
             commit: Some(rec.id.clone()),
             author: Some(author.to_owned()),
-            time: rec.time,
+            time,
             kind,
             version: vdir.map(|v| version_name(v)),
-            stage: stage.cloned(),
+            stage,
             detail,
         });
     }
@@ -725,12 +1087,13 @@ impl Engine {
         if !words.is_empty() {
             self.event(
                 rec,
+                rec.time,
                 author,
                 EventKind::MembersChanged,
                 None,
                 None,
                 words.join(", "),
-                &Ok(()),
+                None,
             );
         }
         let stages = |c: Option<&OrgConfig>| {
@@ -742,107 +1105,78 @@ impl Engine {
                 .unwrap_or_else(crate::model::stage::default_stages);
             self.event(
                 rec,
+                rec.time,
                 author,
                 EventKind::StagesRedefined,
                 None,
                 None,
                 format!("global stages: {}", stage_list(&list)),
-                &Ok(()),
+                None,
             );
         }
     }
 
+    /// Re-judges, at a trunk commit, the versions it may have changed.
     #[allow(clippy::too_many_arguments)]
     fn derive(
         &mut self,
         rec: &CommitRecord,
         author: &str,
-        slots: &[Option<Slot>],
-        st: &TreeState,
+        touched: &BTreeSet<String>,
         blobs: &Blobs,
         config_changed: bool,
         project_changed: &BTreeSet<String>,
+        inputs_changed: &BTreeSet<String>,
+        now: i64,
     ) {
-        let mut affected: BTreeSet<String> = rec
-            .changes
-            .iter()
-            .filter_map(|c| version_dir(&c.path))
-            .collect();
+        let mut affected = touched.clone();
         if config_changed {
-            affected.extend(st.version_dirs("projects/"));
+            affected.extend(self.state.version_dirs("projects/"));
             affected.extend(self.stages.keys().cloned());
         } else {
             for p in project_changed {
-                affected.extend(st.version_dirs(&format!("projects/{p}/")));
+                affected.extend(self.state.version_dirs(&format!("projects/{p}/")));
             }
         }
-        let touched_reviews: BTreeSet<String> = slots
-            .iter()
-            .filter_map(|s| match s {
-                Some(Slot::Request(_, v, s) | Slot::Decision(_, v, s, _)) => {
-                    Some(format!("{v}/{s}"))
+        if !inputs_changed.is_empty() {
+            for vdir in self.state.version_dirs("projects/") {
+                let uses = self
+                    .state
+                    .card_of(&vdir, blobs)
+                    .is_some_and(|c| c.inputs.iter().any(|(_, p)| inputs_changed.contains(p)));
+                if uses {
+                    affected.insert(vdir);
                 }
-                _ => None,
-            })
-            .collect();
+            }
+        }
         for vdir in affected {
             let project = vdir.split('/').nth(1).unwrap_or_default().to_owned();
-            let stages = st.stages_for(&project);
-            let files = st.version_files(&vdir, blobs);
-            let policy = st.policy();
-            let members = st.config.as_ref().map_or(&[][..], |c| &c.members[..]);
-            let (evals, _) = stage::evaluate(&files, &stages, &policy, members, rec.time);
-            self.step_version(rec, author, &vdir, &evals, &touched_reviews);
+            let stages = self.state.stages_for(&project);
+            let files = self
+                .state
+                .version_files(&vdir, blobs, self.stages.get(&vdir));
+            let policy = self.state.policy();
+            let members = self
+                .state
+                .config
+                .as_ref()
+                .map_or(&[][..], |c| &c.members[..]);
+            let (evals, _) = stage::evaluate(&files, &stages, &policy, members, now);
+            let steps = step(self.stages.get(&vdir), &vdir, &evals, rec);
+            drop(files);
+            drop(stages);
+            drop(policy);
+            self.record_steps(rec, author, &vdir, steps);
         }
     }
 
-    fn step_version(
-        &mut self,
-        rec: &CommitRecord,
-        author: &str,
-        vdir: &str,
-        evals: &[StageEval],
-        touched_reviews: &BTreeSet<String>,
-    ) {
+    /// Applies what [`step`] decided for a version, with its log entries
+    /// and the versions it supersedes.
+    fn record_steps(&mut self, rec: &CommitRecord, author: &str, vdir: &str, steps: Steps) {
+        let me = version_name(vdir);
         let mut vs = self.stages.remove(vdir).unwrap_or_default();
-        vs.blocked
-            .retain(|slug| !touched_reviews.contains(&format!("{vdir}/{slug}")));
-        let declared: BTreeSet<String> = evals.iter().map(|e| e.slug.clone()).collect();
-        let gone: Vec<String> = vs
-            .held
-            .keys()
-            .filter(|s| !declared.contains(*s))
-            .cloned()
-            .collect();
-        let mut events = Vec::new();
-        for slug in gone {
-            vs.held.remove(&slug);
-            events.push((
-                EventKind::StageLeft,
-                slug,
-                "the stage is no longer defined".to_owned(),
-            ));
-        }
-        let mut supersede = Vec::new();
-        for eval in evals {
-            let slug = eval.slug.clone();
-            if vs.held.contains_key(&slug) {
-                if !eval.meets() {
-                    vs.held.remove(&slug);
-                    events.push((
-                        EventKind::StageLeft,
-                        eval.def.name.to_string(),
-                        leave_reason(eval),
-                    ));
-                }
-                continue;
-            }
-            let after_ok = eval
-                .def
-                .after
-                .as_ref()
-                .is_none_or(|a| vs.held.contains_key(&a.slug()));
-            if eval.meets() && after_ok && !vs.blocked.contains(&slug) {
+        for (slug, kind, stage, detail) in steps.events {
+            if kind == EventKind::StageReached {
                 let seq = self.next_seq();
                 vs.held.insert(
                     slug.clone(),
@@ -852,25 +1186,10 @@ impl Engine {
                         seq,
                     },
                 );
-                let approvers: Vec<String> = eval
-                    .decisions
-                    .iter()
-                    .filter(|d| d.valid() && d.decision == Some(DecisionKind::Approve))
-                    .map(|d| format!("`{}`", d.reviewer))
-                    .collect();
-                events.push((
-                    EventKind::StageReached,
-                    eval.def.name.to_string(),
-                    format!("approved by {}", approvers.join(", ")),
-                ));
-                if eval.def.exclusive {
-                    supersede.push((slug.clone(), eval.def.name.to_string()));
-                }
+                vs.superseded.remove(&slug);
+            } else {
+                vs.held.remove(&slug);
             }
-        }
-        self.stages.insert(vdir.to_owned(), vs);
-        let me = version_name(vdir);
-        for (kind, stage, detail) in events {
             let seq = self.next_seq();
             self.events.push(Event {
                 seq,
@@ -883,11 +1202,13 @@ impl Engine {
                 detail,
             });
         }
+        self.stages.insert(vdir.to_owned(), vs);
         let model_dir = vdir
             .rsplit_once('/')
             .map(|(m, _)| format!("{m}/"))
             .unwrap_or_default();
-        for (slug, name) in supersede {
+        let pos = self.seq;
+        for (slug, name) in steps.supersede {
             let others: Vec<String> = self
                 .stages
                 .range(model_dir.clone()..)
@@ -898,7 +1219,14 @@ impl Engine {
             for other in others {
                 if let Some(v) = self.stages.get_mut(&other) {
                     v.held.remove(&slug);
-                    v.blocked.insert(slug.clone());
+                    v.superseded.insert(
+                        slug.clone(),
+                        Superseded {
+                            pos,
+                            commit: rec.id.clone(),
+                            by: me.clone(),
+                        },
+                    );
                 }
                 let seq = self.next_seq();
                 self.events.push(Event {
@@ -915,6 +1243,121 @@ impl Engine {
         }
     }
 }
+
+/// What one trunk commit changes in a version's stages: log entries
+/// (`(slug, kind, stage name, detail)`, a `StageReached` entry also
+/// holding the stage, any other releasing it) and the exclusive stages
+/// it now holds, whose other holders it supersedes.
+#[derive(Debug, Default)]
+struct Steps {
+    events: Vec<(String, EventKind, String, String)>,
+    supersede: Vec<(String, String)>,
+}
+
+/// Decides which stages a version reaches or leaves at a trunk commit.
+fn step(vs: Option<&VersionStages>, vdir: &str, evals: &[StageEval], rec: &CommitRecord) -> Steps {
+    let _ = (vdir, rec);
+    let mut steps = Steps::default();
+    let empty = VersionStages::default();
+    let vs = vs.unwrap_or(&empty);
+    let declared: BTreeSet<&str> = evals.iter().map(|e| e.slug.as_str()).collect();
+    for slug in vs.held.keys().filter(|s| !declared.contains(s.as_str())) {
+        steps.events.push((
+            slug.clone(),
+            EventKind::StageLeft,
+            slug.clone(),
+            "the stage is no longer defined".to_owned(),
+        ));
+    }
+    // Stages reached at this commit count for `after` at this commit.
+    let mut holds: BTreeSet<&str> = vs.held.keys().map(String::as_str).collect();
+    for eval in evals {
+        let slug = eval.slug.as_str();
+        if vs.held.contains_key(slug) {
+            if !eval.meets() {
+                holds.remove(slug);
+                steps.events.push((
+                    slug.to_owned(),
+                    EventKind::StageLeft,
+                    eval.def.name.to_string(),
+                    leave_reason(eval),
+                ));
+            }
+            continue;
+        }
+        let after_ok = eval
+            .def
+            .after
+            .as_ref()
+            .is_none_or(|a| holds.contains(a.slug().as_str()));
+        if eval.meets() && after_ok {
+            holds.insert(slug);
+            let approvers: Vec<String> = eval
+                .decisions
+                .iter()
+                .filter(|d| d.valid() && d.decision == Some(DecisionKind::Approve))
+                .map(|d| format!("`{}`", d.reviewer))
+                .collect();
+            steps.events.push((
+                slug.to_owned(),
+                EventKind::StageReached,
+                eval.def.name.to_string(),
+                format!("approved by {}", approvers.join(", ")),
+            ));
+            if eval.def.exclusive {
+                steps
+                    .supersede
+                    .push((slug.to_owned(), eval.def.name.to_string()));
+            }
+        }
+    }
+    steps
+}
+
+/// Returns the side commits a trunk merge brings in (reachable from its
+/// other parents, not judged before: not reachable from its first
+/// parent), oldest first, and marks them judged. Each commit is a side
+/// commit of at most one merge, so the whole replay stays linear.
+fn side_commits(
+    records: &[CommitRecord],
+    index: &HashMap<&str, usize>,
+    judged: &mut [bool],
+    merge: &CommitRecord,
+) -> Vec<usize> {
+    let mut out = Vec::new();
+    let mut stack: Vec<usize> = merge
+        .parents
+        .iter()
+        .skip(1)
+        .filter_map(|p| index.get(p.as_str()).copied())
+        .collect();
+    while let Some(i) = stack.pop() {
+        if judged[i] {
+            continue;
+        }
+        judged[i] = true;
+        out.push(i);
+        stack.extend(
+            records[i]
+                .parents
+                .iter()
+                .filter_map(|p| index.get(p.as_str()).copied())
+                .filter(|&j| !judged[j]),
+        );
+    }
+    // Records come parents first: their order is a topological order.
+    out.sort_unstable();
+    out
+}
+
+/// Returns a configuration as comparable text.
+fn config_text(config: &OrgConfig) -> String {
+    serde_json::to_string(config).unwrap_or_default()
+}
+
+/// At most this many earlier contents are kept per version, for
+/// explaining stale approvals.
+const MAX_EARLIER: usize = 32;
 
 /// Returns why a held stage is no longer met.
 pub fn leave_reason(eval: &StageEval) -> String {

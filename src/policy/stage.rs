@@ -7,7 +7,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{Blob, CardFacts, FileRec};
+use super::{Blob, CardFacts, FileRec, LockFacts};
 use crate::model::files::{DecisionKind, Member, Policy, StageDef};
 use crate::signature::SigState;
 
@@ -16,10 +16,42 @@ use crate::signature::SigState;
 pub struct VersionFiles<'a> {
     /// The card's facts, when the card loads.
     pub card: Option<&'a CardFacts>,
-    /// The lineage root, when `lineage.lock` loads.
-    pub lock_root: Option<&'a str>,
+    /// The lock's facts, when `lineage.lock` loads.
+    pub lock: Option<&'a LockFacts>,
     /// Review folders by slug.
     pub reviews: BTreeMap<String, ReviewFiles<'a>>,
+    /// In-repository inputs that no longer match the lock, in words
+    /// (`dataset `train` (`data/train.csv`)`).
+    pub inputs_changed: Vec<String>,
+    /// Contents the card and lock had earlier, oldest first: what a stale
+    /// approval may have reviewed.
+    pub earlier: Vec<(&'a CardFacts, Option<&'a LockFacts>)>,
+    /// Stages the version was superseded from, by slug: approvals up to
+    /// that replay position no longer count there.
+    pub superseded: BTreeMap<String, Superseded>,
+}
+
+impl VersionFiles<'_> {
+    /// Returns the lineage root, when the lock loads.
+    pub fn lock_root(&self) -> Option<&str> {
+        self.lock.map(|l| l.root.as_str())
+    }
+
+    /// Returns the card digest, when the card loads.
+    pub fn digest(&self) -> Option<String> {
+        self.card.map(|c| c.digest(self.lock_root()))
+    }
+}
+
+/// When a version was superseded from a stage.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Superseded {
+    /// The replay position of the commit that superseded it.
+    pub pos: u64,
+    /// That commit.
+    pub commit: String,
+    /// The version that took its place (`p/m@v`).
+    pub by: String,
 }
 
 /// One review folder's files.
@@ -81,6 +113,9 @@ pub struct DecisionEval {
     pub time: i64,
     /// Why it does not count; empty when valid.
     pub problems: Vec<String>,
+    /// A rejection that blocks the stage (whether or not it is otherwise
+    /// valid: see [`evaluate`]).
+    pub blocks: bool,
 }
 
 impl DecisionEval {
@@ -134,7 +169,7 @@ pub fn evaluate(
     members: &[Member],
     now: i64,
 ) -> (Vec<StageEval>, Vec<StrayReview>) {
-    let digest = files.card.map(|c| c.digest(files.lock_root));
+    let digest = files.digest();
     let evals = stages
         .iter()
         .enumerate()
@@ -259,11 +294,17 @@ fn evaluate_stage(
                     problems.push(format!("is for stage `{}`, not `{}`", d.stage, def.name));
                 }
                 match digest {
-                    Some(current) if current == d.card_digest => {}
+                    Some(current) if current == d.card_digest => {
+                        if !files.inputs_changed.is_empty() {
+                            problems.push(format!(
+                                "stale: lineage inputs changed since the lock: {}",
+                                files.inputs_changed.join(", ")
+                            ));
+                        }
+                    }
                     Some(current) => problems.push(format!(
-                        "stale: reviewed card {} but the card is now {}",
-                        short_digest(&d.card_digest),
-                        short_digest(current)
+                        "stale: {}",
+                        stale_reason(files, &d.card_digest, current)
                     )),
                     None => problems.push("the version has no loadable card".to_owned()),
                 }
@@ -287,6 +328,24 @@ fn evaluate_stage(
                 rec.sig.describe()
             ));
         }
+        if let Some((req_rec, _)) = reviews.and_then(|r| r.request)
+            && rec.pos <= req_rec.pos
+        {
+            problems.push(format!(
+                "committed before the request's last change (commit {}): the review was asked again",
+                short(&req_rec.commit)
+            ));
+        }
+        if let Some(s) = files.superseded.get(&slug)
+            && rec.pos <= s.pos
+        {
+            problems.push(format!(
+                "given before {} superseded this version in `{}` (commit {}): coming back needs a fresh approval",
+                s.by,
+                def.name,
+                short(&s.commit)
+            ));
+        }
         if let Some(r) = &request {
             if !r.reviewers.iter().any(|x| x == file_member) {
                 problems.push(format!(
@@ -299,7 +358,12 @@ fn evaluate_stage(
                 ));
             }
         }
-        if let Some(days) = def.expires_after_days {
+        if rec.time > now {
+            problems.push(format!(
+                "dated in the future ({}): it counts from that time on",
+                crate::model::time::Timestamp::from_unix(rec.time)
+            ));
+        } else if let Some(days) = def.expires_after_days {
             let age = now.saturating_sub(rec.time);
             if age > i64::from(days) * 86_400 {
                 problems.push(format!(
@@ -309,12 +373,22 @@ fn evaluate_stage(
                 ));
             }
         }
+        // A rejection blocks until its member changes or deletes it, or an
+        // admin dismisses it: editing the request, dropping the member from
+        // `reviewers` or changing the card does not lift it.
+        let blocks = matches!(blob, Blob::Decision(d)
+            if d.decision == DecisionKind::Reject
+                && d.reviewer.as_str() == file_member
+                && same_stage(&d.stage))
+            && rec.violation.is_none()
+            && member(file_member).is_some();
         decisions.push(DecisionEval {
             reviewer: file_member.clone(),
             decision: kind,
             commit: rec.commit.clone(),
             time: rec.time,
             problems,
+            blocks,
         });
     }
     let valid_approvers: Vec<&DecisionEval> = decisions
@@ -323,7 +397,7 @@ fn evaluate_stage(
         .collect();
     let rejected_by: Vec<&str> = decisions
         .iter()
-        .filter(|d| d.valid() && d.decision == Some(DecisionKind::Reject))
+        .filter(|d| d.blocks)
         .map(|d| d.reviewer.as_str())
         .collect();
     let pending: Vec<String> = request
@@ -346,6 +420,12 @@ fn evaluate_stage(
     if request.is_some() && !pending.is_empty() {
         let names: Vec<&str> = pending.iter().map(String::as_str).collect();
         approval_blockers.push(format!("waiting for {}", ticks(&names)));
+    }
+    if !files.inputs_changed.is_empty() {
+        approval_blockers.push(format!(
+            "inputs changed since the lock: {}",
+            files.inputs_changed.join(", ")
+        ));
     }
     let count = valid_approvers.len();
     if count < def.min_approvals as usize {
@@ -447,6 +527,33 @@ pub fn short(commit: &str) -> &str {
     commit.get(..8).unwrap_or(commit)
 }
 
+/// Returns what changed since the content a stale approval reviewed:
+/// the card fields and lineage inputs that differ, when that content
+/// stood earlier in the history.
+fn stale_reason(files: &VersionFiles<'_>, reviewed: &str, current: &str) -> String {
+    let Some(card) = files.card else {
+        return "the version has no loadable card".to_owned();
+    };
+    let before = files
+        .earlier
+        .iter()
+        .rev()
+        .find(|(c, l)| c.digest(l.map(|l| l.root.as_str())) == reviewed);
+    let Some((old_card, old_lock)) = before else {
+        return format!(
+            "reviewed card {} but the card is now {} (the reviewed content never stood in this history)",
+            short_digest(reviewed),
+            short_digest(current)
+        );
+    };
+    let mut changes = super::diff::card_changes(&old_card.canonical, &card.canonical);
+    changes.extend(super::diff::lock_changes(*old_lock, files.lock));
+    if changes.is_empty() {
+        changes.push("the card digest changed".to_owned());
+    }
+    changes.join(", ")
+}
+
 fn short_digest(digest: &str) -> String {
     let hex = digest.strip_prefix("sha256:").unwrap_or(digest);
     format!("sha256:{}…", hex.get(..12).unwrap_or(hex))
@@ -465,6 +572,7 @@ mod tests {
             violation: None,
             sig: SigState::Unsigned,
             author: None,
+            pos: u64::try_from(time).unwrap_or_default() + 1,
         }
     }
 
@@ -498,6 +606,7 @@ gates = [{ metric = "auc", min = 0.85 }]
             canonical: "{}".into(),
             sections: vec!["metrics".into()],
             metrics: vec![("auc".into(), None, None, 0.8)],
+            inputs: Vec::new(),
         };
         let digest = card.digest(None);
         let request = Blob::Request(Box::new(
@@ -518,8 +627,7 @@ gates = [{ metric = "auc", min = 0.85 }]
         let (bob, carol) = (decision("bob"), decision("carol"));
         let mut files = VersionFiles {
             card: Some(&card),
-            lock_root: None,
-            reviews: BTreeMap::new(),
+            ..VersionFiles::default()
         };
         let mut folder = ReviewFiles {
             request: Some((&r0, &request)),

@@ -12,6 +12,7 @@ use crate::model::stage;
 pub(super) fn check(ws: &Workspace, out: &mut Vec<Diagnostic>) {
     if let Some(config) = &ws.config {
         check_members(config, out);
+        check_commit_ids(config, out);
         if let Some(stages) = &config.value.stages {
             check_stages(ws, config, stages, out);
         }
@@ -34,6 +35,32 @@ pub(super) fn check(ws: &Workspace, out: &mut Vec<Diagnostic>) {
         check_member_list(ws, file, "/collaborators", &file.value.collaborators, out);
         if let Some(stages) = &file.value.stages {
             check_stages(ws, file, stages, out);
+        }
+    }
+}
+
+/// Reports `audit_from` and waiver commits that are not full 40-hex ids:
+/// they are never resolved as refs (a tag named like a short id must not
+/// choose what is trusted), so anything else is ignored.
+fn check_commit_ids(config: &Loaded<crate::model::files::OrgConfig>, out: &mut Vec<Diagnostic>) {
+    let policy = &config.value.policy;
+    let mut ids: Vec<(String, &str)> = Vec::new();
+    if let Some(from) = &policy.audit_from {
+        ids.push(("/policy/audit_from".to_owned(), from));
+    }
+    for (i, w) in policy.waivers.iter().enumerate() {
+        ids.push((format!("/policy/waivers/{i}/commit"), &w.commit));
+    }
+    for (pointer, id) in ids {
+        if !crate::model::ids::is_full_commit_id(id) {
+            out.push(
+                Diagnostic::error(
+                    Code::InvalidCommitId,
+                    format!("`{id}` is not a full 40-hex commit id; it is ignored"),
+                )
+                .at(&config.path, config.span(&pointer))
+                .with_help("write the whole id, as `git rev-parse COMMIT` prints it; branch, tag and short names are never resolved"),
+            );
         }
     }
 }
