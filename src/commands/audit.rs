@@ -42,18 +42,30 @@ pub(crate) fn findings(
             let code = match v.code.as_str() {
                 "unknown-author" => Code::UnknownAuthor,
                 "ignored-change" => Code::IgnoredChange,
+                "invalid-commit-id" => Code::InvalidCommitId,
                 _ => Code::UnauthorizedChange,
             };
             let line = crate::history::first_changed_line(root, v.old.as_deref(), v.new.as_deref());
             let at = line.map(|l| format!(" (line {l})")).unwrap_or_default();
-            let message = format!(
-                "commit {} by {} changes `{}`{at}: {}",
-                short(&v.commit),
-                v.author,
-                v.path,
-                v.message
-            );
-            let d = if v.error {
+            let mut message = if v.author.is_empty() {
+                v.message.clone()
+            } else {
+                format!(
+                    "commit {} by {} changes `{}`{at}: {}",
+                    short(&v.commit),
+                    v.author,
+                    v.path,
+                    v.message
+                )
+            };
+            match &v.waived {
+                Some((reason, admin)) => {
+                    message.push_str(&format!(" (waived by `{admin}`: {reason})"));
+                }
+                None if v.error => message.push_str(&remedy(v)),
+                None => {}
+            }
+            let d = if v.error && v.waived.is_none() {
                 Diagnostic::error(code, message)
             } else {
                 Diagnostic::warning(code, message)
@@ -61,6 +73,22 @@ pub(crate) fn findings(
             (d.at(v.path.clone(), 0..0).in_commit(v.commit.clone()), line)
         })
         .collect()
+}
+
+/// Returns how to remedy a violation: it stays in the history, so an
+/// allowed member undoes it, an admin dismisses it, or an admin waives it.
+fn remedy(v: &crate::policy::replay::Violation) -> String {
+    let waive = format!(
+        "an admin acknowledges it with `[[policy.waivers]] commit = \"{}\"` and a reason",
+        v.commit
+    );
+    let undo = match crate::policy::classify(&v.path) {
+        Some(crate::policy::Slot::Decision(_, _, _, who)) => format!(
+            "`{who}` commits the decision again, or an admin dismisses it (deletes the file)"
+        ),
+        _ => "a member allowed to change the file reverts it".to_owned(),
+    };
+    format!("; to remedy: {undo}; or {waive} (what it changed still does not take effect)")
 }
 
 /// Runs `cardinal audit`.

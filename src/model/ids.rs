@@ -300,6 +300,15 @@ impl fmt::Display for VersionRef {
     }
 }
 
+/// Returns true for a full, lowercase 40-hex commit id (what `audit_from`
+/// and waivers must be: never a ref or an abbreviation).
+pub fn is_full_commit_id(text: &str) -> bool {
+    text.len() == 40
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -358,13 +367,4 @@ mod tests {
         assert!(short.project.is_none());
         assert!("churn".parse::<VersionRef>().is_err());
     }
-}
-
-/// Returns true for a full, lowercase 40-hex commit id (what `audit_from`
-/// and waivers must be: never a ref or an abbreviation).
-pub fn is_full_commit_id(text: &str) -> bool {
-    text.len() == 40
-        && text
-            .bytes()
-            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }

@@ -1,3 +1,4 @@
+#![allow(dead_code)]
 //! A governed Git repository in a temporary folder, built with the git CLI:
 //! commits by several authors with fixed, increasing dates, SSH-signed
 //! commits with real `ssh-keygen` keys, and `cardinal` run on it.
@@ -301,4 +302,84 @@ pub fn problems(approval: &Value) -> String {
         .map(|p| p.as_str().unwrap())
         .collect::<Vec<_>>()
         .join("; ")
+}
+
+/// Harness pieces for histories with branches, forged dates and signatures.
+impl Repo {
+    /// A repository with no commit yet.
+    pub fn bare_start() -> Self {
+        let repo = Repo {
+            dir: tempfile::tempdir().unwrap(),
+            home: tempfile::tempdir().unwrap(),
+            clock: Cell::new(START),
+        };
+        repo.git(&["init", "-q", "-b", "main"]);
+        repo
+    }
+
+    /// Runs git as `who` with the given author and committer dates (Unix
+    /// seconds).
+    pub fn git_dated(&self, who: &str, author: i64, committer: i64, args: &[&str]) -> String {
+        let out = Std::new("git")
+            .current_dir(self.path())
+            .args(args)
+            .env("HOME", self.home.path())
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("GIT_AUTHOR_NAME", who)
+            .env("GIT_AUTHOR_EMAIL", email(who))
+            .env("GIT_COMMITTER_NAME", who)
+            .env("GIT_COMMITTER_EMAIL", email(who))
+            .env("GIT_AUTHOR_DATE", format!("@{author} +0000"))
+            .env("GIT_COMMITTER_DATE", format!("@{committer} +0000"))
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "git {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    /// Returns the clock (the date of the last commit made).
+    pub fn now(&self) -> i64 {
+        self.clock.get()
+    }
+
+    /// Merges `branch` into the current branch with a merge commit by
+    /// `who`; returns its id.
+    pub fn merge(&self, who: &str, branch: &str) -> String {
+        self.tick();
+        self.git_as(
+            who,
+            &[
+                "merge",
+                "-q",
+                "--no-ff",
+                "-m",
+                &format!("merge {branch}"),
+                branch,
+            ],
+        );
+        self.head()
+    }
+
+    /// Runs cardinal with `--format json` and a given `--now`.
+    pub fn json_at(&self, now: &str, args: &[&str]) -> (i32, Value) {
+        let out = self
+            .cmd()
+            .args(args)
+            .args(["--format", "json", "--now", now])
+            .output()
+            .unwrap();
+        let code = out.status.code().unwrap();
+        let json = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+            panic!(
+                "{args:?}: {e}\nstdout: {}\nstderr: {}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            )
+        });
+        (code, json)
+    }
 }
