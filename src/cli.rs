@@ -72,7 +72,7 @@ pub enum Command {
     RequestReview(commands::review::RequestReviewArgs),
     Approve(commands::review::ApproveArgs),
     Reject(commands::review::RejectArgs),
-    /// Show each version's current stage and open reviews, from the Git history
+    // Its help too, so that `--help` shows what deploy scripts rely on.
     Status(commands::status::StatusArgs),
     /// Show the activity log: requests, decisions, stages reached and left
     Log(commands::log::LogArgs),
