@@ -117,7 +117,7 @@ pub fn run(ctx: &Context, args: &WhichArgs) -> Result<Outcome, Error> {
             Some((version_name(&s.vdir), held))
         })
         .collect();
-    holders.sort_by(|(_, a), (_, b)| b.seq.cmp(&a.seq));
+    holders.sort_by_key(|(_, held)| std::cmp::Reverse(held.seq));
     if args.latest {
         holders.truncate(1);
     }
