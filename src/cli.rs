@@ -72,8 +72,10 @@ pub enum Command {
     RequestReview(commands::review::RequestReviewArgs),
     Approve(commands::review::ApproveArgs),
     Reject(commands::review::RejectArgs),
-    /// Show each version's current stage and open reviews, from the Git history
+    // The help of these two too, so that `--help` shows the exit codes
+    // deploy scripts rely on.
     Status(commands::status::StatusArgs),
+    Which(commands::which::WhichArgs),
     /// Show the activity log: requests, decisions, stages reached and left
     Log(commands::log::LogArgs),
     /// Check every commit that touched a governed file against who may change what

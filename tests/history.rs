@@ -981,3 +981,224 @@ fn a_request_names_its_committer_as_requester() {
         serde_json::json!(["names `erin` as requester but was committed by `frank`"])
     );
 }
+
+/// Staging approved by dave for `version`; returns the approval commit.
+fn staging(repo: &Repo, version: &str) -> String {
+    repo.card(version, 0.9);
+    repo.commit("erin", "card");
+    repo.request(version, "Staging", "erin", &["dave"]);
+    repo.commit("erin", "request staging");
+    repo.decide(version, "Staging", "dave", "approve");
+    repo.commit("dave", "approve staging")
+}
+
+#[test]
+fn which_prints_the_version_holding_a_stage() {
+    let repo = Repo::new();
+    let reached = production(&repo, "1.0.0");
+    staging(&repo, "1.1.0");
+    for model in ["p/m", "m"] {
+        let (code, out, err) = repo.run(&["which", model, "--stage", "production"]);
+        assert_eq!((code, out.as_str(), err.as_str()), (0, "p/m@1.0.0\n", ""));
+    }
+    let (code, json) = repo.json(&["which", "p/m", "--stage", "Production"]);
+    assert_eq!(code, 0);
+    let since = serde_json::json!({"commit": reached, "time": "2024-01-08T00:00:00Z"});
+    assert_eq!(json["model"], "p/m");
+    assert_eq!(json["stage"], "Production");
+    assert_eq!(json["version"], "p/m@1.0.0");
+    assert_eq!(json["since"], since);
+    assert_eq!(
+        json["holders"],
+        serde_json::json!([{"version": "p/m@1.0.0", "since": since}])
+    );
+}
+
+#[test]
+fn which_with_no_holder_prints_nothing_and_exits_1() {
+    let repo = Repo::new();
+    staged(&repo);
+    let (code, out, err) = repo.run(&["which", "p/m", "--stage", "Production"]);
+    assert_eq!(
+        (code, out.as_str(), err.as_str()),
+        (1, "", "no version of `p/m` is in `Production`\n")
+    );
+    let (code, out, err) = repo.run(&["which", "p/m", "--stage", "Production", "-q"]);
+    assert_eq!((code, out.as_str(), err.as_str()), (1, "", ""));
+    let (code, json) = repo.json(&["which", "p/m", "--stage", "Production", "-q"]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        json,
+        serde_json::json!({"model": "p/m", "stage": "Production", "version": null,
+            "since": null, "holders": []})
+    );
+}
+
+#[test]
+fn which_lists_every_holder_of_a_non_exclusive_stage_newest_first() {
+    let repo = Repo::new();
+    // 1.1.0 reaches Staging before 1.0.0 does: the order is by reaching.
+    let first = staging(&repo, "1.1.0");
+    let second = staging(&repo, "1.0.0");
+    let (code, out, err) = repo.run(&["which", "p/m", "--stage", "staging"]);
+    assert_eq!(
+        (code, out.as_str(), err.as_str()),
+        (0, "p/m@1.0.0\np/m@1.1.0\n", "")
+    );
+    let (code, out, _) = repo.run(&["which", "p/m", "--stage", "staging", "--latest"]);
+    assert_eq!((code, out.as_str()), (0, "p/m@1.0.0\n"));
+    let (_, json) = repo.json(&["which", "p/m", "--stage", "staging"]);
+    assert_eq!(json["version"], "p/m@1.0.0");
+    assert_eq!(json["since"]["commit"], second.as_str());
+    let holders: Vec<(&str, &str)> = json["holders"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| {
+            (
+                h["version"].as_str().unwrap(),
+                h["since"]["commit"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        holders,
+        [
+            ("p/m@1.0.0", second.as_str()),
+            ("p/m@1.1.0", first.as_str())
+        ]
+    );
+}
+
+#[test]
+fn which_unknown_stage_or_model_is_a_usage_error_with_did_you_mean() {
+    let repo = Repo::new();
+    staged(&repo);
+    let (code, out, err) = repo.run(&["which", "p/m", "--stage", "Prodution"]);
+    assert_eq!(
+        (code, out.as_str(), err.as_str()),
+        (
+            2,
+            "",
+            "error: unknown stage `Prodution`; did you mean `Production`? \
+             (stages of project `p`: `Staging`, `Production`)\n"
+        )
+    );
+    let (code, _, err) = repo.run(&["which", "p/m", "--stage", "Canary"]);
+    assert_eq!(
+        (code, err.as_str()),
+        (
+            2,
+            "error: unknown stage `Canary` (stages of project `p`: `Staging`, `Production`)\n"
+        )
+    );
+    let (code, _, err) = repo.run(&["which", "p/mm", "--stage", "Staging"]);
+    assert_eq!(
+        (code, err.as_str()),
+        (
+            2,
+            "error: no model `p/mm` in the history of this reference; did you mean `p/m`?\n"
+        )
+    );
+    let (code, _, err) = repo.run(&["which", "p/m@1.0.0", "--stage", "Staging"]);
+    assert_eq!(
+        (code, err.as_str()),
+        (
+            2,
+            "error: `p/m@1.0.0` names a version; expected a model (`project/model` or `model`)\n"
+        )
+    );
+}
+
+#[test]
+fn status_of_a_model_lists_its_versions_in_semver_order() {
+    let repo = Repo::new();
+    for version in ["1.10.0", "1.2.0", "1.9.0"] {
+        repo.card(version, 0.9);
+    }
+    repo.commit("erin", "cards");
+    let (code, out, err) = repo.run(&["status", "p/m"]);
+    assert_eq!(
+        (code, out.as_str(), err.as_str()),
+        (
+            0,
+            "p/m@1.2.0: no stage\np/m@1.9.0: no stage\np/m@1.10.0: no stage\n",
+            ""
+        )
+    );
+    let (code, json) = repo.json(&["status", "m"]);
+    assert_eq!(code, 0);
+    let versions: Vec<&str> = json["versions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["version"].as_str().unwrap())
+        .collect();
+    assert_eq!(versions, ["1.2.0", "1.9.0", "1.10.0"]);
+    let (code, out, err) = repo.run(&["status", "p/m@1.2"]);
+    assert_eq!(
+        (code, out.as_str(), err.as_str()),
+        (
+            2,
+            "",
+            "error: no version `p/m@1.2` in the history of this reference; \
+             did you mean `p/m@1.2.0`?\n"
+        )
+    );
+    let (code, _, err) = repo.run(&["status", "p/n"]);
+    assert_eq!(
+        (code, err.as_str()),
+        (
+            2,
+            "error: no model `p/n` in the history of this reference; did you mean `p/m`?\n"
+        )
+    );
+    // A second project with a model `m`: the short name is ambiguous.
+    repo.write(
+        "projects/q/project.toml",
+        "name = \"q\"\nowners = [\"erin\"]\n",
+    );
+    repo.write("projects/q/m/model.toml", "name = \"m\"\n");
+    repo.commit("alice", "project q");
+    let (code, _, err) = repo.run(&["status", "m"]);
+    assert_eq!(
+        (code, err.as_str()),
+        (2, "error: `m` is ambiguous: `p/m`, `q/m`\n")
+    );
+}
+
+#[test]
+fn require_stage_that_the_project_does_not_declare_is_a_usage_error() {
+    let repo = Repo::new();
+    staged(&repo);
+    let (code, out, err) = repo.run(&["status", "p/m@1.0.0", "--require-stage", "Prodution"]);
+    assert_eq!(
+        (code, out.as_str(), err.as_str()),
+        (
+            2,
+            "",
+            "error: unknown stage `Prodution`; did you mean `Production`? \
+             (stages of project `p`: `Staging`, `Production`)\n"
+        )
+    );
+}
+
+#[test]
+fn require_stage_quiet_prints_nothing_on_success_and_only_the_miss_on_failure() {
+    let repo = Repo::new();
+    production(&repo, "1.0.0");
+    repo.card("1.1.0", 0.9);
+    repo.commit("erin", "card");
+    let (code, out, err) =
+        repo.run(&["status", "p/m@1.0.0", "--require-stage", "production", "-q"]);
+    assert_eq!((code, out.as_str(), err.as_str()), (0, "", ""));
+    let (code, out, err) = repo.run(&["status", "p/m", "--require-stage", "Production", "-q"]);
+    assert_eq!(
+        (code, out.as_str(), err.as_str()),
+        (
+            1,
+            "",
+            "error: p/m@1.1.0 is not in `Production` (current stage: none)\n"
+        )
+    );
+}

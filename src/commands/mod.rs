@@ -16,6 +16,7 @@ pub mod schema;
 pub mod status;
 pub mod validate;
 pub mod verify;
+pub mod which;
 
 use std::path::PathBuf;
 
@@ -117,7 +118,8 @@ pub fn run(cli: Cli) -> Result<Outcome, (Output, Error)> {
             Command::RequestReview(args) => review::run_request(&ctx, args),
             Command::Approve(args) => review::run_approve(&ctx, args),
             Command::Reject(args) => review::run_reject(&ctx, args),
-            Command::Status(args) => status::run(&ctx, args),
+            Command::Status(args) => status::run(&ctx, args, cli.global.quiet),
+            Command::Which(args) => which::run(&ctx, args),
             Command::Log(args) => log::run(&ctx, args),
             Command::Audit(args) => audit::run(&ctx, args),
             Command::Drift(args) => drift::run(&ctx, args),

@@ -203,6 +203,16 @@ impl Repo {
         cmd
     }
 
+    /// Runs cardinal; returns (exit code, stdout, stderr).
+    pub fn run(&self, args: &[&str]) -> (i32, String, String) {
+        let out = self.cmd().args(args).output().unwrap();
+        (
+            out.status.code().unwrap(),
+            String::from_utf8(out.stdout).unwrap(),
+            String::from_utf8(out.stderr).unwrap(),
+        )
+    }
+
     /// Runs cardinal with `--format json`; returns (exit code, JSON).
     pub fn json(&self, args: &[&str]) -> (i32, Value) {
         let out = self
