@@ -1124,3 +1124,326 @@ impl Drop for KillOnDrop {
         let _ = self.0.wait();
     }
 }
+
+const V2: &str = "credit/churn@2.0.0";
+const V2_DIR: &str = "projects/credit/churn/2.0.0";
+
+impl Repo {
+    /// Adds version 2.0.0 of `credit/churn` with in-repository lineage (an
+    /// environment file, a dataset file and a dataset folder, code at a
+    /// tag), its `lineage.lock`, and a committed Staging request for bob.
+    fn with_lineage() -> Self {
+        let repo = Self::new();
+        repo.write("train/train.py", "print('train')\n");
+        repo.write("env/requirements.lock", "numpy==1.26.4\n");
+        repo.write("data/train.csv", "a,b\n1,2\n");
+        repo.write("data/images/a.bin", "AAAA");
+        repo.write("data/images/sub/b.bin", "BB");
+        repo.git(&["add", "-A"]);
+        repo.git(&[
+            "-c",
+            "user.name=Alice",
+            "-c",
+            "user.email=alice@acme.test",
+            "commit",
+            "-qm",
+            "Training code and data",
+        ]);
+        repo.git(&["tag", "trained"]);
+        repo.write(
+            &format!("{V2_DIR}/card.toml"),
+            r#"version = "2.0.0"
+summary = "Churn 2"
+
+[lineage]
+code = { commit = "trained", paths = ["train/"] }
+environment = ["env/requirements.lock"]
+datasets = [
+  { name = "train", path = "data/train.csv" },
+  { name = "images", path = "data/images/" },
+]
+"#,
+        );
+        repo.ok(&["lineage", V2, "--write"]);
+        repo.as_user("erin");
+        repo.git(&["add", "-A"]);
+        repo.git(&["commit", "-qm", "Version 2.0.0"]);
+        repo.ok(&[
+            "request-review",
+            V2,
+            "--stage",
+            "Staging",
+            "--reviewer",
+            "bob",
+            "--note",
+            "n",
+            "--commit",
+        ]);
+        repo.as_user("bob");
+        repo
+    }
+
+    /// Runs cardinal under `sh` with this umask.
+    fn run_with_umask(&self, umask: &str, args: &[&str]) -> Output {
+        let out = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(format!("umask {umask}; exec \"$0\" \"$@\""))
+            .arg(assert_cmd::cargo::cargo_bin("cardinal"))
+            .arg("-C")
+            .arg(&self.dir)
+            .args(["--now", NOW])
+            .args(args)
+            .env_clear()
+            .env("HOME", self.home.path())
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out
+    }
+
+    fn mode(&self, rel: &str) -> u32 {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::metadata(self.dir.join(rel))
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o7777
+    }
+}
+
+/// The three writing commands on version 2.0.0 for bob (erin for the
+/// request), with and without `--commit`.
+fn every_write_on_v2(repo: &Repo, check: impl Fn(&str)) {
+    for commit in [false, true] {
+        let extra: &[&str] = if commit { &["--commit"] } else { &[] };
+        repo.as_user("bob");
+        let mut approve = vec!["approve", V2, "--stage", "Staging"];
+        approve.extend_from_slice(extra);
+        check(&repo.refused(&approve));
+        let mut reject = vec!["reject", V2, "--stage", "Staging", "--comment", "no"];
+        reject.extend_from_slice(extra);
+        check(&repo.refused(&reject));
+        repo.as_user("erin");
+        let mut request = vec![
+            "request-review",
+            V2,
+            "--stage",
+            "Production",
+            "--reviewer",
+            "bob,carol",
+            "--note",
+            "n",
+        ];
+        request.extend_from_slice(extra);
+        check(&repo.refused(&request));
+    }
+    repo.as_user("bob");
+}
+
+#[test]
+fn an_uncommitted_card_is_refused_with_and_without_commit() {
+    let repo = Repo::with_lineage();
+    let card = format!("{V2_DIR}/card.toml");
+    let original = repo.read(&card);
+    let says = |err: &str| {
+        assert!(
+            err.contains(&format!("`{card}`"))
+                && err.contains("commit or stash")
+                && err.contains("nothing was written"),
+            "{err}"
+        );
+    };
+    // Modified in the working tree.
+    repo.write(&card, &original.replace("Churn 2", "Churn 2, unreviewed"));
+    every_write_on_v2(&repo, says);
+    // Staged but not committed.
+    repo.git(&["add", &card]);
+    every_write_on_v2(&repo, says);
+    // Staged, then put back in the working tree: the index still differs.
+    repo.write(&card, &original);
+    every_write_on_v2(&repo, says);
+    repo.git(&["reset", "-q"]);
+    // A version whose card was never committed.
+    repo.write(
+        "projects/credit/churn/3.0.0/card.toml",
+        "version = \"3.0.0\"\n",
+    );
+    repo.write(
+        "projects/credit/churn/3.0.0/reviews/staging/request.toml",
+        "stage = \"Staging\"\nrequested_by = \"erin\"\nreviewers = [\"bob\"]\n",
+    );
+    let err = repo.refused(&["approve", "credit/churn@3.0.0", "--stage", "Staging"]);
+    assert!(
+        err.contains("`projects/credit/churn/3.0.0/card.toml`") && err.contains("untracked"),
+        "{err}"
+    );
+    // Clean again: it works.
+    repo.ok(&["approve", V2, "--stage", "Staging", "--commit"]);
+    assert_eq!(
+        repo.head_files(),
+        [format!("{V2_DIR}/reviews/staging/bob.toml")]
+    );
+}
+
+#[test]
+fn an_uncommitted_lineage_lock_or_input_is_refused() {
+    let repo = Repo::with_lineage();
+    let lock = format!("{V2_DIR}/lineage.lock");
+    let names = |path: &str| {
+        let path = path.to_owned();
+        move |err: &str| {
+            assert!(
+                err.contains(&format!("`{path}`")) && err.contains("commit or stash"),
+                "{err}"
+            );
+        }
+    };
+
+    // lineage.lock modified, then deleted.
+    let text = repo.read(&lock);
+    repo.write(&lock, &format!("{text}\n"));
+    every_write_on_v2(&repo, names(&lock));
+    std::fs::remove_file(repo.dir.join(&lock)).unwrap();
+    let err = repo.refused(&["approve", V2, "--stage", "Staging"]);
+    assert!(
+        err.contains(&format!("`{lock}`")) && err.contains("deleted"),
+        "{err}"
+    );
+    repo.git(&["checkout", "--", &lock]);
+
+    // A dataset file, an environment file (staged), a file deleted from a
+    // dataset folder, an untracked file inside a dataset folder.
+    repo.write("data/train.csv", "a,b\n1,2\n3,4\n");
+    every_write_on_v2(&repo, names("data/train.csv"));
+    repo.git(&["checkout", "--", "data/train.csv"]);
+    repo.write("env/requirements.lock", "numpy==2.0.0\n");
+    repo.git(&["add", "env/requirements.lock"]);
+    every_write_on_v2(&repo, names("env/requirements.lock"));
+    repo.git(&["reset", "-q", "--hard"]);
+    std::fs::remove_file(repo.dir.join("data/images/sub/b.bin")).unwrap();
+    every_write_on_v2(&repo, names("data/images/sub/b.bin"));
+    repo.git(&["checkout", "--", "data/images"]);
+    repo.write("data/images/sub/new.bin", "unseen");
+    every_write_on_v2(&repo, names("data/images/sub/new.bin"));
+    // Ignored files are hashed into the lineage too.
+    repo.write(".git/info/exclude", "*.bin\n");
+    let err = repo.refused(&["approve", V2, "--stage", "Staging"]);
+    assert!(err.contains("`data/images/sub/new.bin`"), "{err}");
+    std::fs::remove_file(repo.dir.join("data/images/sub/new.bin")).unwrap();
+    std::fs::remove_file(repo.dir.join(".git/info/exclude")).unwrap();
+
+    // Code is pinned to a commit, and other files are not lineage: neither
+    // stops a review.
+    repo.write("train/train.py", "print('changed')\n");
+    repo.write("notes.txt", "wip\n");
+    repo.write("data/other.csv", "x\n");
+    repo.ok(&["approve", V2, "--stage", "Staging", "--commit"]);
+    assert_eq!(
+        repo.head_files(),
+        [format!("{V2_DIR}/reviews/staging/bob.toml")]
+    );
+    repo.ok(&["verify", V2]);
+}
+
+#[test]
+fn new_files_get_the_umask_mode_and_replaced_files_keep_theirs() {
+    let repo = Repo::new();
+    repo.as_user("erin");
+    let request = [
+        "request-review",
+        VERSION,
+        "--stage",
+        "Production",
+        "--reviewer",
+        "bob,carol",
+        "--note",
+        "n",
+    ];
+    repo.run_with_umask("022", &request);
+    let request_file = format!("{REVIEWS}/production/request.toml");
+    assert_eq!(repo.mode(&request_file), 0o644);
+    assert_eq!(repo.mode(&format!("{REVIEWS}/production")), 0o755);
+    repo.as_user("bob");
+    let approve = ["approve", VERSION, "--stage", "Production"];
+    repo.run_with_umask("077", &approve);
+    let bob = format!("{REVIEWS}/production/bob.toml");
+    assert_eq!(repo.mode(&bob), 0o600);
+    // An existing file keeps its mode, whatever the umask.
+    std::fs::set_permissions(
+        repo.dir.join(&bob),
+        std::os::unix::fs::PermissionsExt::from_mode(0o640),
+    )
+    .unwrap();
+    repo.run_with_umask(
+        "077",
+        &[
+            "reject",
+            VERSION,
+            "--stage",
+            "Production",
+            "--comment",
+            "no",
+        ],
+    );
+    assert!(repo.read(&bob).contains("reject"));
+    assert_eq!(repo.mode(&bob), 0o640);
+    // With --commit, Git records a 0644 file as such.
+    repo.as_user("carol");
+    let mut commit = approve.to_vec();
+    commit.push("--commit");
+    repo.run_with_umask("022", &commit);
+    let carol = format!("{REVIEWS}/production/carol.toml");
+    assert_eq!(repo.mode(&carol), 0o644);
+    assert_eq!(
+        repo.git(&["ls-tree", "HEAD", &carol]).split(' ').next(),
+        Some("100644")
+    );
+    assert_eq!(repo.git(&["status", "--porcelain", "--", &carol]), "");
+}
+
+#[test]
+fn a_concurrent_commit_of_the_same_file_is_left_alone() {
+    // The signing program stands in for another process: while this
+    // `approve --sign` is between its checks and its commit, it commits its
+    // own decision at the same path.
+    let probe = Repo::empty();
+    let (key, public) = probe.key("bob_key");
+    let repo = Repo::with_keys("", &public);
+    request_production(&repo, &["--commit"]);
+    repo.as_user("bob");
+    let theirs = format!("{REVIEWS}/production/bob.toml");
+    let script = repo.home.path().join("racing-signer");
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\nset -e\ncd '{dir}'\nmkdir -p '{REVIEWS}/production'\n\
+             printf 'written by the other process\\n' > '{theirs}'\n\
+             git add '{theirs}' >&2\ngit commit -qm 'Other process' >&2\nexec ssh-keygen \"$@\"\n",
+            dir = repo.dir.display(),
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    repo.git(&["config", "gpg.format", "ssh"]);
+    repo.git(&["config", "user.signingkey", key.to_str().unwrap()]);
+    repo.git(&["config", "gpg.ssh.program", script.to_str().unwrap()]);
+    let out = repo.run(&["approve", VERSION, "--stage", "Production", "--sign"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains(&format!("`{theirs}`")), "{stderr}");
+    // Their commit is HEAD, their file is in the working tree and the
+    // index matches it.
+    assert_eq!(
+        repo.git(&["log", "-1", "--format=%s"]).trim(),
+        "Other process"
+    );
+    assert_eq!(repo.read(&theirs), "written by the other process\n");
+    assert_eq!(repo.git(&["status", "--porcelain"]), "");
+}

@@ -314,3 +314,42 @@ fn every_subcommand_has_help() {
     let out = home.cmd().arg("frobnicate").output().unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn init_and_new_files_get_the_mode_the_umask_gives() {
+    use std::os::unix::fs::PermissionsExt;
+    let home = Home::new("erin@acme.test");
+    let work = home.work();
+    let under = |umask: &str, args: &[&str]| {
+        let out = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(format!("umask {umask}; exec \"$0\" \"$@\""))
+            .arg(assert_cmd::cargo::cargo_bin("cardinal"))
+            .args(args)
+            .env_clear()
+            .env("HOME", home.dir.path())
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    let mode = |rel: &str| {
+        std::fs::metadata(work.join(rel))
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o777
+    };
+    under("022", &["init", work.to_str().unwrap()]);
+    assert_eq!(mode("cardinal.toml"), 0o644);
+    assert_eq!(mode(".cardinal/schemas/card.json"), 0o644);
+    let dir = work.to_str().unwrap();
+    under("077", &["-C", dir, "new", "project", "credit"]);
+    assert_eq!(mode("projects/credit/project.toml"), 0o600);
+}

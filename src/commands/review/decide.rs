@@ -5,7 +5,7 @@ use clap::Args;
 use super::render::{check_rendered, render_decision};
 use super::{
     CommitArgs, KeyCheck, Written, commit_message, created_now, current_member, id_list, report,
-    require_card, resolve_stage, stage_folder, write_and_commit,
+    require_card, require_committed, resolve_stage, stage_folder, write_and_commit,
 };
 use crate::commands::{Context, Outcome};
 use crate::error::Error;
@@ -104,12 +104,13 @@ fn decide(ctx: &Context, d: &Decide<'_>) -> Result<Outcome, Error> {
     let handle = crate::commands::find_version(&ws, d.target)?;
     let me = current_member(ctx, &ws)?;
     let digest = require_card(&handle)?;
-    let stage = resolve_stage(&ws, &handle, d.stage)?;
-    let slug = stage_folder(&stage)?;
     let verb = match d.kind {
         DecisionKind::Approve => "approve",
         DecisionKind::Reject => "reject",
     };
+    require_committed(&root, &handle, verb)?;
+    let stage = resolve_stage(&ws, &handle, d.stage)?;
+    let slug = stage_folder(&stage)?;
     if me.id.as_str() == "request" {
         // `reviews/<stage>/request.toml` is the request itself.
         return Err(Error::Usage(
@@ -237,7 +238,8 @@ fn decide(ctx: &Context, d: &Decide<'_>) -> Result<Outcome, Error> {
     }
     if done.is_some() && repo::committed_as_is(&root.join(&request_rel)) == Some(false) {
         ctx.out.status(format!(
-            "note: `{request_rel}` is not committed as it stands; until it is, the history has              no request for this decision"
+            "note: `{request_rel}` is not committed as it stands; until it is, the history has \
+             no request for this decision"
         ));
     }
     if require_signed && done.is_none() {

@@ -1,9 +1,13 @@
 //! `cardinal request-review`, `cardinal approve`, `cardinal reject`: the
 //! write side of reviews. Each writes one file for the current Git user
-//! (mapped to a member by email) after checking that SPEC section 3 lets
-//! that member write it and that it can count (SPEC section 5); with
-//! `--commit` it also commits exactly that file as the user, and with
-//! `--sign` SSH-signs the commit as `git commit -S` would.
+//! (mapped to a member by email) after checking that the member may write it
+//! and that it can count; with `--commit` it also commits exactly that file
+//! as the user, and with `--sign` SSH-signs the commit as `git commit -S`
+//! would.
+//!
+//! They act on committed content only: a card, lineage lock or in-repository
+//! lineage input that differs from HEAD is refused ([`require_committed`]),
+//! so a recorded card digest never covers bytes others cannot see.
 //!
 //! Every check runs before anything is written; a refused command leaves the
 //! working tree, the index and HEAD as they were. `request` and `decide`
@@ -93,7 +97,7 @@ fn current_member<'w>(ctx: &Context, ws: &'w Workspace) -> Result<&'w Member, Er
         })
 }
 
-/// Returns the version's current card digest (SPEC section 5), the value
+/// Returns the version's current card digest, the value
 /// `cardinal digest` prints.
 fn require_card(handle: &VersionHandle<'_>) -> Result<String, Error> {
     let card = handle.version.card.as_ref().ok_or_else(|| {
@@ -106,6 +110,160 @@ fn require_card(handle: &VersionHandle<'_>) -> Result<String, Error> {
         &card.doc.json,
         handle.version.lock.as_ref().map(|l| l.value.root.as_str()),
     ))
+}
+
+/// Refuses to review anything but committed content: the version's
+/// `card.toml` and `lineage.lock`, and the lineage inputs the card names
+/// inside the repository (environment files and dataset paths, files or
+/// folders; code is pinned to a commit already), must be as HEAD has them —
+/// not modified, staged but uncommitted, untracked, ignored or deleted. The
+/// card digest covers all of them, so a decision recorded over anything
+/// else would cover bytes nobody else can see.
+fn require_committed(root: &Path, handle: &VersionHandle<'_>, verb: &str) -> Result<(), Error> {
+    let refuse = |why: String| {
+        Error::Usage(format!(
+            "{verb} acts on committed content only: {why}; nothing was written"
+        ))
+    };
+    let repo = git2::Repository::discover(root).map_err(|_| {
+        refuse(format!(
+            "`{}` is not in a Git repository (run `git init` and commit the version)",
+            root.display()
+        ))
+    })?;
+    let workdir = repo
+        .workdir()
+        .ok_or_else(|| refuse("the repository is bare".to_owned()))?;
+    let canonical = |p: &Path| {
+        p.canonicalize().map_err(|source| Error::Read {
+            path: p.to_path_buf(),
+            source,
+        })
+    };
+    let workdir = canonical(workdir)?;
+    let root_abs = canonical(root)?;
+    // The folder holding cardinal.toml, inside the Git working tree.
+    let prefix: Vec<String> = root_abs
+        .strip_prefix(&workdir)
+        .map_err(|_| {
+            refuse(format!(
+                "`{}` is outside the Git working tree",
+                root.display()
+            ))
+        })?
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    let to_repo = |rel: &str| {
+        let mut parts = prefix.clone();
+        parts.extend(
+            rel.split('/')
+                .filter(|p| !p.is_empty() && *p != ".")
+                .map(str::to_owned),
+        );
+        parts.join("/")
+    };
+    if let Err(e) = repo.head() {
+        if e.code() == git2::ErrorCode::UnbornBranch {
+            return Err(refuse(format!(
+                "the repository has no commits yet; commit `{}/card.toml` first",
+                handle.version.dir
+            )));
+        }
+        return Err(e.into());
+    }
+
+    let mut paths = vec![
+        to_repo(&format!("{}/card.toml", handle.version.dir)),
+        to_repo(&format!("{}/lineage.lock", handle.version.dir)),
+    ];
+    let lineage = handle
+        .version
+        .card
+        .as_ref()
+        .and_then(|c| c.value.lineage.as_ref());
+    if let Some(lineage) = lineage {
+        let inputs = lineage
+            .environment
+            .iter()
+            .chain(lineage.datasets.iter().filter_map(|d| d.path.as_ref()));
+        for input in inputs {
+            let input = crate::lineage::normalize_path(input);
+            if crate::lineage::path_problem(input).is_some() {
+                continue; // Not inside the repository; `validate` reports it.
+            }
+            paths.push(to_repo(input));
+            // A symbolic link named directly is hashed through: its target
+            // counts too.
+            let full = root.join(input);
+            if full
+                .symlink_metadata()
+                .is_ok_and(|m| m.file_type().is_symlink())
+                && let Ok(target) = full.canonicalize()
+                && let Ok(inside) = target.strip_prefix(&workdir)
+                && let Some(inside) = inside.to_str()
+            {
+                paths.push(inside.replace(std::path::MAIN_SEPARATOR, "/"));
+            }
+        }
+    }
+
+    let mut opts = git2::StatusOptions::new();
+    opts.include_untracked(true)
+        .recurse_untracked_dirs(true)
+        .include_ignored(true)
+        .recurse_ignored_dirs(true)
+        .disable_pathspec_match(true);
+    for path in &paths {
+        opts.pathspec(path);
+    }
+    let statuses = repo.statuses(Some(&mut opts))?;
+    let differing: Vec<String> = statuses
+        .iter()
+        .filter(|e| e.status() != git2::Status::CURRENT)
+        .map(|e| {
+            let path = String::from_utf8_lossy(e.path_bytes()).into_owned();
+            format!("`{path}` ({})", describe_status(e.status()))
+        })
+        .collect();
+    if differing.is_empty() {
+        return Ok(());
+    }
+    let shown = differing.len().min(10);
+    Err(refuse(format!(
+        "{} differ{} from HEAD: {}{}; commit or stash {} (`git stash -u` for untracked \
+         files), then run it again",
+        if differing.len() == 1 {
+            "this file the card digest covers"
+        } else {
+            "these files the card digest covers"
+        },
+        if differing.len() == 1 { "s" } else { "" },
+        differing.get(..shown).unwrap_or_default().join(", "),
+        if differing.len() > shown {
+            format!(" and {} more", differing.len() - shown)
+        } else {
+            String::new()
+        },
+        if differing.len() == 1 { "it" } else { "them" }
+    )))
+}
+
+/// Says how a file differs from HEAD.
+fn describe_status(s: git2::Status) -> &'static str {
+    if s.is_conflicted() {
+        "in conflict"
+    } else if s.is_ignored() {
+        "ignored by Git, so not committed"
+    } else if s.is_wt_new() {
+        "untracked"
+    } else if s.is_wt_deleted() || s.is_index_deleted() {
+        "deleted"
+    } else if s.is_wt_modified() || s.is_wt_typechange() || s.is_wt_renamed() {
+        "modified"
+    } else {
+        "staged, not committed"
+    }
 }
 
 /// Returns the stage `text` names among the project's stages (its override,
@@ -195,9 +353,12 @@ struct KeyCheck<'a> {
 /// Writes `text` to `rel` (under `root`) atomically and, when asked, commits
 /// it (`--commit`; `--sign`, or Git's `commit.gpgSign`, signs). Everything
 /// that can refuse — repository state, identity, signing
-/// configuration, the signature itself — runs before the file is written;
-/// if the commit cannot be put on the branch afterwards, the file is put
-/// back as it was (or removed, with any folders made for it).
+/// configuration, the signature itself — runs before the file is written.
+/// The file is written only if it still holds what it held when the command
+/// started (another process may have written it meanwhile), and the commit
+/// goes on the branch only if the branch has not moved. If the commit
+/// cannot be made, the file is taken back — only while it holds exactly
+/// what this command wrote, and never over a file another commit put there.
 fn write_and_commit(
     ctx: &Context,
     root: &Path,
@@ -209,10 +370,11 @@ fn write_and_commit(
 ) -> Result<Option<Committed>, Error> {
     let abs = root.join(rel);
     refuse_symlinked_folders(root, &abs)?;
+    let before = read_if_exists(&abs)?;
     let (signing, gpgsign) = repo::signing_config(root);
     let sign_wanted = commit.sign || (commit.commit && gpgsign);
     if !commit.commit && !sign_wanted {
-        write_file(root, &abs, text)?;
+        write_file(root, rel, &abs, before.as_deref(), text)?;
         return Ok(None);
     }
     let committer = repo::Committer::open(root)?;
@@ -236,7 +398,7 @@ fn write_and_commit(
         time: ctx.now,
     };
     let mut signed = None;
-    let files = [(repo_rel, text.as_bytes().to_vec())];
+    let files = [(repo_rel.clone(), text.as_bytes().to_vec())];
     let prepared = if sign_wanted {
         let signer = SshSigner::from_config(&signing).map_err(|e| match e {
             Error::Usage(why) if !commit.sign => Error::Usage(format!(
@@ -264,56 +426,132 @@ fn write_and_commit(
         committer.prepare(&files, &author, message, None)?
     };
 
-    let undo = write_file(root, &abs, text)?;
+    let commit_id = prepared.id.clone();
+    let new_dirs = write_file(root, rel, &abs, before.as_deref(), text)?;
     match committer.publish(prepared) {
         Ok(id) => Ok(Some(Committed { id, signed })),
         Err(e) => {
-            undo.run();
+            // Put back what the branch now has at the path when another
+            // commit changed it since, else what was there before.
+            let moved = branch_moved(root, committer.branch(), &commit_id, &repo_rel);
+            let previous = match &moved {
+                Some(Moved {
+                    theirs: Some(theirs),
+                    ..
+                }) => theirs.as_deref(),
+                _ => before.as_deref(),
+            };
+            let undone = write::undo_write(&abs, text.as_bytes(), previous).unwrap_or(false);
+            if undone && previous.is_none() {
+                remove_dirs(&new_dirs);
+            }
+            Err(match moved {
+                Some(moved) => Error::Usage(format!(
+                    "another commit ({}) reached `{}` while this command ran, so nothing was \
+                     committed{}; run it again",
+                    moved.tip.get(..10).unwrap_or(&moved.tip),
+                    committer.branch(),
+                    match (undone, moved.theirs.is_some()) {
+                        (false, _) =>
+                            format!(" and `{rel}`, changed by someone else since, is left as it is"),
+                        (true, true) => format!(" and `{rel}` is left as that commit has it"),
+                        (true, false) => format!(" and `{rel}` was put back as it was"),
+                    }
+                )),
+                None => e,
+            })
+        }
+    }
+}
+
+/// What a failed commit found on the branch.
+struct Moved {
+    /// The branch's commit now.
+    tip: String,
+    /// When that commit changed the path: its contents there (`None`:
+    /// removed).
+    theirs: Option<Option<Vec<u8>>>,
+}
+
+/// Returns how the branch moved since the commit `id` was made on top of
+/// it, or `None` when it did not (or that cannot be told).
+fn branch_moved(root: &Path, branch: &str, id: &str, path: &str) -> Option<Moved> {
+    let repo = git2::Repository::discover(root).ok()?;
+    let ours = repo.find_commit(git2::Oid::from_str(id).ok()?).ok()?;
+    let parent = ours.parent(0).ok()?;
+    let tip = repo.find_reference(branch).ok()?.peel_to_commit().ok()?;
+    if tip.id() == parent.id() {
+        return None;
+    }
+    let entry = |commit: &git2::Commit<'_>| {
+        commit
+            .tree()
+            .ok()
+            .and_then(|t| t.get_path(Path::new(path)).ok().map(|e| e.id()))
+    };
+    let was = entry(&parent);
+    let now = entry(&tip);
+    let theirs = if was == now {
+        None
+    } else {
+        let blob = now.and_then(|id| repo.find_blob(id).ok());
+        Some(blob.map(|b| b.content().to_vec()))
+    };
+    Some(Moved {
+        tip: tip.id().to_string(),
+        theirs,
+    })
+}
+
+/// Returns the bytes of the file at `path`, or `None` when there is none.
+fn read_if_exists(path: &Path) -> Result<Option<Vec<u8>>, Error> {
+    match std::fs::read(path) {
+        Ok(bytes) => Ok(Some(bytes)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(source) => Err(Error::Read {
+            path: path.to_path_buf(),
+            source,
+        }),
+    }
+}
+
+/// Writes `text` to `path` atomically if it still holds `before` (`None`:
+/// does not exist); otherwise, or on failure, writes nothing and removes
+/// any folders it made. Returns the folders it made, outermost first.
+fn write_file(
+    root: &Path,
+    rel: &str,
+    path: &Path,
+    before: Option<&[u8]>,
+    text: &str,
+) -> Result<Vec<PathBuf>, Error> {
+    let new_dirs = missing_dirs(root, path);
+    match write::write_if_unchanged(path, before, text.as_bytes()) {
+        Ok(true) => Ok(new_dirs),
+        Ok(false) => {
+            remove_dirs(&new_dirs);
+            Err(Error::Usage(format!(
+                "`{rel}` was {} by another process while this command ran; nothing was \
+                 written; run it again",
+                if before.is_some() {
+                    "changed"
+                } else {
+                    "written"
+                }
+            )))
+        }
+        Err(e) => {
+            remove_dirs(&new_dirs);
             Err(e)
         }
     }
 }
 
-/// How to take a written file back.
-struct Undo<'a> {
-    path: &'a Path,
-    before: Option<Vec<u8>>,
-    new_dirs: Vec<PathBuf>,
-}
-
-impl Undo<'_> {
-    /// Puts the earlier contents back, or removes the file and the folders
-    /// made for it.
-    fn run(self) {
-        match self.before {
-            Some(bytes) => {
-                let _ = write::write_atomic(self.path, &bytes);
-            }
-            None => {
-                let _ = std::fs::remove_file(self.path);
-                for dir in self.new_dirs.iter().rev() {
-                    let _ = std::fs::remove_dir(dir);
-                }
-            }
-        }
+/// Removes folders (listed outermost first) that are empty.
+fn remove_dirs(dirs: &[PathBuf]) {
+    for dir in dirs.iter().rev() {
+        let _ = std::fs::remove_dir(dir);
     }
-}
-
-/// Writes `text` to `path` atomically; on failure removes any folders it
-/// made. Returns how to take the write back.
-fn write_file<'a>(root: &Path, path: &'a Path, text: &str) -> Result<Undo<'a>, Error> {
-    let undo = Undo {
-        path,
-        before: std::fs::read(path).ok(),
-        new_dirs: missing_dirs(root, path),
-    };
-    if let Err(e) = write::write_atomic(path, text.as_bytes()) {
-        for dir in undo.new_dirs.iter().rev() {
-            let _ = std::fs::remove_dir(dir);
-        }
-        return Err(e);
-    }
-    Ok(undo)
 }
 
 /// Refuses a path whose folders below `root` include a symbolic link: the
@@ -329,7 +567,8 @@ fn refuse_symlinked_folders(root: &Path, file: &Path) -> Result<(), Error> {
             .is_ok_and(|m| m.file_type().is_symlink())
         {
             return Err(Error::Usage(format!(
-                "`{}` is a symbolic link; review files are written only into real folders of                  the repository; nothing was written",
+                "`{}` is a symbolic link; review files are written only into real folders of \
+                 the repository; nothing was written",
                 dir.strip_prefix(root).unwrap_or(dir).display()
             )));
         }

@@ -5,7 +5,7 @@ use clap::Args;
 use super::render::{check_rendered, render_request};
 use super::{
     CommitArgs, KeyCheck, Written, commit_message, created_now, current_member, id_list, or_none,
-    report, require_card, resolve_stage, stage_folder, write_and_commit,
+    report, require_card, require_committed, resolve_stage, stage_folder, write_and_commit,
 };
 use crate::commands::{Context, Outcome};
 use crate::error::Error;
@@ -51,6 +51,7 @@ pub fn run_request(ctx: &Context, args: &RequestReviewArgs) -> Result<Outcome, E
     let me = current_member(ctx, &ws)?;
     may_request(&handle, me)?;
     require_card(&handle)?;
+    require_committed(&root, &handle, "request-review")?;
     let stage = resolve_stage(&ws, &handle, &args.stage)?;
     let slug = stage_folder(&stage)?;
     let reviewers = check_reviewers(&ws, &stage, me, &args.reviewers)?;
@@ -129,8 +130,8 @@ pub fn run_request(ctx: &Context, args: &RequestReviewArgs) -> Result<Outcome, E
     Ok(Outcome::Clean)
 }
 
-/// Checks SPEC section 3: requests are written by the project's owners and
-/// collaborators.
+/// Checks that the user may request reviews: requests are written by the
+/// project's owners and collaborators.
 fn may_request(handle: &VersionHandle<'_>, me: &Member) -> Result<(), Error> {
     let Some(project) = handle.project.file.as_ref() else {
         return Err(Error::Usage(format!(
