@@ -227,9 +227,9 @@ impl Output {
                     for f in &wire.findings {
                         let place = match (&f.file, f.line, f.column) {
                             (Some(file), Some(l), Some(c)) => {
-                                format!("<code>{}:{l}:{c}</code>", escape_markdown(file))
+                                markdown_code(&format!("{file}:{l}:{c}"))
                             }
-                            (Some(file), _, _) => format!("<code>{}</code>", escape_markdown(file)),
+                            (Some(file), _, _) => markdown_code(file),
                             _ => String::new(),
                         };
                         let _ = writeln!(
@@ -415,7 +415,7 @@ pub fn escape_property(s: &str) -> String {
 /// (no HTML, no autolink), a line end (LF, CR or CRLF) becomes `<br>`, and
 /// other control characters and bidirectional overrides are shown as
 /// `\u{1b}`. Borrows when there is nothing to escape. The result is text,
-/// not code: wrap it in `<code>…</code>` (never in backticks) for monospace.
+/// not code: for monospace use [`markdown_code`], never backticks.
 pub fn escape_markdown(s: &str) -> Cow<'_, str> {
     let special = |c: char| matches!(c, '\\' | '|' | '`' | '[' | ']' | '<' | '>' | '&');
     if !s.chars().any(|c| special(c) || is_unsafe(c)) {
@@ -443,6 +443,17 @@ pub fn escape_markdown(s: &str) -> Cow<'_, str> {
         }
     }
     Cow::Owned(out)
+}
+
+/// Returns user-provided text as monospace Markdown: a code span when
+/// [`escape_markdown`] has nothing to escape (the text cannot close it),
+/// else the escaped text in `<code>…</code>` (a code span would show the
+/// escapes literally).
+pub fn markdown_code(s: &str) -> String {
+    match escape_markdown(s) {
+        Cow::Borrowed(plain) => format!("`{plain}`"),
+        Cow::Owned(escaped) => format!("<code>{escaped}</code>"),
+    }
 }
 
 /// A replaced character in an excerpt: where it is in the file and in the
@@ -770,6 +781,12 @@ mod tests {
             escape_markdown("a|b `c` <d> &e; [f](g) \\| h\r\ni\rj\nk\u{1b}"),
             "a\\|b \\`c\\` &lt;d&gt; &amp;e; \\[f\\](g) \\\\\\| h<br>i<br>j<br>k\\u{1b}"
         );
+    }
+
+    #[test]
+    fn markdown_code_is_a_code_span_only_for_plain_text() {
+        assert_eq!(markdown_code("a/b.toml:1:2"), "`a/b.toml:1:2`");
+        assert_eq!(markdown_code("a`b|c"), "<code>a\\`b\\|c</code>");
     }
 
     #[test]

@@ -321,7 +321,7 @@ fn markdown_findings_escape_table_and_html_syntax() {
         vec![
             "| severity | code | where | message |",
             "|---|---|---|---|",
-            "| error | `invalid-value` | <code>projects/p/m/1.0.0/reviews/staging/request.toml:3:14</code> | invalid value for \\`reviewers\\[0\\]\\`: \\`&lt;script&gt;\\|x\\` \\[a\\](b) !\\[i\\](j) \\\\\\|<br>\\| z\\`: expected lower-case letters, digits, \\`.\\`, \\`_\\` or \\`-\\`, starting with a letter or digit |",
+            "| error | `invalid-value` | `projects/p/m/1.0.0/reviews/staging/request.toml:3:14` | invalid value for \\`reviewers\\[0\\]\\`: \\`&lt;script&gt;\\|x\\` \\[a\\](b) !\\[i\\](j) \\\\\\|<br>\\| z\\`: expected lower-case letters, digits, \\`.\\`, \\`_\\` or \\`-\\`, starting with a letter or digit |",
         ]
     );
 }

@@ -16,7 +16,7 @@ use crate::error::Error;
 use crate::load::{VersionHandle, Workspace};
 use crate::model::files::{FeatureKind, MonitoringSpec};
 use crate::model::time::Timestamp;
-use crate::output::{Output, escape_data, escape_human, escape_markdown};
+use crate::output::{Output, escape_data, escape_human, markdown_code};
 
 /// Compare a current sample with a baseline and report drift per feature
 ///
@@ -523,15 +523,15 @@ pub(crate) fn print_table(out: &Output, report: &DriftReport) {
 }
 
 /// Prints a report as a Markdown table (for pull-request comments); feature
-/// names go through [`escape_markdown`].
+/// names go through [`markdown_code`].
 fn print_markdown(out: &Output, report: &DriftReport) {
     out.line("| feature | kind | method | statistic | p-value | threshold | missing | drift |");
     out.line("|---|---|---|---:|---:|---:|---:|---|");
     for f in &report.features {
         let d = &f.drift;
         out.line(format!(
-            "| <code>{}</code> | {} | {} | {} | {} | {} | {}/{} | {} |",
-            escape_markdown(&d.name),
+            "| {} | {} | {} | {} | {} | {} | {}/{} | {} |",
+            markdown_code(&d.name),
             d.kind.name(),
             d.method.name(),
             num(Some(d.statistic)),
