@@ -1,13 +1,21 @@
-//! Everything printed: results on stdout (human text or the one JSON object
-//! per command of SPEC section 7), diagnostics and progress on stderr. The
-//! only module allowed to print. Wire structs for `--format json` live here,
-//! apart from domain types, so refactors cannot silently change the JSON.
+//! Everything printed: results on stdout (human text or one JSON object per
+//! command), diagnostics and progress on stderr. The only module allowed to
+//! print. Wire structs for `--format json` live here, apart from domain
+//! types, so refactors cannot silently change the JSON.
+//!
+//! User content (anything read from governed files, file names, Git
+//! authors and messages) is escaped for the format it goes to, here and
+//! only here: [`escape_human`] for terminals (the diagnostics rendered by
+//! codespan-reporting get escaped excerpts, names and messages),
+//! [`escape_data`] and [`escape_property`] for GitHub workflow commands,
+//! [`escape_markdown`] for Markdown; JSON is escaped by serde. Our own
+//! styling is added around the escaped text, never escaped.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+use std::borrow::Cow;
 use std::io::{IsTerminal, Write};
 
 use codespan_reporting::diagnostic as cs;
-use codespan_reporting::files::SimpleFiles;
 use codespan_reporting::term::{self, termcolor};
 use serde::Serialize;
 
@@ -143,21 +151,26 @@ impl Output {
         let _ = writeln!(out, "{text}");
     }
 
-    /// Prints a line of human results on stdout (not in JSON mode).
+    /// Prints a line of results on stdout (not in JSON mode) as given: the
+    /// caller escapes user content in it for the format ([`escape_human`],
+    /// [`escape_markdown`], [`escape_data`]), since the line may hold
+    /// Markdown or a workflow command of ours.
     pub fn line(&self, text: impl AsRef<str>) {
         if !self.is_json() {
             let _ = writeln!(std::io::stdout().lock(), "{}", text.as_ref());
         }
     }
 
-    /// Prints a status line on stderr unless `-q`.
+    /// Prints a status line on stderr unless `-q`, through
+    /// [`escape_human`] (a status line is one line).
     pub fn status(&self, text: impl AsRef<str>) {
         if !self.quiet {
-            let _ = writeln!(std::io::stderr().lock(), "{}", text.as_ref());
+            let _ = writeln!(std::io::stderr().lock(), "{}", escape_human(text.as_ref()));
         }
     }
 
-    /// Prints an operational error on stderr.
+    /// Prints an operational error on stderr; the message goes through
+    /// [`escape_human`] (it often quotes a path or a value).
     pub fn error(&self, text: impl AsRef<str>) {
         let mut err = std::io::stderr().lock();
         if self.color {
@@ -165,7 +178,7 @@ impl Output {
         } else {
             let _ = write!(err, "error: ");
         }
-        let _ = writeln!(err, "{}", text.as_ref());
+        let _ = writeln!(err, "{}", escape_human(text.as_ref()));
     }
 
     /// Reports findings in the chosen format. `what` names what was checked
@@ -213,8 +226,10 @@ impl Output {
                     );
                     for f in &wire.findings {
                         let place = match (&f.file, f.line, f.column) {
-                            (Some(file), Some(l), Some(c)) => format!("`{file}:{l}:{c}`"),
-                            (Some(file), _, _) => format!("`{file}`"),
+                            (Some(file), Some(l), Some(c)) => {
+                                markdown_code(&format!("{file}:{l}:{c}"))
+                            }
+                            (Some(file), _, _) => markdown_code(file),
                             _ => String::new(),
                         };
                         let _ = writeln!(
@@ -226,7 +241,7 @@ impl Output {
                                 "warning"
                             },
                             f.code,
-                            f.message.replace('|', "\\|")
+                            escape_markdown(&f.message)
                         );
                     }
                 }
@@ -250,14 +265,14 @@ impl Output {
     }
 
     fn human_findings(&self, sources: &SourceMap, diags: &[Diagnostic]) {
-        let mut files = SimpleFiles::new();
+        let mut files = Excerpts::default();
         let mut ids = std::collections::BTreeMap::new();
         for d in diags {
             for l in &d.labels {
                 if let Some(text) = sources.get(&l.file)
                     && !ids.contains_key(&l.file)
                 {
-                    ids.insert(l.file.clone(), files.add(l.file.clone(), text.clone()));
+                    ids.insert(l.file.clone(), files.add(&l.file, text));
                 }
             }
         }
@@ -278,30 +293,31 @@ impl Output {
                 Severity::Warning => cs::Diagnostic::warning(),
             }
             .with_code(d.code.as_str())
-            .with_message(&d.message);
+            .with_message(escape_human(&d.message));
             let mut notes = Vec::new();
             for (i, l) in d.labels.iter().enumerate() {
                 match ids.get(&l.file) {
-                    Some(id) if !(i == 0 && is_whole_file(d)) => {
+                    Some(&id) if !(i == 0 && is_whole_file(d)) => {
+                        let span = files.span(id, &l.span);
                         let label = if i == 0 {
-                            cs::Label::primary(*id, l.span.clone())
+                            cs::Label::primary(id, span)
                         } else {
-                            cs::Label::secondary(*id, l.span.clone())
+                            cs::Label::secondary(id, span)
                         };
-                        out = out.with_label(label.with_message(&l.message));
+                        out = out.with_label(label.with_message(escape_human(&l.message)));
                     }
                     _ => notes.push(if l.message.is_empty() {
-                        format!("in {}", l.file)
+                        format!("in {}", escape_human(&l.file))
                     } else {
-                        format!("{}: {}", l.file, l.message)
+                        format!("{}: {}", escape_human(&l.file), escape_human(&l.message))
                     }),
                 }
             }
             if let Some(commit) = &d.commit {
-                notes.push(format!("commit {commit}"));
+                notes.push(format!("commit {}", escape_human(commit)));
             }
             if let Some(help) = &d.help {
-                notes.push(format!("help: {help}"));
+                notes.push(format!("help: {}", escape_human(help)));
             }
             out = out.with_notes(notes);
             let _ = term::emit_to_write_style(&mut lock, &config, &files, &out);
@@ -324,16 +340,299 @@ fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
 }
 
-/// Escapes a workflow-command message (`%`, CR, LF).
-fn escape_data(s: &str) -> String {
-    s.replace('%', "%25")
+/// Returns true for a character that must never reach a terminal raw: C0
+/// and C1 controls and DEL (escape sequences, carriage return, bell,
+/// backspace…) and the Unicode bidirectional overrides and isolates, which
+/// reorder the text around them.
+fn is_unsafe(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Appends the visible form of a character: `\u{1b}` (Rust's notation,
+/// lower-case hex without leading zeros).
+fn push_escaped(out: &mut String, c: char) {
+    use std::fmt::Write as _;
+    let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
+}
+
+/// Returns `s` with every character for which `escape(c, next)` holds in
+/// the `\u{…}` notation; borrows when there is none.
+fn escape_chars(s: &str, escape: impl Fn(char, Option<char>) -> bool) -> Cow<'_, str> {
+    let mut chars = s.char_indices().peekable();
+    let mut out: Option<String> = None;
+    while let Some((i, c)) = chars.next() {
+        let next = chars.peek().map(|&(_, n)| n);
+        if escape(c, next) {
+            let out = out.get_or_insert_with(|| {
+                let mut o = String::with_capacity(s.len() + 8);
+                o.push_str(&s[..i]);
+                o
+            });
+            push_escaped(out, c);
+        } else if let Some(out) = &mut out {
+            out.push(c);
+        }
+    }
+    out.map_or(Cow::Borrowed(s), Cow::Owned)
+}
+
+/// Returns user-provided text made safe for a one-line field of human
+/// output: control characters (including tab, CR and LF) and bidirectional
+/// overrides are shown as `\u{1b}`, `\u{d}`, `\u{202e}`… so they can
+/// neither drive the terminal nor start a forged line. Borrows when there is
+/// nothing to escape. Backslashes are left as they are.
+pub fn escape_human(s: &str) -> Cow<'_, str> {
+    escape_chars(s, |c, _| is_unsafe(c))
+}
+
+/// Returns true for a character an excerpt of a multi-line source shows
+/// escaped: as in [`escape_human`], but tabs, line feeds and the CR of a
+/// CRLF line end are kept.
+fn escape_in_source(c: char, next: Option<char>) -> bool {
+    is_unsafe(c) && c != '\t' && c != '\n' && !(c == '\r' && next == Some('\n'))
+}
+
+/// Escapes the data (message) of a GitHub workflow command: `%` → `%25`,
+/// CR → `%0D`, LF → `%0A`, as GitHub documents. Other control characters
+/// and bidirectional overrides, which GitHub does not decode, are shown as
+/// `\u{1b}` first, so a log viewer never replays them.
+pub fn escape_data(s: &str) -> String {
+    escape_chars(s, |c, _| is_unsafe(c) && c != '\r' && c != '\n')
+        .replace('%', "%25")
         .replace('\r', "%0D")
         .replace('\n', "%0A")
 }
 
-/// Escapes a workflow-command property (also `:` and `,`).
-fn escape_property(s: &str) -> String {
+/// Escapes a property value of a GitHub workflow command (`file=`,
+/// `title=`): as [`escape_data`], and also `:` → `%3A` and `,` → `%2C`.
+pub fn escape_property(s: &str) -> String {
     escape_data(s).replace(':', "%3A").replace(',', "%2C")
+}
+
+/// Returns user-provided text made safe for Markdown inline text, a table
+/// cell included: `\`, `|`, `` ` ``, `[` and `]` get a backslash (no cell
+/// break, no code span, no link or image), `<`, `>` and `&` become entities
+/// (no HTML, no autolink), a line end (LF, CR or CRLF) becomes `<br>`, and
+/// other control characters and bidirectional overrides are shown as
+/// `\u{1b}`. Borrows when there is nothing to escape. The result is text,
+/// not code: for monospace use [`markdown_code`], never backticks.
+pub fn escape_markdown(s: &str) -> Cow<'_, str> {
+    let special = |c: char| matches!(c, '\\' | '|' | '`' | '[' | ']' | '<' | '>' | '&');
+    if !s.chars().any(|c| special(c) || is_unsafe(c)) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 16);
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' | '|' | '`' | '[' | ']' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '\r' | '\n' => {
+                if c == '\r' && chars.peek() == Some(&'\n') {
+                    chars.next();
+                }
+                out.push_str("<br>");
+            }
+            c if is_unsafe(c) => push_escaped(&mut out, c),
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// Returns user-provided text as monospace Markdown: a code span when
+/// [`escape_markdown`] has nothing to escape (the text cannot close it),
+/// else the escaped text in `<code>…</code>` (a code span would show the
+/// escapes literally).
+pub fn markdown_code(s: &str) -> String {
+    match escape_markdown(s) {
+        Cow::Borrowed(plain) => format!("`{plain}`"),
+        Cow::Owned(escaped) => format!("<code>{escaped}</code>"),
+    }
+}
+
+/// A replaced character in an excerpt: where it is in the file and in the
+/// escaped text, and how long it is in each.
+#[derive(Debug, Clone, Copy)]
+struct Shift {
+    original: usize,
+    original_len: usize,
+    escaped: usize,
+    escaped_len: usize,
+}
+
+/// One file as codespan-reporting sees it: the escaped name and text, and
+/// the shifts that map byte offsets between the file and the escaped text.
+#[derive(Debug)]
+struct Excerpt<'s> {
+    name: Cow<'s, str>,
+    original: &'s str,
+    text: Cow<'s, str>,
+    shifts: Vec<Shift>,
+    line_starts: Vec<usize>,
+}
+
+impl<'s> Excerpt<'s> {
+    fn new(name: &'s str, original: &'s str) -> Self {
+        let mut shifts = Vec::new();
+        let mut escaped: Option<String> = None;
+        let mut chars = original.char_indices().peekable();
+        while let Some((i, c)) = chars.next() {
+            let next = chars.peek().map(|&(_, n)| n);
+            if escape_in_source(c, next) {
+                let out = escaped.get_or_insert_with(|| {
+                    let mut o = String::with_capacity(original.len() + 8);
+                    o.push_str(&original[..i]);
+                    o
+                });
+                let at = out.len();
+                push_escaped(out, c);
+                shifts.push(Shift {
+                    original: i,
+                    original_len: c.len_utf8(),
+                    escaped: at,
+                    escaped_len: out.len() - at,
+                });
+            } else if let Some(out) = &mut escaped {
+                out.push(c);
+            }
+        }
+        let text = escaped.map_or(Cow::Borrowed(original), Cow::Owned);
+        let line_starts = codespan_reporting::files::line_starts(&text).collect();
+        Self {
+            name: escape_human(name),
+            original,
+            text,
+            shifts,
+            line_starts,
+        }
+    }
+
+    /// Maps a byte offset in the file to the escaped text; an offset inside
+    /// a replaced character goes to the start of its replacement, or to its
+    /// end when `end`.
+    fn to_escaped(&self, offset: usize, end: bool) -> usize {
+        let offset = offset.min(self.original.len());
+        let i = self
+            .shifts
+            .partition_point(|s| s.original + s.original_len <= offset);
+        match self.shifts.get(i) {
+            Some(s) if s.original < offset => s.escaped + if end { s.escaped_len } else { 0 },
+            _ => match i.checked_sub(1).and_then(|j| self.shifts.get(j)) {
+                Some(s) => s.escaped + s.escaped_len + (offset - s.original - s.original_len),
+                None => offset,
+            },
+        }
+    }
+
+    /// Maps a byte offset in the escaped text back to the file; an offset
+    /// inside a replacement goes to the replaced character.
+    fn to_original(&self, offset: usize) -> usize {
+        let i = self
+            .shifts
+            .partition_point(|s| s.escaped + s.escaped_len <= offset);
+        match self.shifts.get(i) {
+            Some(s) if s.escaped < offset => s.original,
+            _ => match i.checked_sub(1).and_then(|j| self.shifts.get(j)) {
+                Some(s) => s.original + s.original_len + (offset - s.escaped - s.escaped_len),
+                None => offset,
+            },
+        }
+    }
+
+    fn line_start(&self, line: usize) -> Result<usize, codespan_reporting::files::Error> {
+        match line.cmp(&self.line_starts.len()) {
+            std::cmp::Ordering::Less => Ok(self.line_starts.get(line).copied().unwrap_or(0)),
+            std::cmp::Ordering::Equal => Ok(self.text.len()),
+            std::cmp::Ordering::Greater => Err(codespan_reporting::files::Error::LineTooLarge {
+                given: line,
+                max: self.line_starts.len().saturating_sub(1),
+            }),
+        }
+    }
+}
+
+/// The files handed to codespan-reporting: escaped names and excerpts, with
+/// label ranges mapped into them and columns counted in the files
+/// themselves (so they agree with `--format json`).
+#[derive(Debug, Default)]
+struct Excerpts<'s> {
+    files: Vec<Excerpt<'s>>,
+}
+
+impl<'s> Excerpts<'s> {
+    /// Adds a file; returns its id.
+    fn add(&mut self, name: &'s str, text: &'s str) -> usize {
+        self.files.push(Excerpt::new(name, text));
+        self.files.len() - 1
+    }
+
+    /// Maps a byte range of file `id` into its escaped text.
+    fn span(&self, id: usize, span: &std::ops::Range<usize>) -> std::ops::Range<usize> {
+        match self.files.get(id) {
+            Some(f) => {
+                let start = f.to_escaped(span.start, false);
+                start..f.to_escaped(span.end, true).max(start)
+            }
+            None => span.clone(),
+        }
+    }
+
+    fn get(&self, id: usize) -> Result<&Excerpt<'s>, codespan_reporting::files::Error> {
+        self.files
+            .get(id)
+            .ok_or(codespan_reporting::files::Error::FileMissing)
+    }
+}
+
+impl<'f, 's: 'f> codespan_reporting::files::Files<'f> for Excerpts<'s> {
+    type FileId = usize;
+    type Name = &'f str;
+    type Source = &'f str;
+
+    fn name(&'f self, id: usize) -> Result<&'f str, codespan_reporting::files::Error> {
+        Ok(&self.get(id)?.name)
+    }
+
+    fn source(&'f self, id: usize) -> Result<&'f str, codespan_reporting::files::Error> {
+        Ok(&self.get(id)?.text)
+    }
+
+    fn line_index(
+        &'f self,
+        id: usize,
+        byte_index: usize,
+    ) -> Result<usize, codespan_reporting::files::Error> {
+        Ok(self
+            .get(id)?
+            .line_starts
+            .binary_search(&byte_index)
+            .unwrap_or_else(|next| next.saturating_sub(1)))
+    }
+
+    fn line_range(
+        &'f self,
+        id: usize,
+        line_index: usize,
+    ) -> Result<std::ops::Range<usize>, codespan_reporting::files::Error> {
+        let f = self.get(id)?;
+        Ok(f.line_start(line_index)?..f.line_start(line_index + 1)?)
+    }
+
+    fn column_number(
+        &'f self,
+        id: usize,
+        _line_index: usize,
+        byte_index: usize,
+    ) -> Result<usize, codespan_reporting::files::Error> {
+        let f = self.get(id)?;
+        Ok(crate::diag::line_col(f.original, f.to_original(byte_index)).1)
+    }
 }
 
 impl Output {
@@ -345,10 +644,10 @@ impl Output {
 
 impl Output {
     /// Shows a transient progress line on stderr, only on a terminal and
-    /// not with `-q`.
+    /// not with `-q`; the text goes through [`escape_human`].
     pub fn progress(&self, text: &str) {
         if !self.quiet && std::io::stderr().is_terminal() {
-            let _ = write!(std::io::stderr().lock(), "\r\x1b[2K{text}");
+            let _ = write!(std::io::stderr().lock(), "\r\x1b[2K{}", escape_human(text));
         }
     }
 
@@ -360,7 +659,7 @@ impl Output {
     }
 }
 
-/// `cardinal status --format json` (SPEC section 7).
+/// `cardinal status --format json`.
 #[derive(Debug, Serialize)]
 pub struct JsonStatus {
     /// The commit the status is computed at.
@@ -460,4 +759,66 @@ pub struct JsonEvent {
     pub stage: Option<String>,
     /// Details in words.
     pub detail: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn human_escaping_borrows_clean_text_and_shows_every_control() {
+        assert!(matches!(escape_human("plain `text` é"), Cow::Borrowed(_)));
+        assert_eq!(
+            escape_human("a\u{1b}[8m\r\n\t\u{7}\u{8}\u{7f}\u{9b}\u{202e}\u{2066}b"),
+            "a\\u{1b}[8m\\u{d}\\u{a}\\u{9}\\u{7}\\u{8}\\u{7f}\\u{9b}\\u{202e}\\u{2066}b"
+        );
+    }
+
+    #[test]
+    fn markdown_escaping_keeps_text_inside_its_cell() {
+        assert!(matches!(escape_markdown("a_b c.toml"), Cow::Borrowed(_)));
+        assert_eq!(
+            escape_markdown("a|b `c` <d> &e; [f](g) \\| h\r\ni\rj\nk\u{1b}"),
+            "a\\|b \\`c\\` &lt;d&gt; &amp;e; \\[f\\](g) \\\\\\| h<br>i<br>j<br>k\\u{1b}"
+        );
+    }
+
+    #[test]
+    fn markdown_code_is_a_code_span_only_for_plain_text() {
+        assert_eq!(markdown_code("a/b.toml:1:2"), "`a/b.toml:1:2`");
+        assert_eq!(markdown_code("a`b|c"), "<code>a\\`b\\|c</code>");
+    }
+
+    #[test]
+    fn github_escaping_follows_the_documented_rules() {
+        assert_eq!(
+            escape_data("50% a,b:c\r\nd\u{1b}"),
+            "50%25 a,b:c%0D%0Ad\\u{1b}"
+        );
+        assert_eq!(escape_property("50% a,b:c\nd"), "50%25 a%2Cb%3Ac%0Ad");
+    }
+
+    #[test]
+    fn excerpts_keep_lines_and_map_offsets_both_ways() {
+        let text = "a = \"\u{202e}x\"\r\nb\t= \"\u{1b}\r\"\n";
+        let e = Excerpt::new("f\n.toml", text);
+        assert_eq!(e.name, "f\\u{a}.toml");
+        assert_eq!(e.text, "a = \"\\u{202e}x\"\r\nb\t= \"\\u{1b}\\u{d}\"\n");
+        assert_eq!(e.line_starts, vec![0, 17, 35]);
+        // `x` after the 3-byte override, and the end of the override.
+        let x = text.find('x').unwrap_or(0);
+        assert_eq!(&e.text[e.to_escaped(x, false)..][..1], "x");
+        assert_eq!(e.to_escaped(x, true), e.to_escaped(x, false));
+        assert_eq!(e.to_escaped(6, false), 5);
+        assert_eq!(e.to_escaped(6, true), 13);
+        assert_eq!(e.to_original(e.to_escaped(x, false)), x);
+        assert_eq!(e.to_original(8), 5);
+        assert_eq!(e.to_escaped(text.len(), true), e.text.len());
+        // Columns are those of the file.
+        let files = Excerpts { files: vec![e] };
+        use codespan_reporting::files::Files as _;
+        let at = files.span(0, &(x..x + 1));
+        let line = files.line_index(0, at.start).unwrap_or(9);
+        assert_eq!(files.column_number(0, line, at.start).unwrap_or(0), 7);
+    }
 }

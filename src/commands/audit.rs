@@ -1,6 +1,8 @@
-//! `cardinal audit [--ref REF]`: SPEC section 3 over the whole history:
-//! every commit that touches a governed file, checked against the
-//! configuration in force at its first parent.
+//! `cardinal audit [--ref REF]`: who may change what, over the whole
+//! history: every commit that touches a governed file, checked against the
+//! configuration in force at its first parent. Findings are printed by
+//! `Output::findings`, which escapes the paths, authors and messages in
+//! them for each format.
 
 use clap::Args;
 

@@ -16,7 +16,7 @@ use crate::error::Error;
 use crate::load::{VersionHandle, Workspace};
 use crate::model::files::{FeatureKind, MonitoringSpec};
 use crate::model::time::Timestamp;
-use crate::output::Output;
+use crate::output::{Output, escape_data, escape_human, markdown_code};
 
 /// Compare a current sample with a baseline and report drift per feature
 ///
@@ -483,12 +483,13 @@ pub(crate) fn num(x: Option<f64>) -> String {
     }
 }
 
-/// Prints the human table of a report.
+/// Prints the human table of a report; feature names (CSV headers) go
+/// through [`escape_human`].
 pub(crate) fn print_table(out: &Output, report: &DriftReport) {
     let width = report
         .features
         .iter()
-        .map(|f| f.drift.name.chars().count())
+        .map(|f| escape_human(&f.drift.name).chars().count())
         .max()
         .unwrap_or(7)
         .max(7);
@@ -500,7 +501,7 @@ pub(crate) fn print_table(out: &Output, report: &DriftReport) {
         let d = &f.drift;
         out.line(format!(
             "{:<width$}  {:<11}  {:<11}  {:>10}  {:>10}  {:>9}  {:>8}  {}",
-            d.name,
+            escape_human(&d.name),
             d.kind.name(),
             d.method.name(),
             num(Some(d.statistic)),
@@ -521,15 +522,16 @@ pub(crate) fn print_table(out: &Output, report: &DriftReport) {
     ));
 }
 
-/// Prints a report as a Markdown table (for pull-request comments).
+/// Prints a report as a Markdown table (for pull-request comments); feature
+/// names go through [`markdown_code`].
 fn print_markdown(out: &Output, report: &DriftReport) {
     out.line("| feature | kind | method | statistic | p-value | threshold | missing | drift |");
     out.line("|---|---|---|---:|---:|---:|---:|---|");
     for f in &report.features {
         let d = &f.drift;
         out.line(format!(
-            "| `{}` | {} | {} | {} | {} | {} | {}/{} | {} |",
-            d.name.replace('|', "\\|"),
+            "| {} | {} | {} | {} | {} | {} | {}/{} | {} |",
+            markdown_code(&d.name),
             d.kind.name(),
             d.method.name(),
             num(Some(d.statistic)),
@@ -679,11 +681,14 @@ pub fn run(ctx: &Context, args: &DriftArgs) -> Result<Outcome, Error> {
         for f in report.features.iter().filter(|f| f.drift.drifted) {
             let d = &f.drift;
             ctx.out.line(format!(
-                "::warning title=drift::feature `{}` drifted ({} {} vs threshold {})",
-                d.name,
-                d.method.name(),
-                num(d.p_value.or(Some(d.statistic))),
-                d.threshold
+                "::warning title=drift::{}",
+                escape_data(&format!(
+                    "feature `{}` drifted ({} {} vs threshold {})",
+                    d.name,
+                    d.method.name(),
+                    num(d.p_value.or(Some(d.statistic))),
+                    d.threshold
+                ))
             ));
         }
         if report.dataset_drift {
@@ -738,8 +743,8 @@ pub fn demo_tour(out: &Output, root: &Path) -> Result<(), Error> {
         let current = root.join(current);
         let report = run_drift(&baseline, &current, &plan)?;
         out.line(format!(
-            "drift of {version} ({current}):",
-            current = current.display()
+            "drift of {version} ({}):",
+            escape_human(&current.display().to_string())
         ));
         print_table(out, &report);
         if let Ok(q) = super::quality::quality_of(&ws, &handle, &current, None) {

@@ -1,5 +1,5 @@
 //! `cardinal log [V] [--ref REF]`: the activity log derived from the Git
-//! history (SPEC section 5), newest first.
+//! history, newest first.
 
 use clap::Args;
 
@@ -8,7 +8,7 @@ use super::{Context, Outcome};
 use crate::error::Error;
 use crate::history::Replayed;
 use crate::model::time::Timestamp;
-use crate::output::{JsonEvent, JsonLog, Output};
+use crate::output::{JsonEvent, JsonLog, Output, escape_human};
 use crate::policy::replay::{Event, EventKind, version_name};
 use crate::policy::stage::short;
 
@@ -66,25 +66,27 @@ pub(crate) fn collect(replayed: &Replayed, version: Option<&str>, now: i64) -> V
     events
 }
 
-/// Prints log entries for people.
+/// Prints log entries for people, one line each: every field that comes
+/// from the repository (author, version, stage, the detail quoting
+/// comments and notes) goes through [`escape_human`].
 pub(crate) fn print_human<'e>(out: &Output, events: impl Iterator<Item = &'e Event>) {
     for e in events {
         let when = Timestamp::from_unix(e.time).to_string();
         let mut line = format!(
             "{} {:<8} {:<12} {:<18}",
             when.get(..16).unwrap_or(&when).replace('T', " "),
-            e.commit.as_deref().map_or("", short),
-            e.author.as_deref().unwrap_or(""),
+            escape_human(e.commit.as_deref().map_or("", short)),
+            escape_human(e.author.as_deref().unwrap_or("")),
             e.kind.words()
         );
         if let Some(v) = &e.version {
-            line.push_str(&format!(" {v}"));
+            line.push_str(&format!(" {}", escape_human(v)));
         }
         if let Some(s) = &e.stage {
-            line.push_str(&format!(" [{s}]"));
+            line.push_str(&format!(" [{}]", escape_human(s)));
         }
         if !e.detail.is_empty() {
-            line.push_str(&format!(" {}", e.detail));
+            line.push_str(&format!(" {}", escape_human(&e.detail)));
         }
         out.line(line.trim_end());
     }
