@@ -49,23 +49,23 @@ if [ "${SKIP_GTO:-}" != 1 ]; then
   if [ ! -x "$GTO" ]; then
     python3 -m venv "$WORK/venv" && "$WORK/venv/bin/pip" install -q "gto==${GTO_VERSION:-1.10.1}"
   fi
-  echo "   $(git -C "$WORK/project-gto" tag | wc -l) GTO tags, $("$GTO" --version 2>/dev/null || echo gto)"
+  echo "   $(git -C "$WORK/project-gto" tag | wc -l) GTO tags, gto $("$GTO" --version 2>/dev/null | sed -n 's/.*Version: *//p')"
   cd "$WORK/project-gto"
   # gto show can take very long on this registry; GTO_TIMEOUT caps it.
   limit=${GTO_TIMEOUT:-3600}
   s=$(date +%s.%N)
   if timeout "$limit" "$GTO" show > /dev/null; then
     gto=$(printf '%.3f' "$(echo "$(date +%s.%N) - $s" | bc)")
-    gto_ratio="$(ratio "$gto" "$cold")x faster"
+    gto_ratio="cardinal $(ratio "$gto" "$cold")x faster"
   else
     gto="> $limit (stopped)"
-    gto_ratio="> $(ratio "$limit" "$cold")x faster"
+    gto_ratio="cardinal > $(ratio "$limit" "$cold")x faster"
   fi
   gto_target="cardinal >= 50x faster"
 fi
 
-printf '%-44s %12s  %-22s %s\n' "what" "seconds" "ratio" "target"
-printf '%-44s %12s  %-22s %s\n' "cardinal status, cold (--no-cache)" "$cold" "" ""
-printf '%-44s %12s  %-22s %s\n' "git log --name-only --format=%H" "$gitlog" \
+printf '%-44s %12s  %-26s %s\n' "what" "seconds" "ratio" "target"
+printf '%-44s %12s  %-26s %s\n' "cardinal status, cold (--no-cache)" "$cold" "" ""
+printf '%-44s %12s  %-26s %s\n' "git log --name-only --format=%H" "$gitlog" \
   "cardinal $(ratio "$cold" "$gitlog")x git log" "cardinal <= 1.5x git log"
-printf '%-44s %12s  %-22s %s\n' "gto show (same registry as tags)" "$gto" "$gto_ratio" "$gto_target"
+printf '%-44s %12s  %-26s %s\n' "gto show (same registry as tags)" "$gto" "$gto_ratio" "$gto_target"
