@@ -13,6 +13,7 @@
 # git, /usr/bin/time (installed with apt when absent); BIN=path/to/cardinal,
 # default target/release/cardinal; WORK=DIR keeps the repository there)
 set -euo pipefail
+export PYTHONDONTWRITEBYTECODE=1  # gen_*.py import gen_history.py: no __pycache__ in bench/
 VERSIONS=${1:-5000}
 BRANCHES=${2:-1000}
 HERE=$(cd "$(dirname "$0")" && pwd)

@@ -14,6 +14,7 @@
 # (GTO=path/to/gto uses another); SKIP_GTO=1 skips it, GTO_TIMEOUT=SECONDS
 # caps `gto show`, default 3600; WORK=DIR keeps the repositories there)
 set -euo pipefail
+export PYTHONDONTWRITEBYTECODE=1  # gen_*.py import gen_history.py: no __pycache__ in bench/
 MODELS=${1:-300}
 VERSIONS=${2:-5}
 HERE=$(cd "$(dirname "$0")" && pwd)
