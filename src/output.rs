@@ -161,6 +161,12 @@ impl Output {
         }
     }
 
+    /// Prints a line of human text that carries user content on stdout,
+    /// through [`escape_human`] (none of our own markup in it).
+    pub fn text(&self, text: impl AsRef<str>) {
+        self.line(escape_human(text.as_ref()));
+    }
+
     /// Prints a status line on stderr unless `-q`, through
     /// [`escape_human`] (a status line is one line).
     pub fn status(&self, text: impl AsRef<str>) {

@@ -518,6 +518,15 @@ fn issue_13_forged_dates_and_rebases_refresh_nothing() {
             .starts_with("expired: decided 31 days ago"),
         "{late}"
     );
+    // The log dates the expiry when it happened, not when it was noticed.
+    let (_, log) = repo.json_at(
+        &(clamp + 90 * 86_400).to_string(),
+        &["log", "p/m@1.0.0", "--no-cache"],
+    );
+    let left = &log["events"][0];
+    assert_eq!(left["kind"], "stage_left", "{log}");
+    assert_eq!(left["commit"], Value::Null);
+    assert_eq!(left["time"], utc(clamp + 30 * 86_400 + 1));
 
     // A rebase rewrites committer dates and keeps author dates.
     let repo = Repo::with_config(&config(&[], stages));
@@ -542,6 +551,15 @@ fn issue_13_forged_dates_and_rebases_refresh_nothing() {
             .starts_with("expired: decided 61 days ago"),
         "{v}"
     );
+}
+
+/// Returns `secs` as the log writes times (RFC 3339, UTC).
+fn utc(secs: i64) -> String {
+    let out = std::process::Command::new("date")
+        .args(["-u", "-d", &format!("@{secs}"), "+%Y-%m-%dT%H:%M:%SZ"])
+        .output()
+        .unwrap();
+    String::from_utf8(out.stdout).unwrap().trim().to_owned()
 }
 
 fn at_repo(repo: &Repo, secs: i64) -> Value {

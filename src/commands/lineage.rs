@@ -214,7 +214,7 @@ pub fn run(ctx: &Context, args: &LineageArgs) -> Result<Outcome, Error> {
             written: args.write,
         });
     } else {
-        ctx.out.line(handle.name());
+        ctx.out.text(handle.name());
         let width = inputs
             .iter()
             .map(|i| i.name.len())
@@ -238,14 +238,14 @@ pub fn run(ctx: &Context, args: &LineageArgs) -> Result<Outcome, Error> {
                 }
                 _ => i.source.clone(),
             };
-            ctx.out.line(format!(
+            ctx.out.text(format!(
                 "{branch} {:<11} {:<width$}  {}  {what}",
                 i.kind.as_str(),
                 i.name,
                 i.digest
             ));
         }
-        ctx.out.line(format!("root {}", lock.root));
+        ctx.out.text(format!("root {}", lock.root));
         if args.write {
             ctx.out
                 .status(format!("wrote {}/lineage.lock", handle.version.dir));

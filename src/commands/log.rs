@@ -49,12 +49,12 @@ pub(crate) fn collect(replayed: &Replayed, version: Option<&str>, now: i64) -> V
         .filter(|d| version.is_none_or(|v| version_name(d) == v))
         .collect();
     for s in statuses(replayed, &vdirs, now) {
-        for (stage, why) in s.lapsed {
+        for (stage, why, since) in s.lapsed {
             events.push(Event {
                 seq: u64::MAX,
                 commit: None,
                 author: None,
-                time: now,
+                time: since,
                 kind: EventKind::StageLeft,
                 version: Some(version_name(&s.vdir)),
                 stage: Some(stage),

@@ -371,12 +371,12 @@ pub(crate) fn print_human(out: &Output, list: &[VersionStatus]) {
             ),
             None => format!("{name}: no stage"),
         };
-        out.line(head);
-        for (stage, why) in &s.lapsed {
-            out.line(format!("    left {stage}: {why}"));
+        out.text(head);
+        for (stage, why, _) in &s.lapsed {
+            out.text(format!("    left {stage}: {why}"));
         }
         for stray in &s.strays {
-            out.line(format!(
+            out.text(format!(
                 "    review folder `{}` is not a stage of this project",
                 stray.slug
             ));
@@ -415,10 +415,10 @@ pub(crate) fn print_human(out: &Output, list: &[VersionStatus]) {
             if !e.pending.is_empty() && !reached {
                 line.push_str(&format!("; pending: {}", e.pending.join(", ")));
             }
-            out.line(line);
+            out.text(line);
             if let Some(r) = &e.request {
                 for p in &r.problems {
-                    out.line(format!("      request: {p}"));
+                    out.text(format!("      request: {p}"));
                 }
             }
             for d in &e.decisions {
@@ -428,13 +428,13 @@ pub(crate) fn print_human(out: &Output, list: &[VersionStatus]) {
                     None => "?",
                 };
                 if d.valid() {
-                    out.line(format!(
+                    out.text(format!(
                         "      {} {kind} ({})",
                         d.reviewer,
                         short(&d.commit)
                     ));
                 } else {
-                    out.line(format!(
+                    out.text(format!(
                         "      {} {kind} ({}) does not count: {}",
                         d.reviewer,
                         short(&d.commit),
@@ -449,7 +449,7 @@ pub(crate) fn print_human(out: &Output, list: &[VersionStatus]) {
                     .filter(|b| !b.starts_with("waiting for"))
                     .collect();
                 if !rest.is_empty() {
-                    out.line(format!(
+                    out.text(format!(
                         "      not reached: {}",
                         rest.iter()
                             .map(|s| s.as_str())

@@ -214,9 +214,9 @@ pub fn run(ctx: &Context, args: &VerifyArgs) -> Result<Outcome, Error> {
         }
         for v in &versions {
             let verdict = if v.ok { "ok" } else { "FAILED" };
-            ctx.out.line(format!("{} {verdict}", v.version));
+            ctx.out.text(format!("{} {verdict}", v.version));
             if let Some(error) = &v.error {
-                ctx.out.line(format!("  {error}"));
+                ctx.out.text(format!("  {error}"));
             }
             for i in &v.inputs {
                 let reason = i
@@ -224,12 +224,12 @@ pub fn run(ctx: &Context, args: &VerifyArgs) -> Result<Outcome, Error> {
                     .as_ref()
                     .map(|r| format!("  ({r})"))
                     .unwrap_or_default();
-                ctx.out.line(format!(
+                ctx.out.text(format!(
                     "  {:<8} {:<11} {}{reason}",
                     i.state, i.kind, i.name
                 ));
                 for f in &i.changed_files {
-                    ctx.out.line(format!("           differs: {f}"));
+                    ctx.out.text(format!("           differs: {f}"));
                 }
             }
         }

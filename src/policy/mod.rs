@@ -277,14 +277,51 @@ pub struct VersionStatus {
     pub holds: Vec<String>,
     /// Stages it was superseded from (a newer version reached them), by slug.
     pub superseded: Vec<String>,
-    /// Stages reached but no longer met now (e.g. expired), with why.
-    pub lapsed: Vec<(String, String)>,
+    /// Stages reached but no longer met now (e.g. expired), with why and
+    /// since when (the instant the stage stopped being met).
+    pub lapsed: Vec<(String, String, i64)>,
     /// The card digest, when the card loads.
     pub card_digest: Option<String>,
     /// Every declared stage, judged at "now".
     pub evals: Vec<stage::StageEval>,
     /// Review folders naming no declared stage.
     pub strays: Vec<stage::StrayReview>,
+}
+
+/// Returns when a stage held since `from` stopped being met, at or before
+/// `now`: only time passes between the last commit and "now", so the
+/// instant is one at which a decision expired (or `now` when none did).
+pub(crate) fn lapse_time(
+    files: &stage::VersionFiles<'_>,
+    eval: &stage::StageEval,
+    policy: &crate::model::files::Policy,
+    members: &[Member],
+    from: i64,
+    now: i64,
+) -> i64 {
+    let Some(days) = eval.def.expires_after_days else {
+        return now;
+    };
+    let mut instants: Vec<i64> = eval
+        .decisions
+        .iter()
+        .map(|d| {
+            d.time
+                .saturating_add(i64::from(days) * 86_400)
+                .saturating_add(1)
+        })
+        .filter(|t| *t > from && *t <= now)
+        .collect();
+    instants.sort_unstable();
+    instants.dedup();
+    let defs = std::slice::from_ref(&eval.def);
+    instants
+        .into_iter()
+        .find(|t| {
+            let (evals, _) = stage::evaluate(files, defs, policy, members, *t);
+            evals.first().is_some_and(|e| !e.meets())
+        })
+        .unwrap_or(now)
 }
 
 /// Returns the standing of the version in `vdir` at `now`: among the
@@ -313,7 +350,8 @@ pub fn status_of(
                 continue;
             };
             if !eval.meets() {
-                lapsed.push((eval.def.name.to_string(), replay::leave_reason(eval)));
+                let since = lapse_time(&files, eval, &policy, members, held.time, now);
+                lapsed.push((eval.def.name.to_string(), replay::leave_reason(eval), since));
                 continue;
             }
             holds.push(slug);

@@ -1162,27 +1162,44 @@ impl Engine {
                 .as_ref()
                 .map_or(&[][..], |c| &c.members[..]);
             let (evals, _) = stage::evaluate(&files, &stages, &policy, members, now);
-            let steps = step(self.stages.get(&vdir), &vdir, &evals, rec);
+            let mut steps = step(self.stages.get(&vdir), &evals, now);
+            // A stage left because approvals expired is dated when they did.
+            for (slug, kind, _, _, time) in &mut steps.events {
+                let held = self.stages.get(&vdir).and_then(|vs| vs.held.get(slug));
+                if let (EventKind::StageLeft, Some(held), Some(eval)) =
+                    (*kind, held, evals.iter().find(|e| e.slug == *slug))
+                    && leave_reason(eval).starts_with("expired")
+                {
+                    *time = super::lapse_time(&files, eval, &policy, members, held.time, now);
+                }
+            }
             drop(files);
             drop(stages);
             drop(policy);
-            self.record_steps(rec, author, &vdir, steps);
+            self.record_steps(rec, author, &vdir, steps, now);
         }
     }
 
     /// Applies what [`step`] decided for a version, with its log entries
     /// and the versions it supersedes.
-    fn record_steps(&mut self, rec: &CommitRecord, author: &str, vdir: &str, steps: Steps) {
+    fn record_steps(
+        &mut self,
+        rec: &CommitRecord,
+        author: &str,
+        vdir: &str,
+        steps: Steps,
+        now: i64,
+    ) {
         let me = version_name(vdir);
         let mut vs = self.stages.remove(vdir).unwrap_or_default();
-        for (slug, kind, stage, detail) in steps.events {
+        for (slug, kind, stage, detail, time) in steps.events {
             if kind == EventKind::StageReached {
                 let seq = self.next_seq();
                 vs.held.insert(
                     slug.clone(),
                     Held {
                         commit: rec.id.clone(),
-                        time: rec.time,
+                        time: now,
                         seq,
                     },
                 );
@@ -1195,7 +1212,7 @@ impl Engine {
                 seq,
                 commit: Some(rec.id.clone()),
                 author: Some(author.to_owned()),
-                time: rec.time,
+                time,
                 kind,
                 version: Some(me.clone()),
                 stage: Some(stage),
@@ -1233,7 +1250,7 @@ impl Engine {
                     seq,
                     commit: Some(rec.id.clone()),
                     author: Some(author.to_owned()),
-                    time: rec.time,
+                    time: now,
                     kind: EventKind::StageLeft,
                     version: Some(version_name(&other)),
                     stage: Some(name.clone()),
@@ -1245,18 +1262,17 @@ impl Engine {
 }
 
 /// What one trunk commit changes in a version's stages: log entries
-/// (`(slug, kind, stage name, detail)`, a `StageReached` entry also
-/// holding the stage, any other releasing it) and the exclusive stages
-/// it now holds, whose other holders it supersedes.
+/// (`(slug, kind, stage name, detail, time)`, a `StageReached` entry
+/// also holding the stage, any other releasing it) and the exclusive
+/// stages it now holds, whose other holders it supersedes.
 #[derive(Debug, Default)]
 struct Steps {
-    events: Vec<(String, EventKind, String, String)>,
+    events: Vec<(String, EventKind, String, String, i64)>,
     supersede: Vec<(String, String)>,
 }
 
 /// Decides which stages a version reaches or leaves at a trunk commit.
-fn step(vs: Option<&VersionStages>, vdir: &str, evals: &[StageEval], rec: &CommitRecord) -> Steps {
-    let _ = (vdir, rec);
+fn step(vs: Option<&VersionStages>, evals: &[StageEval], time: i64) -> Steps {
     let mut steps = Steps::default();
     let empty = VersionStages::default();
     let vs = vs.unwrap_or(&empty);
@@ -1267,6 +1283,7 @@ fn step(vs: Option<&VersionStages>, vdir: &str, evals: &[StageEval], rec: &Commi
             EventKind::StageLeft,
             slug.clone(),
             "the stage is no longer defined".to_owned(),
+            time,
         ));
     }
     // Stages reached at this commit count for `after` at this commit.
@@ -1281,6 +1298,7 @@ fn step(vs: Option<&VersionStages>, vdir: &str, evals: &[StageEval], rec: &Commi
                     EventKind::StageLeft,
                     eval.def.name.to_string(),
                     leave_reason(eval),
+                    time,
                 ));
             }
             continue;
@@ -1303,6 +1321,7 @@ fn step(vs: Option<&VersionStages>, vdir: &str, evals: &[StageEval], rec: &Commi
                 EventKind::StageReached,
                 eval.def.name.to_string(),
                 format!("approved by {}", approvers.join(", ")),
+                time,
             ));
             if eval.def.exclusive {
                 steps
