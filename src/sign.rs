@@ -22,7 +22,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use sha2::{Digest, Sha256};
+use ssh_key::{HashAlg, PublicKey};
 
 use crate::error::Error;
 use crate::signature::{ARMOR_BEGIN, ARMOR_END};
@@ -218,85 +218,44 @@ pub struct SignatureInfo {
     pub namespace: String,
     /// The hash algorithm (`sha512`).
     pub hash: String,
+    /// The signer's public key.
+    key: PublicKey,
 }
 
 impl SignatureInfo {
     /// Returns the key's fingerprint as `ssh-keygen -l` prints it
     /// (`SHA256:` and unpadded base64).
     pub fn fingerprint(&self) -> String {
-        let blob = crate::signature::base64_decode(&self.key_base64).unwrap_or_default();
-        let digest = Sha256::digest(&blob);
-        format!("SHA256:{}", base64_encode(&digest).trim_end_matches('='))
+        self.key.fingerprint(HashAlg::Sha256).to_string()
+    }
+
+    /// Returns whether `line` (`ssh-ed25519 AAAA… comment`, as in
+    /// `signing_keys`) is the signer's key.
+    pub fn is_key(&self, line: &str) -> bool {
+        crate::signature::parse_key(line).is_ok_and(|k| k.key_data() == self.key.key_data())
     }
 }
 
 /// Returns what an armored SSHSIG signature carries, or an error when it
 /// is not one (the parser is the one commit verification uses).
 pub fn signature_info(armored: &str) -> Result<SignatureInfo, Error> {
-    let sig = crate::signature::parse_armored(armored)
-        .map_err(|why| Error::Input(format!("malformed SSH signature: {why}")))?;
-    let key_type = sig
-        .key_type()
-        .map_err(|why| Error::Input(format!("malformed SSH signature: {why}")))?;
+    let sig = crate::signature::parse_armored(armored).map_err(Error::Input)?;
+    let key = PublicKey::from(sig.public_key().clone());
+    let blob = key
+        .to_bytes()
+        .map_err(|e| Error::Input(format!("malformed SSH signature ({e})")))?;
     Ok(SignatureInfo {
-        key_type: String::from_utf8_lossy(key_type).into_owned(),
-        key_base64: base64_encode(&sig.public_key),
-        namespace: String::from_utf8_lossy(&sig.namespace).into_owned(),
-        hash: String::from_utf8_lossy(&sig.hash).into_owned(),
+        key_type: key.algorithm().as_str().to_owned(),
+        key_base64: crate::signature::base64_encode(&blob),
+        namespace: sig.namespace().to_owned(),
+        hash: sig.hash_alg().as_str().to_owned(),
+        key,
     })
-}
-
-/// Returns the base64 blob of a public key line (`ssh-ed25519 AAAA… comment`,
-/// optionally with `key::` in front).
-pub fn public_key_base64(line: &str) -> Option<&str> {
-    // Every key blob starts with the uint32 length of its type name, which
-    // base64 writes as `AAAA`; options or a type may come before it.
-    line.trim()
-        .trim_start_matches("key::")
-        .split_whitespace()
-        .find(|w| w.starts_with("AAAA"))
-}
-
-const BASE64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-/// Returns standard base64 (with padding) of `bytes`.
-fn base64_encode(bytes: &[u8]) -> String {
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
-        let b = [
-            chunk.first().copied().unwrap_or(0),
-            chunk.get(1).copied().unwrap_or(0),
-            chunk.get(2).copied().unwrap_or(0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for i in 0..4 {
-            if i <= chunk.len() {
-                let index = ((n >> (18 - 6 * i)) & 63) as usize;
-                out.push(char::from(BASE64[index]));
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn base64_round_trips() {
-        for text in ["", "f", "fo", "foo", "foob", "fooba", "foobar"] {
-            let encoded = base64_encode(text.as_bytes());
-            assert_eq!(
-                crate::signature::base64_decode(&encoded).unwrap(),
-                text.as_bytes()
-            );
-        }
-        assert_eq!(base64_encode(b"foobar"), "Zm9vYmFy");
-        assert_eq!(base64_encode(b"fo"), "Zm8=");
-    }
 
     #[test]
     fn signing_key_forms() {
@@ -314,12 +273,6 @@ mod tests {
             KeySource::Literal("ssh-ed25519 AAAAC3".into())
         );
         assert_eq!(key_source("/k", None), KeySource::File(PathBuf::from("/k")));
-        assert_eq!(
-            public_key_base64("ssh-ed25519 AAAAC3Nza alice@x"),
-            Some("AAAAC3Nza")
-        );
-        assert_eq!(public_key_base64("key::ssh-rsa AAAAB3"), Some("AAAAB3"));
-        assert_eq!(public_key_base64(""), None);
     }
 
     #[test]

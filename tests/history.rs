@@ -759,6 +759,167 @@ fn gpg_signed_approvals_are_unverifiable_not_trusted() {
     );
 }
 
+/// `STAGES` with signed approvals required for Staging.
+fn signed_staging() -> String {
+    STAGES.replace(
+        "name = \"Staging\"\nmin_approvals = 1",
+        "name = \"Staging\"\nmin_approvals = 1\nrequire_signed = true",
+    )
+}
+
+/// Adds a card and a Staging request for `version` asking `reviewer`.
+fn requested(repo: &Repo, version: &str, reviewer: &str) {
+    repo.card(version, 0.9);
+    repo.commit("erin", &format!("card {version}"));
+    repo.request(version, "Staging", "erin", &[reviewer]);
+    repo.commit("erin", &format!("request {version}"));
+}
+
+#[test]
+fn rsa_and_ecdsa_signed_approvals_count() {
+    let keys_repo = Repo::new();
+    let (carol_key, carol_pub) = keys_repo.keygen_as("carol", &["-t", "rsa", "-b", "2048"]);
+    let (dave_key, dave_pub) = keys_repo.keygen_as("dave", &["-t", "ecdsa", "-b", "256"]);
+    let (bob_key, bob_pub) = keys_repo.keygen_as("bob", &["-t", "ecdsa", "-b", "384"]);
+    assert!(carol_pub.starts_with("ssh-rsa "), "{carol_pub}");
+    assert!(dave_pub.starts_with("ecdsa-sha2-nistp256 "), "{dave_pub}");
+    assert!(bob_pub.starts_with("ecdsa-sha2-nistp384 "), "{bob_pub}");
+    let repo = Repo::with_config(&config(
+        &[("carol", carol_pub), ("dave", dave_pub), ("bob", bob_pub)],
+        &signed_staging(),
+    ));
+    let (code, json) = repo.json(&["validate"]);
+    assert_eq!(code, 0, "{json}");
+    for (version, who, key) in [
+        ("1.0.0", "carol", &carol_key),
+        ("2.0.0", "dave", &dave_key),
+        ("3.0.0", "bob", &bob_key),
+    ] {
+        requested(&repo, version, who);
+        repo.decide(version, "Staging", who, "approve");
+        let good = repo.commit_signed(who, key, &format!("approve {version}"));
+        let v = repo.status(&format!("p/m@{version}"), &[]);
+        assert_eq!(v["stage"], "Staging", "{who}: {v}");
+        assert_eq!(v["since"], good.as_str());
+        let decision = approval(review(&v, "Staging"), who);
+        assert_eq!(decision["valid"], true, "{decision}");
+    }
+}
+
+#[test]
+fn approval_signed_with_another_members_rsa_key_does_not_count() {
+    let keys_repo = Repo::new();
+    let (_, carol_pub) = keys_repo.keygen_as("carol", &["-t", "rsa", "-b", "2048"]);
+    let (bob_key, bob_pub) = keys_repo.keygen_as("bob", &["-t", "rsa", "-b", "2048"]);
+    let repo = Repo::with_config(&config(
+        &[("carol", carol_pub), ("bob", bob_pub)],
+        &signed_staging(),
+    ));
+    requested(&repo, "1.0.0", "carol");
+    repo.decide("1.0.0", "Staging", "carol", "approve");
+    repo.commit_signed("carol", &bob_key, "approve, signed with bob's key");
+    let v = repo.status("p/m@1.0.0", &[]);
+    assert_eq!(v["stage"], Value::Null);
+    assert_eq!(
+        problems(approval(review(&v, "Staging"), "carol")),
+        "stage `Staging` requires signed approvals: bad signature: \
+         signed with a key that is not one of the member's"
+    );
+}
+
+/// Returns an armored SSHSIG over `message` in the namespace `git`, made by
+/// hand with `openssl` from the PEM RSA key `pem` (public key line `line`),
+/// whose signature is PKCS#1 v1.5 over `digest` (`sha1`, `sha512`) and is
+/// labelled `sig_type` (`ssh-rsa`, `rsa-sha2-512`).
+fn openssl_sshsig(
+    pem: &std::path::Path,
+    line: &str,
+    message: &[u8],
+    digest: &str,
+    sig_type: &str,
+) -> String {
+    use cardinal::signature::{base64_decode, base64_encode};
+    use sha2::Digest;
+    fn put(out: &mut Vec<u8>, s: &[u8]) {
+        out.extend_from_slice(&u32::try_from(s.len()).unwrap().to_be_bytes());
+        out.extend_from_slice(s);
+    }
+    let hash = sha2::Sha512::digest(message);
+    let mut signed = b"SSHSIG".to_vec();
+    put(&mut signed, b"git");
+    put(&mut signed, b"");
+    put(&mut signed, b"sha512");
+    put(&mut signed, &hash);
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    std::fs::write(&data, &signed).unwrap();
+    let out = std::process::Command::new("openssl")
+        .args(["dgst", &format!("-{digest}"), "-sign"])
+        .arg(pem)
+        .arg(&data)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let key = base64_decode(line.split_whitespace().nth(1).unwrap()).unwrap();
+    let mut inner = Vec::new();
+    put(&mut inner, sig_type.as_bytes());
+    put(&mut inner, &out.stdout);
+    let mut blob = b"SSHSIG\0\0\0\x01".to_vec();
+    put(&mut blob, &key);
+    put(&mut blob, b"git");
+    put(&mut blob, b"");
+    put(&mut blob, b"sha512");
+    put(&mut blob, &inner);
+    let text = base64_encode(&blob);
+    let lines: Vec<&str> = text
+        .as_bytes()
+        .chunks(70)
+        .map(|c| std::str::from_utf8(c).unwrap())
+        .collect();
+    format!(
+        "-----BEGIN SSH SIGNATURE-----\n{}\n-----END SSH SIGNATURE-----\n",
+        lines.join("\n")
+    )
+}
+
+#[test]
+fn sha1_rsa_signature_does_not_count() {
+    let keys_repo = Repo::new();
+    // A PEM private key, which openssl reads.
+    let (carol_key, carol_pub) =
+        keys_repo.keygen_as("carol", &["-t", "rsa", "-b", "2048", "-m", "PEM"]);
+    let repo = Repo::with_config(&config(&[("carol", carol_pub.clone())], &signed_staging()));
+    // The same construction with rsa-sha2-512 counts: the hand-made
+    // signature is right, and only the SHA-1 one is refused.
+    requested(&repo, "1.0.0", "carol");
+    repo.decide("1.0.0", "Staging", "carol", "approve");
+    let good = repo.commit_with_signature("carol", "approve, rsa-sha2-512", |m| {
+        openssl_sshsig(&carol_key, &carol_pub, m, "sha512", "rsa-sha2-512")
+    });
+    let v = repo.status("p/m@1.0.0", &[]);
+    assert_eq!(v["stage"], "Staging", "{v}");
+    assert_eq!(v["since"], good.as_str());
+
+    requested(&repo, "2.0.0", "carol");
+    repo.decide("2.0.0", "Staging", "carol", "approve");
+    let sha1 = repo.commit_with_signature("carol", "approve, ssh-rsa", |m| {
+        openssl_sshsig(&carol_key, &carol_pub, m, "sha1", "ssh-rsa")
+    });
+    let v = repo.status("p/m@2.0.0", &[]);
+    assert_eq!(v["stage"], Value::Null, "{v}");
+    let carol = approval(review(&v, "Staging"), "carol");
+    assert_eq!(carol["commit"], sha1.as_str());
+    assert!(
+        problems(carol)
+            .contains("bad signature: RSA signature over SHA-1 (`ssh-rsa`) is not accepted"),
+        "{carol}"
+    );
+}
+
 #[test]
 fn demo_history_shows_promotion_stale_rejection_and_supersede() {
     let dir = tempfile::tempdir().unwrap();

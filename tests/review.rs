@@ -300,9 +300,17 @@ impl Repo {
     /// Generates an ed25519 key with no passphrase; returns its path and
     /// public key line.
     fn key(&self, name: &str) -> (PathBuf, String) {
+        self.key_as(name, &["-t", "ed25519"])
+    }
+
+    /// Generates a key with `ssh-keygen` and `args` (`-t rsa -b 2048`) and
+    /// no passphrase; returns its path and public key line.
+    fn key_as(&self, name: &str, args: &[&str]) -> (PathBuf, String) {
         let path = self.home.path().join(name);
         let out = std::process::Command::new("ssh-keygen")
-            .args(["-q", "-t", "ed25519", "-N", "", "-C", name, "-f"])
+            .args(["-q", "-N", "", "-C", name])
+            .args(args)
+            .arg("-f")
             .arg(&path)
             .output()
             .unwrap();
@@ -1008,6 +1016,62 @@ fn sign_is_refused_when_it_could_not_work() {
         "--sign",
     ]);
     assert!(err.contains("could not run"), "{err}");
+}
+
+#[test]
+fn sign_checks_rsa_and_unsupported_keys_before_committing() {
+    let probe = Repo::empty();
+    let (bob_key, bob_pub) = probe.key_as("bob_key", &["-t", "rsa", "-b", "2048"]);
+    let (carol_key, carol_pub) = probe.key_as("carol_key", &["-t", "ecdsa", "-b", "521"]);
+    let repo = Repo::with_keys(&carol_pub, &bob_pub);
+    repo.as_user("erin");
+    repo.ok(&[
+        "request-review",
+        VERSION,
+        "--stage",
+        "Signed Release",
+        "--reviewer",
+        "bob",
+        "--reviewer",
+        "carol",
+        "--note",
+        "n",
+        "--commit",
+    ]);
+    repo.git(&["config", "gpg.format", "ssh"]);
+
+    // carol's listed key is P-521: the signature would never count, so the
+    // approval is refused before anything is written.
+    repo.as_user("carol");
+    repo.git(&["config", "user.signingkey", carol_key.to_str().unwrap()]);
+    let before = repo.head();
+    let err = repo.refused(&["approve", VERSION, "--stage", "Signed Release", "--sign"]);
+    assert!(
+        err.contains("would not be accepted: signature unverifiable: key type `ecdsa-sha2-nistp521` is not supported"),
+        "{err}"
+    );
+    assert_eq!(repo.head(), before);
+
+    // bob's RSA key signs an approval that counts (the stage still waits
+    // for carol).
+    repo.as_user("bob");
+    repo.git(&["config", "user.signingkey", bob_key.to_str().unwrap()]);
+    let out = repo.ok(&[
+        "--format",
+        "json",
+        "approve",
+        VERSION,
+        "--stage",
+        "Signed Release",
+        "--sign",
+    ]);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["signed"], true, "{json}");
+    let out = repo.ok(&["--format", "json", "status", VERSION, "--no-cache"]);
+    let status: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let bob = &status["versions"][0]["reviews"][0]["approvals"][0];
+    assert_eq!(bob["reviewer"], "bob", "{status}");
+    assert_eq!(bob["valid"], true, "{status}");
 }
 
 #[test]

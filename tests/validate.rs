@@ -873,3 +873,64 @@ fn markdown_report() {
     );
     assert_eq!(out.status.code(), Some(1));
 }
+
+/// A P-521 key, made by `ssh-keygen -t ecdsa -b 521`: well formed, but not
+/// a type whose signatures cardinal verifies.
+const P521_KEY: &str = "ecdsa-sha2-nistp521 AAAAE2VjZHNhLXNoYTItbmlzdHA1MjEAAAAIbmlzdHA1MjEAAACFBAFmZPRbQ8o2thmOh2rU7IKQl5Li5uDTFeX2+iIsZNvlLJl42V1+59MXLm9AD1RTbEwVina221UFyRfewIPOqWP7GAC8lfMf3OHdTQmoaTFWrnQuKjv7VQNGSAnZizwsAAHuPtJ5AKtWURdiQravLge3nUny5Xwkog2fpqjz3ihOJwexvw== p521";
+
+#[test]
+fn signing_key_of_an_unsupported_type_is_a_warning() {
+    let repo = Repo::new();
+    repo.edit(
+        "cardinal.toml",
+        "roles = [\"reviewer\"]",
+        &format!("roles = [\"reviewer\"]\nsigning_keys = [\"{P521_KEY}\"]"),
+    );
+    assert_finding(
+        &repo,
+        "invalid-value",
+        "cardinal.toml",
+        "\"ecdsa-sha2-nistp521",
+        "warning",
+    );
+    let (_, findings) = repo.validate();
+    let message = findings[0]["message"].as_str().unwrap();
+    assert!(
+        message.contains(
+            "`bob` has type `ecdsa-sha2-nistp521`, whose signatures cardinal does not verify"
+        ),
+        "{findings:#?}"
+    );
+}
+
+#[test]
+fn malformed_signing_key_is_an_error() {
+    for bad in [
+        // Truncated key data.
+        "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGq0zvD2Ue0e7Ttu0Rdmb7fl4R8vWfKqN5kFhr4x1Yb",
+        // The type does not match the key data.
+        "ssh-rsa AAAAC3NzaC1lZDI1NTE5AAAAILM+rvN+ot98qgEN796jTiQfZfG1KaT0PtFDJ/XFSqti bob",
+    ] {
+        let repo = Repo::new();
+        repo.edit(
+            "cardinal.toml",
+            "roles = [\"reviewer\"]",
+            &format!("roles = [\"reviewer\"]\nsigning_keys = [\"{bad}\"]"),
+        );
+        assert_finding(
+            &repo,
+            "invalid-value",
+            "cardinal.toml",
+            &format!("\"{}", &bad[..12]),
+            "error",
+        );
+        let (_, findings) = repo.validate();
+        assert!(
+            findings.iter().any(|f| f["message"]
+                .as_str()
+                .unwrap()
+                .starts_with("signing key of `bob` is not a public key")),
+            "{findings:#?}"
+        );
+    }
+}

@@ -104,7 +104,48 @@ fn check_members(config: &Loaded<crate::model::files::OrgConfig>, out: &mut Vec<
                 emails.insert(key, i);
             }
         }
+        for (j, line) in member.signing_keys.iter().enumerate() {
+            check_signing_key(config, i, j, &member.id, line, out);
+        }
     }
+}
+
+/// Reports a `signing_keys` line that is not a public key (an error) or
+/// whose key type cardinal does not verify signatures of (a warning: such
+/// signatures are reported as unverifiable and never count).
+fn check_signing_key(
+    config: &Loaded<crate::model::files::OrgConfig>,
+    i: usize,
+    j: usize,
+    member: &MemberId,
+    line: &str,
+    out: &mut Vec<Diagnostic>,
+) {
+    let span = config.span(&format!("/members/{i}/signing_keys/{j}"));
+    let supported = crate::signature::supported_key_types();
+    let finding = match crate::signature::parse_key(line) {
+        Err(why) => Diagnostic::error(
+            Code::InvalidValue,
+            format!("signing key of `{member}` is not a public key: {why}"),
+        )
+        .with_help(
+            "copy the whole line of the public key file (`ssh-keygen -y -f KEY` prints it): \
+             `TYPE BASE64 [comment]`",
+        ),
+        Ok(key) if !crate::signature::key_type_supported(&key) => Diagnostic::warning(
+            Code::InvalidValue,
+            format!(
+                "signing key of `{member}` has type `{}`, whose signatures cardinal does not verify",
+                key.algorithm().as_str()
+            ),
+        )
+        .with_help(format!(
+            "approvals signed with it never count where signatures are required; \
+             supported key types: {supported}"
+        )),
+        Ok(_) => return,
+    };
+    out.push(finding.at(&config.path, span));
 }
 
 /// Reports member ids in `list` (at `pointer/<i>`) that are not declared.

@@ -172,15 +172,67 @@ impl Repo {
         self.head()
     }
 
+    /// Commits everything as `who` with the `gpgsig` header that `sign`
+    /// returns for the commit object (without that header), written with
+    /// `git hash-object` so the signature can be anything; returns the
+    /// commit id.
+    pub fn commit_with_signature(
+        &self,
+        who: &str,
+        message: &str,
+        sign: impl FnOnce(&[u8]) -> String,
+    ) -> String {
+        self.tick();
+        self.git_as(who, &["add", "-A"]);
+        let tree = self.git(&["write-tree"]).trim().to_owned();
+        let head = self.head();
+        let t = self.clock.get();
+        let (name, mail) = (who, email(who));
+        let header = format!(
+            "tree {tree}\nparent {head}\nauthor {name} <{mail}> {t} +0000\ncommitter {name} <{mail}> {t} +0000\n"
+        );
+        let unsigned = format!("{header}\n{message}\n");
+        let signature = sign(unsigned.as_bytes());
+        let folded = signature.trim_end().replace('\n', "\n ");
+        let object = format!("{header}gpgsig {folded}\n\n{message}\n");
+        let mut child = Std::new("git")
+            .current_dir(self.path())
+            .args(["hash-object", "-t", "commit", "-w", "--stdin"])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        use std::io::Write;
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(object.as_bytes())
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success());
+        let id = String::from_utf8(out.stdout).unwrap().trim().to_owned();
+        self.git(&["update-ref", "refs/heads/main", &id]);
+        id
+    }
+
     pub fn head(&self) -> String {
         self.git(&["rev-parse", "HEAD"]).trim().to_owned()
     }
 
     /// Creates an ed25519 key pair; returns (private key path, public key line).
     pub fn keygen(&self, name: &str) -> (PathBuf, String) {
+        self.keygen_as(name, &["-t", "ed25519"])
+    }
+
+    /// Creates a key pair with `ssh-keygen` and `args` (`-t rsa -b 2048`);
+    /// returns (private key path, public key line).
+    pub fn keygen_as(&self, name: &str, args: &[&str]) -> (PathBuf, String) {
         let path = self.home.path().join(name);
         let out = Std::new("ssh-keygen")
-            .args(["-q", "-t", "ed25519", "-N", "", "-C", name, "-f"])
+            .args(["-q", "-N", "", "-C", name])
+            .args(args)
+            .arg("-f")
             .arg(&path)
             .output()
             .unwrap();

@@ -34,6 +34,7 @@ use crate::model::ids::MemberId;
 use crate::model::stage;
 use crate::model::time::Timestamp;
 use crate::sign::{self, SshSigner};
+use crate::signature::SigState;
 use crate::{repo, write};
 
 /// How the written file is to be recorded in Git.
@@ -416,7 +417,7 @@ fn write_and_commit(
                 )));
             }
             if let Some(check) = &key_check {
-                check_key(ctx, check, &info, &signer)?;
+                check_key(ctx, check, &info, &signer, &signature, buffer.as_bytes())?;
             }
             signed = Some(info);
             Ok(signature)
@@ -590,28 +591,46 @@ fn missing_dirs(root: &Path, file: &Path) -> Vec<PathBuf> {
     dirs
 }
 
-/// Checks the signing key against the member's `signing_keys`: required
-/// for stages that demand signatures (an approval signed by another key
-/// would not count), a warning otherwise.
+/// Checks the signing key against the member's `signing_keys`, and the
+/// signature over `buffer` as history will check it: required for stages
+/// that demand signatures (an approval signed by another key, or by a key
+/// type cardinal does not check, would not count), a warning otherwise.
 fn check_key(
     ctx: &Context,
     check: &KeyCheck<'_>,
     info: &sign::SignatureInfo,
     signer: &SshSigner,
+    signature: &str,
+    buffer: &[u8],
 ) -> Result<(), Error> {
-    let listed = check
-        .keys
-        .iter()
-        .filter_map(|k| sign::public_key_base64(k))
-        .any(|k| k == info.key_base64);
-    if listed {
-        return Ok(());
-    }
-    let what = format!(
-        "the signing key {} ({} {}) is not {} in cardinal.toml",
+    let listed = check.keys.iter().any(|k| info.is_key(k));
+    let key = format!(
+        "{} ({} {})",
         signer.describe_key(),
         info.key_type,
-        info.fingerprint(),
+        info.fingerprint()
+    );
+    if listed {
+        let keys: Vec<String> = check.keys.iter().map(|k| (*k).to_owned()).collect();
+        let state = crate::signature::verify(Some(signature.as_bytes()), buffer, &keys);
+        if state == SigState::Valid {
+            return Ok(());
+        }
+        let what = format!(
+            "the signature made with {key} would not be accepted: {}",
+            state.describe()
+        );
+        return if check.required {
+            Err(Error::Usage(format!(
+                "{what}, so this stage would not count the approval; nothing was written"
+            )))
+        } else {
+            ctx.out.status(format!("warning: {what}"));
+            Ok(())
+        };
+    }
+    let what = format!(
+        "the signing key {key} is not {} in cardinal.toml",
         if check.keys.is_empty() {
             format!("listed: `{}` has no signing_keys", check.member)
         } else {
