@@ -266,6 +266,17 @@ pub const HISTORY: &[Step] = &[
         changes: &[Add("projects/credit/default-risk/1.0.0/card.toml")],
         tag: None,
     },
+    // A forgery for the tour: frank writes carol's approval himself. It
+    // never counts, and `cardinal audit` names the commit.
+    Step {
+        date: "2024-05-24T18:00:00Z",
+        who: "frank",
+        message: "Approve default-risk 1.0.0 for Production (as carol)",
+        changes: &[Add(
+            "projects/credit/default-risk/1.0.0/reviews/production/carol.toml",
+        )],
+        tag: None,
+    },
     Step {
         date: "2024-05-27T10:00:00Z",
         who: "erin",

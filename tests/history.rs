@@ -984,14 +984,25 @@ fn demo_history_shows_promotion_stale_rejection_and_supersede() {
         .unwrap()
         .arg("-C")
         .arg(&target)
-        .args(["audit"])
+        .args(["audit", "--format", "json"])
         .output()
         .unwrap();
+    // The one forgery of the demo: frank wrote carol's approval.
+    assert_eq!(out.status.code(), Some(1));
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let findings = json["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 1, "{json}");
+    assert_eq!(findings[0]["code"], "unauthorized-change");
     assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+        findings[0]["file"],
+        "projects/credit/default-risk/1.0.0/reviews/production/carol.toml"
+    );
+    let risk = stage("credit/default-risk@1.0.0");
+    let forged = approval(review(&risk, "Production"), "carol");
+    assert_eq!(forged["valid"], false);
+    assert!(
+        problems(forged).contains("added or changed by someone other than `carol`"),
+        "{forged}"
     );
 }
 

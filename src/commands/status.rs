@@ -540,5 +540,36 @@ pub fn demo_tour(out: &Output, root: &Path, now: i64) -> Result<(), Error> {
     out.line("\n== cardinal log (last 15 entries)");
     let events = super::log::collect(&replayed, None, now);
     super::log::print_human(out, events.iter().take(15));
+    out.line("\n== cardinal audit");
+    let found = super::audit::findings(root, &replayed);
+    let errors = found.iter().filter(|(d, _)| d.is_error()).count();
+    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    out.line(format!(
+        "  the trunk's history, every merge replayed on it: {}, {}",
+        plural(errors, "violation"),
+        plural(found.len() - errors, "warning")
+    ));
+    for (d, _) in &found {
+        out.text(format!(
+            "  {}[{}] {}",
+            if d.is_error() { "error" } else { "warning" },
+            d.code,
+            d.message
+        ));
+    }
+    out.line("\n== cardinal which credit/churn --stage Production");
+    let churn = versions_of(&vdirs, "credit", "churn");
+    for s in statuses(&replayed, &churn, now) {
+        if let Some((stage, held)) = &s.stage
+            && stage == "Production"
+        {
+            out.line(format!(
+                "{}    (since {}, {})",
+                crate::policy::replay::version_name(&s.vdir),
+                short(&held.commit),
+                date(held.time).get(..10).unwrap_or_default()
+            ));
+        }
+    }
     Ok(())
 }
