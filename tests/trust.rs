@@ -839,3 +839,54 @@ fn issue_13_blockers_name_the_after_stage() {
     );
     assert_eq!(review(&v, "Production")["state"], "approved");
 }
+
+// A merge that keeps the trunk's version of a decision a side branch
+// forged restores the real decision as it was, signature included.
+#[test]
+fn issue_13_keeping_the_trunks_decision_over_a_side_forgery_restores_it() {
+    let keys = Repo::new();
+    let (carol_key, carol_pub) = keys.keygen("carol");
+    let extra = STAGES.replace(
+        "name = \"Staging\"\nmin_approvals = 1",
+        "name = \"Staging\"\nmin_approvals = 1\nrequire_signed = true",
+    );
+    let repo = Repo::with_config(&config(&[("carol", carol_pub)], &extra));
+    repo.card("1.0.0", 0.9);
+    repo.commit("erin", "card");
+    repo.request("1.0.0", "Staging", "erin", &["carol"]);
+    repo.commit("erin", "request");
+    repo.decide("1.0.0", "Staging", "carol", "approve");
+    let signed = repo.commit_signed("carol", &carol_key, "approve, signed");
+    let file = "projects/p/m/1.0.0/reviews/staging/carol.toml";
+    repo.git(&["checkout", "-q", "-b", "side"]);
+    let text = std::fs::read_to_string(repo.path().join(file)).unwrap();
+    repo.write(file, &text.replace("approve\"", "reject\""));
+    let forged = repo.commit("frank", "carol rejects, says frank");
+    repo.git(&["checkout", "-q", "main"]);
+    repo.tick();
+    repo.git_as("erin", &["merge", "-q", "--no-ff", "--no-commit", "side"]);
+    repo.git_as("erin", &["checkout", "HEAD", "--", file]);
+    repo.git_as(
+        "erin",
+        &[
+            "commit",
+            "-q",
+            "-m",
+            "merge side, keep carol's own decision",
+        ],
+    );
+    let v = repo.status("p/m@1.0.0", &[]);
+    assert_eq!(v["stage"], "Staging", "{v}");
+    let a = approval(review(&v, "Staging"), "carol");
+    assert_eq!(
+        (a["valid"].clone(), a["commit"].clone()),
+        (Value::Bool(true), Value::String(signed))
+    );
+    let (code, json) = audit(&repo);
+    assert_eq!(code, 1);
+    assert_eq!(
+        findings(&json),
+        vec![finding(("unauthorized-change", &forged, file))],
+        "{json}"
+    );
+}

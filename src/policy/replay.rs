@@ -528,7 +528,7 @@ impl Engine {
             // The trunk as it stood at the first parent, for the paths the
             // replay changes: what the merge's tree has there unless it
             // changed them itself.
-            let mut first: BTreeMap<String, Option<String>> = BTreeMap::new();
+            let mut first: BTreeMap<String, Option<FileRec>> = BTreeMap::new();
             let side_place = Place {
                 trunk: false,
                 clamp: place.clamp,
@@ -547,7 +547,9 @@ impl Engine {
                     })
                     .collect();
                 for c in &own {
-                    first.entry(c.path.clone()).or_insert_with(|| c.old.clone());
+                    if !first.contains_key(&c.path) {
+                        first.insert(c.path.clone(), self.state.files.get(&c.path).cloned());
+                    }
                 }
                 self.judge(srec, own, blobs, side_place, &mut touched);
             }
@@ -563,7 +565,7 @@ impl Engine {
                 let merged: Option<String> = match in_merge.get(path) {
                     Some(new) => new.cloned(),
                     None => match first.get(path) {
-                        Some(old) => old.clone(),
+                        Some(old) => old.as_ref().map(|f| f.blob.clone()),
                         None => self.state.files.get(path).map(|f| f.blob.clone()),
                     },
                 };
@@ -580,20 +582,15 @@ impl Engine {
                 }
                 // Taking the trunk's version over a side change that broke
                 // the rules restores what was in effect: nothing to judge.
-                let restores = replayed.is_some_and(|f| f.violation.is_some())
-                    && first.get(path).is_some_and(|old| *old == merged);
-                if restores {
-                    match merged {
-                        Some(blob) => {
-                            if let Some(f) = self.state.files.get_mut(path) {
-                                f.blob = blob;
-                                f.violation = None;
-                            }
-                        }
-                        None => {
-                            self.state.files.remove(path);
-                        }
-                    }
+                let restored = first
+                    .get(path)
+                    .filter(|old| old.as_ref().map(|f| &f.blob) == merged.as_ref())
+                    .filter(|_| replayed.is_some_and(|f| f.violation.is_some()));
+                if let Some(old) = restored {
+                    match old.clone() {
+                        Some(rec) => self.state.files.insert(path.to_owned(), rec),
+                        None => self.state.files.remove(path),
+                    };
                     continue;
                 }
                 own.push(Change {
