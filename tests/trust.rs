@@ -408,6 +408,16 @@ fn issue_13_a_rejection_survives_dropping_the_reviewer() {
     assert_eq!(review(&v, "Staging")["state"], "rejected");
     let (code, _) = repo.json(&["status", "p/m@1.0.0", "--require-stage", "Staging"]);
     assert_eq!(code, 1);
+    // frank turning carol's rejection into an approval lifts nothing.
+    let file = "projects/p/m/1.0.0/reviews/staging/carol.toml";
+    let rejection = std::fs::read_to_string(repo.path().join(file)).unwrap();
+    repo.write(file, &rejection.replace("reject\"", "approve\""));
+    let tampered = repo.commit("frank", "carol is fine with it now");
+    let v = repo.status("p/m@1.0.0", &[]);
+    assert_eq!(v["stage"], Value::Null, "{v}");
+    assert_eq!(blockers(&v, "Staging"), vec!["rejected by `carol`"]);
+    repo.write(file, &rejection);
+    repo.commit("frank", "put it back");
     // The control: alice dismisses carol's rejection.
     repo.remove("projects/p/m/1.0.0/reviews/staging/carol.toml");
     let dismissal = repo.commit("alice", "dismiss carol's rejection");
@@ -420,7 +430,12 @@ fn issue_13_a_rejection_survives_dropping_the_reviewer() {
     assert_eq!(dismissed["author"], "alice");
     assert_eq!(dismissed["detail"], "`carol`'s decision");
     let (code, json) = audit(&repo);
-    assert_eq!(code, 0, "{json}");
+    assert_eq!(code, 1, "{json}");
+    assert_eq!(
+        findings(&json)[0],
+        finding(("unauthorized-change", &tampered, file)),
+        "{json}"
+    );
 }
 
 // 6. Editing only the note of an old request does not bring a superseded

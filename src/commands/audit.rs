@@ -14,12 +14,14 @@ use crate::policy::stage::short;
 
 /// Check every commit that touched a governed file against who may change what
 ///
-/// Each commit is checked against the configuration as it stood in its
-/// first parent (the commit that first adds cardinal.toml against that
-/// file itself). A change that breaks the rules does not take effect:
-/// later commits are checked against the last legitimate configuration.
-/// Merge commits are clean when every governed path equals that path in
-/// one of their parents. Exits 1 on any violation.
+/// The history is read along the trunk (the first-parent chain), the only
+/// place the configuration in effect changes. Each trunk commit is checked
+/// against the configuration in effect at its first parent (the first
+/// cardinal.toml against itself); a merge first replays the commits it
+/// brings in as if rebased onto the trunk, then its own changes. A change
+/// that breaks the rules does not take effect. Each finding says how to
+/// remedy it; a violation an admin waived (`[[policy.waivers]]`) is shown
+/// as a warning. Exits 1 on any violation that is not waived.
 #[derive(Debug, Args)]
 pub struct AuditArgs {
     /// The branch, tag or commit whose history to audit (default: HEAD)
@@ -85,9 +87,16 @@ fn remedy(v: &crate::policy::replay::Violation) -> String {
         v.commit
     );
     let undo = match crate::policy::classify(&v.path) {
+        // The forged commit stays in the file's history: an edit keeps it.
         Some(crate::policy::Slot::Decision(_, _, _, who)) => format!(
-            "`{who}` commits the decision again, or an admin dismisses it (deletes the file)"
+            "`{who}` deletes the file and commits the decision again later, or an admin dismisses it (deletes the file)"
         ),
+        Some(crate::policy::Slot::Request(..)) => {
+            "an owner or collaborator deletes the request and commits it again later".to_owned()
+        }
+        Some(crate::policy::Slot::Config | crate::policy::Slot::Project(_)) => {
+            "an allowed member commits the file again (until then the last legitimate one stays in effect)".to_owned()
+        }
         _ => "a member allowed to change the file reverts it".to_owned(),
     };
     format!("; to remedy: {undo}; or {waive} (what it changed still does not take effect)")

@@ -16,8 +16,9 @@ use crate::policy::stage::short;
 ///
 /// Derived from the Git history of the reference (default HEAD), newest
 /// first, each entry with its commit, author and time. Stage entries come
-/// from the first-parent history; a stage left because approvals expired
-/// has no commit.
+/// from the trunk (the first-parent history); a stage left because
+/// approvals expired is dated when they expired, and has no commit when
+/// only "now" (--now) shows it.
 #[derive(Debug, Args)]
 pub struct LogArgs {
     /// Only entries about this version (`project/model@version` or `model@version`)

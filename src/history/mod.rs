@@ -194,8 +194,10 @@ fn replay_with(
         check_shallow(&repo, &trusted, tip)?;
     }
     let tip_text = tip.to_string();
+    // The commit actually trusted keys the cache: an `audit_from` that is
+    // ignored now may be honoured once it becomes an ancestor.
     let key = cache::Key {
-        audit_from: audit.clone(),
+        audit_from: trusted_root.map(|id| id.to_string()),
         reference: query.reference.clone().unwrap_or_else(|| "HEAD".to_owned()),
     };
     let cached = if query.no_cache {
@@ -431,6 +433,26 @@ fn input_digests(
     Ok(())
 }
 
+/// Returns the repository path a symbolic link at `link` points to, none
+/// when it leaves the repository (absolute, or climbing above the root).
+fn link_target(link: &str, target: &str) -> Option<String> {
+    if target.starts_with('/') {
+        return None;
+    }
+    let mut parts: Vec<&str> = link.split('/').collect();
+    parts.pop();
+    for part in target.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            other => parts.push(other),
+        }
+    }
+    (!parts.is_empty()).then(|| parts.join("/"))
+}
+
 /// Digests of lineage inputs read from Git objects, as `lineage` computes
 /// them from files: a file's SHA-256, a folder's manifest digest.
 /// Blob digests are kept by object id.
@@ -440,28 +462,42 @@ struct InputDigests {
 }
 
 impl InputDigests {
-    /// Returns the digest of `path` in `tree`, none when absent.
+    /// Returns the digest of `path` in `tree`, none when absent. A
+    /// symbolic link named as an input is hashed through its target when
+    /// that stays inside the repository, as `lineage` does.
     fn at(
         &mut self,
         repo: &Repository,
         tree: &Tree<'_>,
         path: &str,
     ) -> Result<Option<String>, Error> {
-        let Ok(entry) = tree.get_path(Path::new(path)) else {
-            return Ok(None);
-        };
-        match entry.kind() {
-            Some(ObjectType::Blob) => Ok(Some(self.blob(repo, entry.id())?)),
-            Some(ObjectType::Tree) => {
-                let mut lines = Vec::new();
-                let sub = repo.find_tree(entry.id())?;
-                self.manifest(repo, &sub, path, &mut lines)?;
-                Ok(Some(crate::model::digest::sha256_hex(
-                    crate::lineage::manifest_text(&mut lines).as_bytes(),
-                )))
+        let mut path = path.to_owned();
+        // A bound on links to links (and on loops).
+        for _ in 0..8 {
+            let Ok(entry) = tree.get_path(Path::new(&path)) else {
+                return Ok(None);
+            };
+            match entry.kind() {
+                Some(ObjectType::Blob) if entry.filemode() == 0o120000 => {
+                    let target = repo.find_blob(entry.id())?;
+                    match link_target(&path, &String::from_utf8_lossy(target.content())) {
+                        Some(next) => path = next,
+                        None => return Ok(None),
+                    }
+                }
+                Some(ObjectType::Blob) => return Ok(Some(self.blob(repo, entry.id())?)),
+                Some(ObjectType::Tree) => {
+                    let mut lines = Vec::new();
+                    let sub = repo.find_tree(entry.id())?;
+                    self.manifest(repo, &sub, &path, &mut lines)?;
+                    return Ok(Some(crate::model::digest::sha256_hex(
+                        crate::lineage::manifest_text(&mut lines).as_bytes(),
+                    )));
+                }
+                _ => return Ok(None),
             }
-            _ => Ok(None),
         }
+        Ok(None)
     }
 
     fn blob(&mut self, repo: &Repository, id: Oid) -> Result<String, Error> {
@@ -854,4 +890,27 @@ fn diff_dir<'r>(
         diff_dir(repo, cache, old_id, new_id, &path, depth + 1, out)?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::link_target;
+
+    #[test]
+    fn link_targets_stay_in_the_repository() {
+        assert_eq!(
+            link_target("data/train.csv", "v2/train.csv").as_deref(),
+            Some("data/v2/train.csv")
+        );
+        assert_eq!(
+            link_target("data/train.csv", "../raw/t.csv").as_deref(),
+            Some("raw/t.csv")
+        );
+        assert_eq!(
+            link_target("data/train.csv", "./t.csv").as_deref(),
+            Some("data/t.csv")
+        );
+        assert_eq!(link_target("train.csv", "../t.csv"), None);
+        assert_eq!(link_target("data/train.csv", "/etc/passwd"), None);
+    }
 }

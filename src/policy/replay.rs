@@ -84,6 +84,11 @@ pub struct TreeState {
     /// The admin who committed each waiver in effect, by waived commit.
     #[serde(default)]
     pub waivers: BTreeMap<String, String>,
+    /// Rejections that block, by decision path: the commit that made each.
+    /// Only its member's change or deletion, or an admin's dismissal, lifts
+    /// one; a forbidden edit or deletion of the file does not.
+    #[serde(default)]
+    pub rejections: BTreeMap<String, String>,
 }
 
 impl TreeState {
@@ -181,6 +186,20 @@ impl TreeState {
                         .push(format!("{key} (`{path}` is missing)")),
                     _ => files.inputs_changed.push(format!("{key} (`{path}`)")),
                 }
+            }
+        }
+        for (path, commit) in self.rejections.range(prefix.clone()..) {
+            let Some(rest) = path.strip_prefix(&prefix) else {
+                break;
+            };
+            if let ["reviews", slug, file] = rest.split('/').collect::<Vec<_>>().as_slice()
+                && let Some(member) = file.strip_suffix(".toml")
+            {
+                files
+                    .rejections
+                    .entry((*slug).to_owned())
+                    .or_default()
+                    .push((member.to_owned(), commit.clone()));
             }
         }
         if let Some(vs) = stages {
@@ -510,8 +529,21 @@ impl Engine {
         blobs: &Blobs,
         place: Place,
     ) {
-        let before_config = self.state.config.clone();
-        let before_projects = self.state.projects.clone();
+        // Configuration is compared before and after only when the commit
+        // or a side commit it brings in touches it.
+        let is_config = |c: &PathChange| {
+            c.path == crate::load::CONFIG_FILE
+                || matches!(classify(&c.path), Some(Slot::Project(_)))
+        };
+        let touches_config = rec.changes.iter().any(is_config)
+            || side
+                .iter()
+                .any(|&j| records[j].changes.iter().any(is_config));
+        let (before_config, before_projects) = if touches_config {
+            (self.state.config.clone(), self.state.projects.clone())
+        } else {
+            (None, BTreeMap::new())
+        };
         let mut touched: BTreeSet<String> = BTreeSet::new();
         if rec.parents.len() < 2 {
             let changes: Vec<Change> = rec
@@ -605,16 +637,24 @@ impl Engine {
             }
             self.judge(rec, own, blobs, place, &mut touched);
         }
-        let config_changed =
-            before_config.as_ref().map(config_text) != self.state.config.as_ref().map(config_text);
+        let config_changed = touches_config
+            && before_config.as_ref().map(config_text)
+                != self.state.config.as_ref().map(config_text);
         let author = self.author_label(rec);
         if config_changed {
             let after = self.state.config.clone();
-            self.config_events(rec, &author, before_config.as_ref(), after.as_ref());
+            self.config_events(
+                rec,
+                place.clamp,
+                &author,
+                before_config.as_ref(),
+                after.as_ref(),
+            );
         }
         let project_changed: BTreeSet<String> = before_projects
             .keys()
             .chain(self.state.projects.keys())
+            .filter(|_| touches_config)
             .filter(|p| {
                 let stages = |m: &BTreeMap<String, ProjectFile>| {
                     serde_json::to_string(&m.get(*p).map(|f| &f.stages)).unwrap_or_default()
@@ -826,6 +866,17 @@ impl Engine {
                 }
             }
             let legit = verdict.is_ok();
+            if let (Some(Slot::Decision(_, _, _, who)), true) = (slot, legit) {
+                let rejects = matches!(change.new.as_ref().and_then(|b| blobs.get(b)),
+                    Some(Blob::Decision(d)) if d.decision == DecisionKind::Reject && d.reviewer.as_str() == who);
+                if rejects {
+                    self.state
+                        .rejections
+                        .insert(change.path.clone(), rec.id.clone());
+                } else {
+                    self.state.rejections.remove(&change.path);
+                }
+            }
             let ignored = |what: &str| Violation {
                 code: Code::IgnoredChange.as_str().to_owned(),
                 error: false,
@@ -1050,6 +1101,7 @@ impl Engine {
     fn config_events(
         &mut self,
         rec: &CommitRecord,
+        clamp: i64,
         author: &str,
         before: Option<&OrgConfig>,
         after: Option<&OrgConfig>,
@@ -1084,7 +1136,7 @@ impl Engine {
         if !words.is_empty() {
             self.event(
                 rec,
-                rec.time,
+                rec.time.min(clamp),
                 author,
                 EventKind::MembersChanged,
                 None,
@@ -1102,7 +1154,7 @@ impl Engine {
                 .unwrap_or_else(crate::model::stage::default_stages);
             self.event(
                 rec,
-                rec.time,
+                rec.time.min(clamp),
                 author,
                 EventKind::StagesRedefined,
                 None,

@@ -29,6 +29,10 @@ pub struct VersionFiles<'a> {
     /// Stages the version was superseded from, by slug: approvals up to
     /// that replay position no longer count there.
     pub superseded: BTreeMap<String, Superseded>,
+    /// Rejections that block, by slug: `(member, commit)`. They stand until
+    /// their member changes or deletes them or an admin dismisses them,
+    /// whatever happened to the file since.
+    pub rejections: BTreeMap<String, Vec<(String, String)>>,
 }
 
 impl VersionFiles<'_> {
@@ -277,6 +281,7 @@ fn evaluate_stage(
         Some(_) => {}
     }
     let require_signed = def.require_signed || policy.require_signed;
+    let standing: &[(String, String)] = files.rejections.get(&slug).map_or(&[], Vec::as_slice);
     let mut decisions = Vec::new();
     for (file_member, (rec, blob)) in reviews.map(|r| &r.decisions).into_iter().flatten() {
         let mut problems = Vec::new();
@@ -375,13 +380,9 @@ fn evaluate_stage(
         }
         // A rejection blocks until its member changes or deletes it, or an
         // admin dismisses it: editing the request, dropping the member from
-        // `reviewers` or changing the card does not lift it.
-        let blocks = matches!(blob, Blob::Decision(d)
-            if d.decision == DecisionKind::Reject
-                && d.reviewer.as_str() == file_member
-                && same_stage(&d.stage))
-            && rec.violation.is_none()
-            && member(file_member).is_some();
+        // `reviewers`, changing the card or a forbidden edit of the file
+        // does not lift it.
+        let blocks = standing.iter().any(|(who, _)| who == file_member);
         decisions.push(DecisionEval {
             reviewer: file_member.clone(),
             decision: kind,
@@ -395,11 +396,7 @@ fn evaluate_stage(
         .iter()
         .filter(|d| d.valid() && d.decision == Some(DecisionKind::Approve))
         .collect();
-    let rejected_by: Vec<&str> = decisions
-        .iter()
-        .filter(|d| d.blocks)
-        .map(|d| d.reviewer.as_str())
-        .collect();
+    let rejected_by: Vec<&str> = standing.iter().map(|(who, _)| who.as_str()).collect();
     let pending: Vec<String> = request
         .as_ref()
         .map(|r| {
