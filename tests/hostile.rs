@@ -2,7 +2,7 @@
 //! rights (a data scientist of the project, a demoted admin, a non-member
 //! who can push) on a real repository, asserting what SECURITY.md
 //! promises. Tests marked `#[ignore = "finding: …"]` fail today: each is a
-//! hole, described in the report; run them with `--ignored`.
+//! hole not closed yet, named in its reason; run them with `--ignored`.
 #![allow(clippy::unwrap_used)]
 
 #[path = "history/repo.rs"]
@@ -79,7 +79,6 @@ fn append(repo: &Repo, rel: &str, text: &str) {
 // rejection must keep blocking: "A rejection blocks the stage until its
 // member changes or deletes it or an admin dismisses it".
 #[test]
-#[ignore = "finding: a deletion that breaks the rules still takes effect (rejection lifted)"]
 fn hostile_unauthorized_deletion_of_a_rejection_keeps_blocking() {
     let repo = Repo::new();
     requested(&repo, &["carol", "dave"]);
@@ -107,7 +106,6 @@ fn hostile_unauthorized_deletion_of_a_rejection_keeps_blocking() {
 // (with carol's rejection) and deletes it, merged by the requester. The
 // merge is the violating change; the rejection must still block.
 #[test]
-#[ignore = "finding: a violating deletion in a merge still takes effect (rejection lifted)"]
 fn hostile_merge_that_deletes_a_rejection_keeps_blocking() {
     let repo = Repo::new();
     requested(&repo, &["carol", "dave"]);
@@ -134,7 +132,6 @@ fn hostile_merge_that_deletes_a_rejection_keeps_blocking() {
 // the merge "restores" the trunk's (forged) content, and the restore
 // clears the violation mark. The forged approval must still not count.
 #[test]
-#[ignore = "finding: a `-s ours` merge over a violating side edit clears the violation of the trunk's file"]
 fn hostile_ours_merge_launders_a_forged_approval() {
     let repo = Repo::new();
     requested(&repo, &["dave"]);
@@ -160,7 +157,6 @@ fn hostile_ours_merge_launders_a_forged_approval() {
 // approval given before the request changed (asked again) counts again
 // after a non-member's discarded side edit.
 #[test]
-#[ignore = "finding: a restored file keeps the discarded side commit's position, time and author"]
 fn hostile_ours_merge_refreshes_an_approval_that_was_asked_again() {
     let repo = Repo::new();
     requested(&repo, &["dave"]);
@@ -218,7 +214,6 @@ fn hostile_conflict_resolution_revives_an_approval_over_a_later_rejection() {
 // that commit. The first replay trusts the violating commit, which makes
 // the second change legitimate: a self-confirming fixed point.
 #[test]
-#[ignore = "finding: audit_from can be bootstrapped by the commit it trusts"]
 fn hostile_audit_from_pointing_at_ones_own_promotion() {
     let repo = Repo::new();
     requested(&repo, &["dave"]);

@@ -146,20 +146,35 @@ fn audit_from(repo: &Repository, tip: Oid) -> Option<String> {
 
 /// Replays the history of `query` in the repository at `root`.
 pub fn replay(root: &Path, query: &Query) -> Result<Replayed, Error> {
-    let first = replay_with(root, query, None)?;
-    // `audit_from` is read from the tip's tree before the replay; when the
-    // change that set it was not legitimate, the configuration in force
-    // has another one, and that one decides what is trusted.
-    let effective = first
-        .engine
-        .final_state
-        .as_ref()
-        .and_then(|s| s.config.as_ref())
-        .and_then(|c| c.policy.audit_from.clone());
-    if effective == first.audit_from {
-        return Ok(first);
+    // `audit_from` is honoured only when the change that set it is allowed
+    // without trusting anything: trusting first would let a collaborator
+    // name the commit of his own promotion and so bless his own change.
+    let untrusted = match replay_with(root, query, Some(None)) {
+        Ok(done) => done,
+        // A shallow clone cannot be replayed from the root: it relies on
+        // the `audit_from` of the tip's tree covering its cut.
+        Err(e) if open(root).is_ok_and(|r| r.is_shallow()) => {
+            return replay_with(root, query, None).map_err(|_| e);
+        }
+        Err(e) => return Err(e),
+    };
+    let effective = |r: &Replayed| {
+        r.engine
+            .final_state
+            .as_ref()
+            .and_then(|s| s.config.as_ref())
+            .and_then(|c| c.policy.audit_from.clone())
+    };
+    let Some(from) = effective(&untrusted) else {
+        return Ok(untrusted);
+    };
+    let trusted = replay_with(root, query, Some(Some(from.clone())))?;
+    // Trusting the history up to it must not change what is in effect.
+    if effective(&trusted).as_deref() == Some(from.as_str()) {
+        Ok(trusted)
+    } else {
+        Ok(untrusted)
     }
-    replay_with(root, query, Some(effective))
 }
 
 fn replay_with(
