@@ -186,7 +186,6 @@ fn hostile_ours_merge_refreshes_an_approval_that_was_asked_again() {
 // (`-X theirs`): dave's last word on the trunk is a rejection, and
 // frank's resolution must not be taken as dave's.
 #[test]
-#[ignore = "finding: a merge's conflict resolution is attributed to the side commit's author"]
 fn hostile_conflict_resolution_revives_an_approval_over_a_later_rejection() {
     let repo = Repo::new();
     requested(&repo, &["dave"]);

@@ -567,10 +567,27 @@ impl Engine {
             };
             for &j in side {
                 let srec = &records[j];
+                // A change made on top of another version of the file than
+                // the replay has (the trunk changed it meanwhile) is not
+                // the side author's to credit: whatever the merge keeps
+                // there is the merge's own change, judged below. A side
+                // history's root has no base: it adds its files.
+                let root = srec.parents.is_empty();
+                let on_base = |c: &PathChange, here: Option<&FileRec>| {
+                    root || here.map(|f| &f.blob) == c.old.as_ref()
+                };
+                for c in &srec.changes {
+                    let here = self.state.files.get(&c.path);
+                    if c.from_parent.is_none() && !on_base(c, here) && !first.contains_key(&c.path)
+                    {
+                        first.insert(c.path.clone(), here.cloned());
+                    }
+                }
                 let own: Vec<Change> = srec
                     .changes
                     .iter()
                     .filter(|c| c.from_parent.is_none())
+                    .filter(|c| on_base(c, self.state.files.get(&c.path)))
                     .filter(|c| self.state.files.get(&c.path).map(|f| &f.blob) != c.new.as_ref())
                     .map(|c| Change {
                         path: c.path.clone(),
