@@ -251,7 +251,6 @@ fn hostile_audit_from_pointing_at_ones_own_promotion() {
 // time down to it. SECURITY.md: "clamped to the commit time of the next
 // trunk commit". An approval clamped to 1971 has expired everywhere.
 #[test]
-#[ignore = "finding: one back-dated trunk commit expires every approval before it"]
 fn hostile_a_back_dated_trunk_commit_does_not_expire_approvals() {
     let stages = "[[stages]]\nname = \"Staging\"\nmin_approvals = 1\nexpires_after_days = 400\n";
     let repo = Repo::with_config(&config(&[], stages));
@@ -273,7 +272,6 @@ fn hostile_a_back_dated_trunk_commit_does_not_expire_approvals() {
 // `since_time` is clamped by later trunk commits in a full replay, but
 // a resumed replay keeps the time it had.
 #[test]
-#[ignore = "finding: resumed replays do not clamp held stages' times (cache differs from --no-cache)"]
 fn hostile_cache_agrees_after_a_back_dated_commit() {
     let repo = Repo::new();
     requested(&repo, &["dave"]);

@@ -105,7 +105,14 @@ fn remedy(v: &crate::policy::replay::Violation) -> String {
 /// Runs `cardinal audit`.
 pub fn run(ctx: &Context, args: &AuditArgs) -> Result<Outcome, Error> {
     let root = history_root(ctx)?;
-    let replayed = replay_for(&root, args.reference.as_deref(), None, args.no_cache, true)?;
+    let replayed = replay_for(
+        &root,
+        args.reference.as_deref(),
+        None,
+        args.no_cache,
+        true,
+        ctx.now,
+    )?;
     let found = findings(&root, &replayed);
     let failed = found.iter().any(|(d, _)| d.is_error());
     let diags: Vec<Diagnostic> = found.iter().map(|(d, _)| d.clone()).collect();

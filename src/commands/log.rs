@@ -96,7 +96,14 @@ pub(crate) fn print_human<'e>(out: &Output, events: impl Iterator<Item = &'e Eve
 /// Runs `cardinal log`.
 pub fn run(ctx: &Context, args: &LogArgs) -> Result<Outcome, Error> {
     let root = history_root(ctx)?;
-    let replayed = replay_for(&root, args.reference.as_deref(), None, args.no_cache, true)?;
+    let replayed = replay_for(
+        &root,
+        args.reference.as_deref(),
+        None,
+        args.no_cache,
+        true,
+        ctx.now,
+    )?;
     let version = match &args.target {
         Some(t) => {
             let vdirs = select(&all_versions(&replayed), std::slice::from_ref(t))?;

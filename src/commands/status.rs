@@ -469,6 +469,7 @@ pub(crate) fn replay_for(
     at: Option<i64>,
     no_cache: bool,
     need_log: bool,
+    now: i64,
 ) -> Result<Replayed, Error> {
     history::replay(
         root,
@@ -477,6 +478,7 @@ pub(crate) fn replay_for(
             at,
             no_cache,
             need_log,
+            now: Some(now),
         },
     )
 }
@@ -490,7 +492,14 @@ pub fn run(ctx: &Context, args: &StatusArgs, quiet: bool) -> Result<Outcome, Err
             "--require-stage needs the version(s) to check".to_owned(),
         ));
     }
-    let replayed = replay_for(&root, args.reference.as_deref(), at, args.no_cache, false)?;
+    let replayed = replay_for(
+        &root,
+        args.reference.as_deref(),
+        at,
+        args.no_cache,
+        false,
+        ctx.now,
+    )?;
     let now = at.unwrap_or(ctx.now);
     let vdirs = select_targets(&replayed, &args.targets)?;
     let list = statuses(&replayed, &vdirs, now);
@@ -533,7 +542,7 @@ pub fn run(ctx: &Context, args: &StatusArgs, quiet: bool) -> Result<Outcome, Err
 /// Prints the demo's tour of the history: every version's status and the
 /// last 15 entries of the activity log.
 pub fn demo_tour(out: &Output, root: &Path, now: i64) -> Result<(), Error> {
-    let replayed = replay_for(root, None, None, false, true)?;
+    let replayed = replay_for(root, None, None, false, true, now)?;
     out.line("\n== cardinal status");
     let vdirs = all_versions(&replayed);
     print_human(out, &statuses(&replayed, &vdirs, now));

@@ -85,7 +85,14 @@ fn since(held: &Held) -> JsonSince {
 pub fn run(ctx: &Context, args: &WhichArgs) -> Result<Outcome, Error> {
     let (project, model) = parse_model(&args.model)?;
     let root = history_root(ctx)?;
-    let replayed = replay_for(&root, args.reference.as_deref(), None, args.no_cache, false)?;
+    let replayed = replay_for(
+        &root,
+        args.reference.as_deref(),
+        None,
+        args.no_cache,
+        false,
+        ctx.now,
+    )?;
     let (p, m) = resolve_model(
         &all_models(&replayed),
         &args.model,

@@ -32,6 +32,9 @@ pub struct Query {
     pub no_cache: bool,
     /// The activity log and violations are needed (`log`, `audit`).
     pub need_log: bool,
+    /// "Now": no trunk commit is judged as of a later time, however it is
+    /// dated.
+    pub now: Option<i64>,
 }
 
 /// A finished replay.
@@ -241,6 +244,7 @@ fn replay_with(
         let on_chain = snapshot.tip == tip_text || below.as_deref() == Some(snapshot.tip.as_str());
         if on_chain {
             let mut engine = Engine::resume(snapshot, tip_text.clone());
+            engine.set_now(query.now);
             let mut records = records;
             input_digests(&repo, &mut records, &blobs, &tip_text, Some(&mut engine))?;
             engine.run(&records, &blobs);
@@ -255,6 +259,7 @@ fn replay_with(
             let mut records = index(&repo, &todo, &mut blobs)?;
             input_digests(&repo, &mut records, &blobs, &tip_text, None)?;
             let mut engine = Engine::new(trusted.clone(), tip_text.clone());
+            engine.set_now(query.now);
             engine.run(&records, &blobs);
             (engine, records.len())
         }

@@ -84,6 +84,18 @@ pub struct TreeState {
     /// The admin who committed each waiver in effect, by waived commit.
     #[serde(default)]
     pub waivers: BTreeMap<String, String>,
+    /// Commit times of the last two trunk commits applied (the earlier one
+    /// first), and the paths the last one changed: their times are bound
+    /// again once the next trunk commit is known.
+    #[serde(default)]
+    pub last_times: (Option<i64>, Option<i64>),
+    /// See `last_times`.
+    #[serde(default)]
+    pub pending: Vec<String>,
+    /// The commits the last trunk step applied (itself and the side
+    /// commits it brought in).
+    #[serde(default)]
+    pub pending_commits: BTreeSet<String>,
     /// Rejections that block, by decision path: the commit that made each.
     /// Only its member's change or deletion, or an admin's dismissal, lifts
     /// one; a forbidden edit or deletion of the file does not.
@@ -380,6 +392,8 @@ pub struct Engine {
     /// Violations, in replay order.
     pub violations: Vec<Violation>,
     seq: u64,
+    /// No trunk commit is judged as of a time after this one.
+    now: i64,
 }
 
 /// What `Engine` keeps between runs (the cache).
@@ -445,6 +459,12 @@ impl Engine {
         }
     }
 
+    /// Sets "now": no trunk commit is judged as of a later time (a commit
+    /// dated in the future), whatever its date says.
+    pub fn set_now(&mut self, now: Option<i64>) {
+        self.now = now.unwrap_or(i64::MAX);
+    }
+
     /// Returns the tip commit of the replay.
     pub fn tip(&self) -> &str {
         &self.tip
@@ -486,16 +506,20 @@ impl Engine {
                 .and_then(|p| index.get(p.as_str()).copied());
         }
         trunk.reverse();
-        // A decision's time is never later than the commit time of the
-        // trunk commit that brings it in, or of any later one.
-        let mut clamp = vec![i64::MAX; trunk.len()];
-        let mut least = i64::MAX;
-        for (k, &i) in trunk.iter().enumerate().rev() {
-            least = least.min(records[i].time);
-            clamp[k] = least;
+        let times: Vec<i64> = trunk.iter().map(|&i| records[i].time).collect();
+        let (before, last) = self.state.last_times;
+        // The snapshot's last commit meets its next one only now.
+        if let (Some(t), Some(&next)) = (last, times.first()) {
+            self.rebound(bound(t, before, Some(next)));
         }
-        if let Some(&first) = clamp.first() {
-            self.clamp_state(first);
+        let mut clamp = Vec::with_capacity(times.len());
+        for (k, &t) in times.iter().enumerate() {
+            let prev = if k == 0 {
+                last
+            } else {
+                times.get(k - 1).copied()
+            };
+            clamp.push(bound(t, prev, times.get(k + 1).copied()));
         }
         let mut judged = vec![false; records.len()];
         for &i in &trunk {
@@ -508,16 +532,46 @@ impl Engine {
                 clamp: clamp[k],
             };
             let side = side_commits(records, &index, &mut judged, rec);
+            self.state.pending.clear();
+            self.state.pending_commits = std::iter::once(rec.id.clone())
+                .chain(side.iter().map(|&j| records[j].id.clone()))
+                .collect();
             self.apply_trunk(rec, &side, records, blobs, place);
+            let prev = if k == 0 {
+                last
+            } else {
+                times.get(k - 1).copied()
+            };
+            self.state.last_times = (prev, Some(rec.time));
         }
         self.final_state = Some(std::mem::take(&mut self.state));
     }
 
-    /// Clamps the times of the state's files to `limit` (a resumed
-    /// snapshot's files meet later trunk commits).
-    fn clamp_state(&mut self, limit: i64) {
-        for rec in self.state.files.values_mut() {
-            rec.time = rec.time.min(limit);
+    /// Bounds again what the last trunk commit of a resumed snapshot
+    /// recorded (file times, stages reached, log entries), now that the
+    /// commit after it is known: as a replay from scratch would have.
+    fn rebound(&mut self, limit: i64) {
+        let pending = std::mem::take(&mut self.state.pending);
+        let commits = std::mem::take(&mut self.state.pending_commits);
+        for path in &pending {
+            if let Some(rec) = self.state.files.get_mut(path)
+                && commits.contains(&rec.commit)
+            {
+                rec.time = rec.time.min(limit);
+            }
+        }
+        let now = limit.min(self.now);
+        for vs in self.stages.values_mut() {
+            for held in vs.held.values_mut() {
+                if commits.contains(&held.commit) {
+                    held.time = held.time.min(now);
+                }
+            }
+        }
+        for e in &mut self.events {
+            if e.commit.as_ref().is_some_and(|c| commits.contains(c)) {
+                e.time = e.time.min(limit);
+            }
         }
     }
 
@@ -694,6 +748,7 @@ impl Engine {
             );
         }
         let inputs_changed = self.apply_inputs(rec);
+        let now = place.clamp.min(self.now);
         self.derive(
             rec,
             &author,
@@ -702,7 +757,7 @@ impl Engine {
             config_changed,
             &project_changed,
             &inputs_changed,
-            place.clamp,
+            now,
         );
     }
 
@@ -860,6 +915,7 @@ impl Engine {
                 });
             }
             let violation = verdict.is_err().then(|| rec.id.clone());
+            self.state.pending.push(change.path.clone());
             let existed = self.state.files.get(&change.path);
             match &change.new {
                 Some(new) => {
@@ -1433,6 +1489,20 @@ fn side_commits(
     // Records come parents first: their order is a topological order.
     out.sort_unstable();
     out
+}
+
+/// Returns the latest time a trunk commit at `time` may stand for, given
+/// the commit times before and after it on the trunk: never before the
+/// one before (a back-dated commit moves nothing back), never after the
+/// one after (a commit dated in the future counts from when the next one
+/// was made). Decisions of that commit are never later than it.
+fn bound(time: i64, before: Option<i64>, after: Option<i64>) -> i64 {
+    let floor = before.unwrap_or(i64::MIN);
+    let own = time.max(floor);
+    match after {
+        Some(next) => own.min(next.max(floor)),
+        None => own,
+    }
 }
 
 /// Returns a configuration as comparable text.
