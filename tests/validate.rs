@@ -934,3 +934,164 @@ fn malformed_signing_key_is_an_error() {
         );
     }
 }
+
+/// Runs `validate` with extra arguments in human and JSON form; returns
+/// the exit code, the JSON findings and everything printed.
+#[cfg(unix)]
+fn validate_all_formats(repo: &Repo, files: &[&str]) -> (i32, Vec<Value>, String) {
+    let mut printed = String::new();
+    for format in ["human", "github", "markdown"] {
+        let out = repo
+            .cmd()
+            .current_dir(repo.path())
+            .args(["validate", "--color", "never", "--format", format])
+            .args(files)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{format}");
+        printed.push_str(&String::from_utf8_lossy(&out.stdout));
+        printed.push_str(&String::from_utf8_lossy(&out.stderr));
+    }
+    let out = repo
+        .cmd()
+        .current_dir(repo.path())
+        .args(["validate", "--format", "json"])
+        .args(files)
+        .output()
+        .unwrap();
+    printed.push_str(&String::from_utf8_lossy(&out.stdout));
+    printed.push_str(&String::from_utf8_lossy(&out.stderr));
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    (
+        out.status.code().unwrap(),
+        json["findings"].as_array().unwrap().clone(),
+        printed,
+    )
+}
+
+/// Asserts the one finding a symbolic link at `path` gives.
+#[cfg(unix)]
+#[track_caller]
+fn assert_link_finding(findings: &[Value], path: &str, message: &str) {
+    let found: Vec<&Value> = findings.iter().filter(|f| f["file"] == path).collect();
+    assert_eq!(found.len(), 1, "{findings:#?}");
+    let f = found[0];
+    assert_eq!(f["code"], "unreadable-file", "{f:#?}");
+    assert_eq!(f["severity"], "error", "{f:#?}");
+    assert_eq!(f["message"], message, "{f:#?}");
+    assert!(f["line"].is_null() && f["column"].is_null(), "{f:#?}");
+}
+
+#[cfg(unix)]
+const CARD_LINK: &str =
+    "`projects/p/m/1.0.0/card.toml` is a symbolic link; governed files must be regular files";
+
+#[cfg(unix)]
+#[test]
+fn a_symlinked_card_is_reported_and_never_read() {
+    // A link to a file outside the repository, and to one inside it: both
+    // are reported without their targets' contents reaching the output.
+    let outside = tempfile::tempdir().unwrap();
+    let secret = outside.path().join("credentials");
+    std::fs::write(&secret, "[default]\naws_secret = outside-s3cr3t\n").unwrap();
+    let inside = format!("{V}/notes.txt");
+    for target in [secret.clone(), std::path::PathBuf::from("notes.txt")] {
+        let repo = Repo::new();
+        repo.write(&inside, "[default]\ninside_secret = inside-s3cr3t\n");
+        let card = repo.path().join(V).join("card.toml");
+        std::fs::remove_file(&card).unwrap();
+        std::os::unix::fs::symlink(&target, &card).unwrap();
+        let (status, findings, printed) = validate_all_formats(&repo, &[]);
+        assert_eq!(status, 1);
+        assert_link_finding(&findings, &format!("{V}/card.toml"), CARD_LINK);
+        assert!(
+            !findings.iter().any(|f| f["code"] == "missing-file"),
+            "{findings:#?}"
+        );
+        assert!(printed.contains(CARD_LINK), "{printed}");
+        assert!(!printed.contains("s3cr3t"), "{printed}");
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn a_symlinked_config_is_reported_and_never_read() {
+    let repo = Repo::new();
+    let outside = tempfile::tempdir().unwrap();
+    let real = outside.path().join("cardinal.toml");
+    std::fs::write(&real, format!("{CONFIG}\nsecret = \"outside-s3cr3t\"\n")).unwrap();
+    std::fs::remove_file(repo.path().join("cardinal.toml")).unwrap();
+    std::os::unix::fs::symlink(&real, repo.path().join("cardinal.toml")).unwrap();
+    let (status, findings, printed) = validate_all_formats(&repo, &[]);
+    assert_eq!(status, 1);
+    assert_link_finding(
+        &findings,
+        "cardinal.toml",
+        "`cardinal.toml` is a symbolic link; governed files must be regular files",
+    );
+    assert!(!printed.contains("s3cr3t"), "{printed}");
+}
+
+#[cfg(unix)]
+#[test]
+fn symlinked_project_folders_are_not_followed() {
+    // `projects/q` links to a folder outside with a broken card; the link
+    // is reported, nothing under it is read or reported.
+    let outside = tempfile::tempdir().unwrap();
+    let elsewhere = outside.path().join("q");
+    std::fs::create_dir_all(elsewhere.join("m/1.0.0")).unwrap();
+    std::fs::write(elsewhere.join("project.toml"), "name = \"q\"\n").unwrap();
+    std::fs::write(elsewhere.join("m/model.toml"), "name = \"m\"\n").unwrap();
+    std::fs::write(
+        elsewhere.join("m/1.0.0/card.toml"),
+        "aws_secret = outside-s3cr3t\n",
+    )
+    .unwrap();
+    let repo = Repo::new();
+    std::os::unix::fs::symlink(&elsewhere, repo.path().join("projects/q")).unwrap();
+    // A link to a folder inside the repository, deeper in the layout.
+    std::os::unix::fs::symlink("1.0.0", repo.path().join("projects/p/m/2.0.0")).unwrap();
+    let (status, findings, printed) = validate_all_formats(&repo, &[]);
+    assert_eq!(status, 1);
+    let folder = |p: &str| {
+        format!(
+            "`{p}` is a symbolic link; governed folders must be real folders and are not followed"
+        )
+    };
+    assert_link_finding(&findings, "projects/q", &folder("projects/q"));
+    assert_link_finding(
+        &findings,
+        "projects/p/m/2.0.0",
+        &folder("projects/p/m/2.0.0"),
+    );
+    assert_eq!(findings.len(), 2, "{findings:#?}");
+    assert!(!printed.contains("s3cr3t"), "{printed}");
+
+    // The whole `projects/` folder as a link.
+    let repo = Repo::new();
+    let real = outside.path().join("projects");
+    std::fs::rename(repo.path().join("projects"), &real).unwrap();
+    std::os::unix::fs::symlink(&real, repo.path().join("projects")).unwrap();
+    let (status, findings, _) = validate_all_formats(&repo, &[]);
+    assert_eq!(status, 1);
+    assert_link_finding(&findings, "projects", &folder("projects"));
+    assert_eq!(findings.len(), 1, "{findings:#?}");
+}
+
+#[cfg(unix)]
+#[test]
+fn validate_named_files_reports_a_symlinked_card() {
+    let repo = Repo::new();
+    let outside = tempfile::tempdir().unwrap();
+    let secret = outside.path().join("environ");
+    std::fs::write(&secret, "AWS_SECRET=outside-s3cr3t\n").unwrap();
+    let card = repo.path().join(V).join("card.toml");
+    std::fs::remove_file(&card).unwrap();
+    std::os::unix::fs::symlink(&secret, &card).unwrap();
+    let (status, findings, printed) =
+        validate_all_formats(&repo, &["projects/p/m/1.0.0/card.toml"]);
+    assert_eq!(status, 1);
+    assert_link_finding(&findings, &format!("{V}/card.toml"), CARD_LINK);
+    assert_eq!(findings.len(), 1, "{findings:#?}");
+    assert!(!printed.contains("s3cr3t"), "{printed}");
+}

@@ -228,44 +228,107 @@ pub fn find_root(start: &Path) -> Result<PathBuf, Error> {
     }
 }
 
-/// Lists the governed files of a working tree (repository-relative paths
-/// with `/`, sorted) and the folders that make up the layout. Projects are
-/// walked in parallel.
-pub fn list_tree(root: &Path) -> Result<(Vec<String>, Vec<String>), Error> {
-    let mut files = Vec::new();
-    let mut dirs = Vec::new();
-    if root.join(CONFIG_FILE).symlink_metadata().is_ok() {
-        files.push(CONFIG_FILE.to_owned());
+/// What [`list_tree`] finds in a working tree. Paths are
+/// repository-relative with `/` and sorted.
+#[derive(Debug, Default)]
+pub struct Listing {
+    /// Governed files to read (and folders named like governed files,
+    /// reported later as unreadable).
+    pub files: Vec<String>,
+    /// The folders that make up the layout.
+    pub dirs: Vec<String>,
+    /// Symbolic links standing where a governed file or a layout folder
+    /// would be: never read nor followed, each reported as a finding.
+    pub links: Vec<Link>,
+}
+
+/// A symbolic link in the governed tree.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Link {
+    /// Repository-relative path with `/`.
+    pub path: String,
+    /// True when it stands for a folder (its target is one, or it is
+    /// `projects` itself), false when it stands for a governed file.
+    pub folder: bool,
+}
+
+impl Link {
+    /// Returns the finding that reports this link.
+    fn diagnostic(&self) -> Diagnostic {
+        let path = &self.path;
+        let (message, help) = if self.folder {
+            (
+                format!(
+                    "`{path}` is a symbolic link; governed folders must be real folders and are not followed"
+                ),
+                "commit the folder itself in place of the link",
+            )
+        } else {
+            (
+                format!("`{path}` is a symbolic link; governed files must be regular files"),
+                "commit the file itself in place of the link",
+            )
+        };
+        Diagnostic::error(Code::UnreadableFile, message)
+            .at(path, 0..0)
+            .with_help(help)
     }
-    let mut top = Vec::new();
-    walk_dir(root, "projects", true, &mut files, &mut top)?;
-    let below: Vec<(Vec<String>, Vec<String>)> = top
-        .par_iter()
-        .map(|project| {
-            let mut f = Vec::new();
-            let mut d = Vec::new();
-            walk(root, project, 1, &mut f, &mut d)?;
-            Ok((f, d))
-        })
-        .collect::<Result<_, Error>>()?;
-    dirs.extend(top);
-    for (f, d) in below {
-        files.extend(f);
-        dirs.extend(d);
+}
+
+/// Lists the governed files of a working tree and the folders that make up
+/// the layout. Symbolic links are never followed: a linked `cardinal.toml`,
+/// `projects/`, governed file or folder below it is listed in
+/// [`Listing::links`] instead. Projects are walked in parallel.
+pub fn list_tree(root: &Path) -> Result<Listing, Error> {
+    let mut listing = Listing::default();
+    match root.join(CONFIG_FILE).symlink_metadata() {
+        Ok(meta) if meta.file_type().is_symlink() => listing.links.push(Link {
+            path: CONFIG_FILE.to_owned(),
+            folder: false,
+        }),
+        Ok(_) => listing.files.push(CONFIG_FILE.to_owned()),
+        Err(_) => {}
     }
-    files.sort();
-    dirs.sort();
-    Ok((files, dirs))
+    match root.join("projects").symlink_metadata() {
+        Ok(meta) if meta.file_type().is_symlink() => listing.links.push(Link {
+            path: "projects".to_owned(),
+            folder: true,
+        }),
+        _ => {
+            let mut top = Vec::new();
+            walk_dir(root, "projects", true, &mut listing, &mut top)?;
+            let below: Vec<Listing> = top
+                .par_iter()
+                .map(|project| {
+                    let mut part = Listing::default();
+                    walk(root, project, 1, &mut part)?;
+                    Ok(part)
+                })
+                .collect::<Result<_, Error>>()?;
+            listing.dirs.extend(top);
+            for part in below {
+                listing.files.extend(part.files);
+                listing.dirs.extend(part.dirs);
+                listing.links.extend(part.links);
+            }
+        }
+    }
+    listing.files.sort();
+    listing.dirs.sort();
+    listing.links.sort();
+    Ok(listing)
 }
 
 /// Lists one folder: governed files (and folders named like governed
-/// files, reported later as unreadable) into `files`, sub-folders into
-/// `dirs`. A missing top folder is fine: a new repository has no projects.
+/// files, reported later as unreadable) into `listing.files`, symbolic
+/// links to governed files or to folders into `listing.links`, sub-folders
+/// into `dirs`. A missing top folder is fine: a new repository has no
+/// projects.
 fn walk_dir(
     root: &Path,
     rel: &str,
     top: bool,
-    files: &mut Vec<String>,
+    listing: &mut Listing,
     dirs: &mut Vec<String>,
 ) -> Result<(), Error> {
     let path = root.join(rel);
@@ -285,12 +348,27 @@ fn walk_dir(
             continue;
         }
         let child = format!("{rel}/{name}");
+        // `DirEntry::file_type` describes the entry itself, not what a
+        // symbolic link points to.
         let file_type = entry.file_type().map_err(|source| Error::Read {
             path: entry.path(),
             source,
         })?;
-        if is_governed_path(&child) {
-            files.push(child);
+        let governed = is_governed_path(&child);
+        if file_type.is_symlink() {
+            // A link to a folder would be walked into if followed: report
+            // it. Asking whether the target is a folder stats it, without
+            // opening or listing it. Links to other files (a model binary
+            // kept elsewhere) are none of the loader's business.
+            let folder = !governed && std::fs::metadata(entry.path()).is_ok_and(|m| m.is_dir());
+            if governed || folder {
+                listing.links.push(Link {
+                    path: child,
+                    folder,
+                });
+            }
+        } else if governed {
+            listing.files.push(child);
         } else if file_type.is_dir() {
             dirs.push(child);
         }
@@ -300,40 +378,111 @@ fn walk_dir(
 
 /// Walks a folder of the layout recursively; the layout is at most 5
 /// levels deep below `projects/`, so deeper folders hold nothing governed.
-fn walk(
-    root: &Path,
-    rel: &str,
-    depth: usize,
-    files: &mut Vec<String>,
-    dirs: &mut Vec<String>,
-) -> Result<(), Error> {
+fn walk(root: &Path, rel: &str, depth: usize, listing: &mut Listing) -> Result<(), Error> {
     let mut sub = Vec::new();
-    walk_dir(root, rel, false, files, &mut sub)?;
+    walk_dir(root, rel, false, listing, &mut sub)?;
     for child in sub {
         if depth < 5 {
-            walk(root, &child, depth + 1, files, dirs)?;
-            dirs.push(child);
+            walk(root, &child, depth + 1, listing)?;
+            listing.dirs.push(child);
         }
     }
     Ok(())
 }
 
-/// Reads and loads the working tree at `root`.
+/// Why a listed governed file was not read.
+enum Unread {
+    /// It is (or became, while being opened) a symbolic link.
+    Link,
+    /// Anything else, said in words.
+    Other(String),
+}
+
+/// Reads a governed file of the working tree, refusing anything but a
+/// regular file: a symbolic link is never followed, and a FIFO or device
+/// is never opened (opening a FIFO would block).
+///
+/// The path is checked with `symlink_metadata` and then opened, which
+/// follows links: between the two it could be swapped for a link. Opening
+/// with `O_NOFOLLOW` would close that window but needs `libc`; instead
+/// the opened file's device and inode are compared with those checked, so
+/// a file reached through a link swapped in is refused, not read. (Where
+/// there are no inodes, the path is checked again after opening.)
+fn read_regular(path: &Path) -> Result<Vec<u8>, Unread> {
+    use std::io::Read;
+    let other = |e: std::io::Error| Unread::Other(e.to_string());
+    let before = path.symlink_metadata().map_err(other)?;
+    if before.file_type().is_symlink() {
+        return Err(Unread::Link);
+    }
+    if before.is_dir() {
+        return Err(Unread::Other("is a directory, not a file".to_owned()));
+    }
+    if !before.is_file() {
+        return Err(Unread::Other("is not a regular file".to_owned()));
+    }
+    let mut file = std::fs::File::open(path).map_err(other)?;
+    let after = file.metadata().map_err(other)?;
+    if !same_file(path, &before, &after) {
+        return Err(Unread::Link);
+    }
+    let mut bytes = Vec::with_capacity(usize::try_from(after.len()).unwrap_or(0));
+    file.read_to_end(&mut bytes).map_err(other)?;
+    Ok(bytes)
+}
+
+/// Returns true when the opened file (`after`) is the one checked before
+/// opening (`before`).
+#[cfg(unix)]
+fn same_file(_path: &Path, before: &std::fs::Metadata, after: &std::fs::Metadata) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    before.dev() == after.dev() && before.ino() == after.ino()
+}
+
+/// Returns true when the opened file (`after`) is the one checked before
+/// opening (`before`): without inodes, the path must still not be a link.
+#[cfg(not(unix))]
+fn same_file(path: &Path, _before: &std::fs::Metadata, after: &std::fs::Metadata) -> bool {
+    after.is_file()
+        && path
+            .symlink_metadata()
+            .is_ok_and(|m| !m.file_type().is_symlink())
+}
+
+/// Reads and loads the working tree at `root`. Symbolic links where
+/// governed files or folders would be are reported, never read.
 pub fn read_tree(root: &Path) -> Result<Workspace, Error> {
-    let (paths, dirs) = list_tree(root)?;
-    let files: Vec<RawFile> = paths
+    let listing = list_tree(root)?;
+    let read: Vec<Result<RawFile, Link>> = listing
+        .files
         .into_par_iter()
-        .map(|path| {
-            let content = std::fs::read(root.join(&path)).map_err(|e| match e.kind() {
-                std::io::ErrorKind::IsADirectory => "is a directory, not a file".to_owned(),
-                _ => e.to_string(),
-            });
-            RawFile { path, content }
+        .map(|path| match read_regular(&root.join(&path)) {
+            Ok(bytes) => Ok(RawFile {
+                path,
+                content: Ok(bytes),
+            }),
+            Err(Unread::Other(why)) => Ok(RawFile {
+                path,
+                content: Err(why),
+            }),
+            Err(Unread::Link) => Err(Link {
+                path,
+                folder: false,
+            }),
         })
         .collect();
+    let mut links = listing.links;
+    let mut files = Vec::with_capacity(read.len());
+    for r in read {
+        match r {
+            Ok(file) => files.push(file),
+            Err(link) => links.push(link),
+        }
+    }
     let mut ws = Workspace::from_files(files);
     ws.root = Some(root.to_path_buf());
-    ws.check_folders(&dirs);
+    ws.findings.extend(links.iter().map(Link::diagnostic));
+    ws.check_folders(&listing.dirs);
     Ok(ws)
 }
 
@@ -797,6 +946,49 @@ mod tests {
         assert_eq!(h.name(), "p/m@1.0.0");
         assert!(h.version.reviews["staging"].request.is_some());
         assert_eq!(ws.stages_for(&"p".parse().unwrap()).len(), 2);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn symbolic_links_are_listed_not_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::create_dir_all(root.join("projects/p/m/1.0.0")).unwrap();
+        std::fs::write(root.join("cardinal.toml"), "[org]\nname = \"A\"\n").unwrap();
+        std::fs::write(root.join("secret"), "s3cr3t = 1\n").unwrap();
+        std::os::unix::fs::symlink(
+            root.join("secret"),
+            root.join("projects/p/m/1.0.0/card.toml"),
+        )
+        .unwrap();
+        std::os::unix::fs::symlink(root.join("projects/p"), root.join("projects/q")).unwrap();
+        let listing = list_tree(root).unwrap();
+        assert_eq!(listing.files, ["cardinal.toml"]);
+        let links: Vec<(&str, bool)> = listing
+            .links
+            .iter()
+            .map(|l| (l.path.as_str(), l.folder))
+            .collect();
+        assert_eq!(
+            links,
+            [
+                ("projects/p/m/1.0.0/card.toml", false),
+                ("projects/q", true)
+            ]
+        );
+        assert!(matches!(
+            read_regular(&root.join("projects/p/m/1.0.0/card.toml")),
+            Err(Unread::Link)
+        ));
+        let ws = read_tree(root).unwrap();
+        assert!(ws.sources.get("projects/p/m/1.0.0/card.toml").is_none());
+        assert!(
+            ws.findings
+                .iter()
+                .all(|d| d.code == Code::UnreadableFile || d.code == Code::MissingFile),
+            "{:?}",
+            ws.findings
+        );
     }
 
     #[test]
