@@ -330,7 +330,6 @@ fn hostile_cache_agrees_after_reset_and_old_forks() {
 // of 1.0.0 on a branch before 1.1.0 superseded it; frank merges that
 // branch afterwards. Those commits were made before the supersession.
 #[test]
-#[ignore = "finding (design): side commits made before a supersession count as after it once merged"]
 fn hostile_stale_branch_brings_a_superseded_version_back() {
     let repo = Repo::new();
     to_production(&repo, "1.0.0");

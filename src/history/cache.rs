@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use crate::policy::Blob;
 use crate::policy::replay::{Blobs, Engine, Event, Snapshot, TreeState, VersionStages, Violation};
 
-const FORMAT: u32 = 3;
+const FORMAT: u32 = 4;
 
 /// What else must match for a snapshot to be reused.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

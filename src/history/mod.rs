@@ -238,11 +238,18 @@ fn replay_with(
         blobs = cached_blobs;
         let records = index(&repo, &todo, &mut blobs)?;
         let below = chain_below(&records, &tip_text);
-        // The snapshot must lie on the tip's trunk. Side commits forked
-        // before it are among the new records (they are not reachable
-        // from it), and are judged with the merges that bring them in.
+        // The snapshot must lie on the tip's trunk.
         let on_chain = snapshot.tip == tip_text || below.as_deref() == Some(snapshot.tip.as_str());
-        if on_chain {
+        // A branch forked before the snapshot's tip has commits whose
+        // place in the replay depends on history the snapshot summed up:
+        // replay from scratch then.
+        let known: HashSet<&str> = records.iter().map(|r| r.id.as_str()).collect();
+        let self_contained = records.iter().all(|r| {
+            r.parents
+                .iter()
+                .all(|p| known.contains(p.as_str()) || *p == snapshot.tip)
+        });
+        if on_chain && self_contained {
             let mut engine = Engine::resume(snapshot, tip_text.clone());
             engine.set_now(query.now);
             let mut records = records;

@@ -263,7 +263,7 @@ pub struct FileRec {
     /// The replay position of the last change: later changes have larger
     /// ones (an approval counts only after the request's last change).
     #[serde(default)]
-    pub pos: u64,
+    pub pos: replay::Pos,
 }
 
 /// A version's standing at "now": the stage it is in and every stage judged.

@@ -96,6 +96,9 @@ pub struct TreeState {
     /// commits it brought in).
     #[serde(default)]
     pub pending_commits: BTreeSet<String>,
+    /// The last trunk commit judged and its position.
+    #[serde(default)]
+    pub last_pos: Option<(String, u64)>,
     /// Rejections that block, by decision path: the commit that made each.
     /// Only its member's change or deletion, or an admin's dismissal, lifts
     /// one; a forbidden edit or deletion of the file does not.
@@ -394,6 +397,10 @@ pub struct Engine {
     seq: u64,
     /// No trunk commit is judged as of a time after this one.
     now: i64,
+    /// The position each commit of this replay stands at (see [`Pos`]):
+    /// trunk commits their own, side commits that of the newest trunk
+    /// commit they descend from.
+    bases: HashMap<String, u64>,
 }
 
 /// What `Engine` keeps between runs (the cache).
@@ -420,10 +427,19 @@ pub struct Snapshot {
 struct Place {
     /// On the trunk (bootstrap is possible), or a side commit.
     trunk: bool,
-    /// The latest time its changes may carry: the smallest commit time of
-    /// the trunk commit that brings it in and every later trunk commit.
+    /// The latest time its changes may carry (see [`bound`]).
     clamp: i64,
+    /// For a side commit, its position: that of the newest trunk commit
+    /// it descends from, then its order in the merge's replay. A trunk
+    /// commit takes the next position of its own.
+    pos: Option<Pos>,
 }
+
+/// A position in the replay: changes with larger ones came later. A side
+/// commit sits just after the newest trunk commit it descends from, so an
+/// approval made on a branch forked before a request changed (or before a
+/// version was superseded) stays before it, however late it is merged.
+pub type Pos = (u64, u64);
 
 /// A governed path a commit changes, as judged: against the replay state,
 /// not necessarily against the commit's own parent.
@@ -448,7 +464,9 @@ impl Engine {
     /// Returns an engine that goes on from a snapshot taken at a commit
     /// of the trunk of `tip`.
     pub fn resume(snapshot: Snapshot, tip: String) -> Self {
+        let bases = snapshot.state.last_pos.iter().cloned().collect();
         Self {
+            bases,
             state: snapshot.state,
             stages: snapshot.stages,
             events: snapshot.events,
@@ -530,6 +548,7 @@ impl Engine {
             let place = Place {
                 trunk: true,
                 clamp: clamp[k],
+                pos: None,
             };
             let side = side_commits(records, &index, &mut judged, rec);
             self.state.pending.clear();
@@ -615,12 +634,22 @@ impl Engine {
             // replay changes: what the merge's tree has there unless it
             // changed them itself.
             let mut first: BTreeMap<String, Option<FileRec>> = BTreeMap::new();
-            let side_place = Place {
-                trunk: false,
-                clamp: place.clamp,
-            };
-            for &j in side {
+            for (n, &j) in side.iter().enumerate() {
                 let srec = &records[j];
+                // Parents outside the replay are the cut of a shallow clone.
+                let base = srec
+                    .parents
+                    .iter()
+                    .filter_map(|p| self.bases.get(p))
+                    .max()
+                    .copied()
+                    .unwrap_or(0);
+                self.bases.insert(srec.id.clone(), base);
+                let side_place = Place {
+                    trunk: false,
+                    clamp: place.clamp,
+                    pos: Some((base, n as u64 + 1)),
+                };
                 // A change made on top of another version of the file than
                 // the replay has (the trunk changed it meanwhile) is not
                 // the side author's to credit: whatever the merge keeps
@@ -796,7 +825,15 @@ impl Engine {
         place: Place,
         touched: &mut BTreeSet<String>,
     ) {
-        let pos = self.next_seq();
+        let pos = match place.pos {
+            Some(pos) => pos,
+            None => {
+                let pos = self.next_seq();
+                self.bases.insert(rec.id.clone(), pos);
+                self.state.last_pos = Some((rec.id.clone(), pos));
+                (pos, 0)
+            }
+        };
         if changes.is_empty() {
             return;
         }
@@ -1346,7 +1383,7 @@ impl Engine {
             .rsplit_once('/')
             .map(|(m, _)| format!("{m}/"))
             .unwrap_or_default();
-        let pos = self.seq;
+        let pos = (self.seq, 0);
         for (slug, name) in steps.supersede {
             let others: Vec<String> = self
                 .stages

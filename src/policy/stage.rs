@@ -51,7 +51,7 @@ impl VersionFiles<'_> {
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Superseded {
     /// The replay position of the commit that superseded it.
-    pub pos: u64,
+    pub pos: super::replay::Pos,
     /// That commit.
     pub commit: String,
     /// The version that took its place (`p/m@v`).
@@ -569,7 +569,7 @@ mod tests {
             violation: None,
             sig: SigState::Unsigned,
             author: None,
-            pos: u64::try_from(time).unwrap_or_default() + 1,
+            pos: (u64::try_from(time).unwrap_or_default() + 1, 0),
         }
     }
 
