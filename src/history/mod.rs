@@ -766,16 +766,47 @@ pub fn parse_blob(path: String, content: Result<Vec<u8>, String>) -> Blob {
 }
 
 /// Trees read for the last two commits: on a linear history the first
-/// parent's trees are the previous commit's, so each is read once.
+/// parent's trees are the previous commit's, so each is read once. Root
+/// trees are kept as libgit2 trees; the folders below `projects/` as raw
+/// tree objects, which [`diff_dir`] walks without a call per entry.
 #[derive(Default)]
 struct TreeCache<'r> {
     current: HashMap<Oid, Tree<'r>>,
     previous: HashMap<Oid, Tree<'r>>,
+    raw_current: HashMap<Oid, std::rc::Rc<[u8]>>,
+    raw_previous: HashMap<Oid, std::rc::Rc<[u8]>>,
+    odb: Option<git2::Odb<'r>>,
 }
 
 impl<'r> TreeCache<'r> {
     fn next_commit(&mut self) {
         self.previous = std::mem::take(&mut self.current);
+        self.raw_previous = std::mem::take(&mut self.raw_current);
+    }
+
+    /// Returns the raw contents of a tree object.
+    fn raw(&mut self, repo: &'r Repository, id: Oid) -> Result<std::rc::Rc<[u8]>, Error> {
+        if let Some(hit) = self.raw_current.get(&id) {
+            return Ok(hit.clone());
+        }
+        let data = match self.raw_previous.remove(&id) {
+            Some(hit) => hit,
+            None => {
+                if self.odb.is_none() {
+                    self.odb = Some(repo.odb()?);
+                }
+                let Some(odb) = &self.odb else {
+                    return Err(Error::Git("no object database".to_owned()));
+                };
+                let object = odb.read(id)?;
+                if object.kind() != ObjectType::Tree {
+                    return Err(Error::Git(format!("object {id} is not a tree")));
+                }
+                std::rc::Rc::from(object.data())
+            }
+        };
+        self.raw_current.insert(id, data.clone());
+        Ok(data)
     }
 
     fn get(&mut self, repo: &'r Repository, id: Oid) -> Result<Tree<'r>, Error> {
@@ -836,14 +867,68 @@ fn git_order(a: &[u8], a_dir: bool, b: &[u8], b_dir: bool) -> std::cmp::Ordering
     ca.cmp(&cb)
 }
 
-/// One tree entry: name, object id, and whether it is a folder (other
-/// kinds, e.g. submodules, are skipped).
-fn entry_of<'t>(e: &'t git2::TreeEntry<'_>) -> Option<(&'t [u8], Oid, bool)> {
-    match e.kind() {
-        Some(ObjectType::Tree) => Some((e.name_bytes(), e.id(), true)),
-        Some(ObjectType::Blob) => Some((e.name_bytes(), e.id(), false)),
-        _ => None,
+/// One entry of a raw tree object: name, object id, and whether it is a
+/// folder. Written by hand because libgit2 offers no borrowed walk of a
+/// tree's bytes: its per-entry calls cost more than the history's whole
+/// replay. The format is Git's: `<octal mode> <name>\0<20-byte id>`, sorted.
+struct RawEntry<'t> {
+    name: &'t [u8],
+    id: &'t [u8],
+    dir: bool,
+}
+
+/// Returns the entries of a raw tree object that are folders or files
+/// (submodules are skipped); stops at the first malformed entry.
+fn raw_entries(data: &[u8]) -> Vec<RawEntry<'_>> {
+    let mut out = Vec::new();
+    let mut rest = data;
+    while !rest.is_empty() {
+        let Some(space) = rest.iter().position(|b| *b == b' ') else {
+            break;
+        };
+        let Some(nul) = rest.iter().position(|b| *b == 0) else {
+            break;
+        };
+        let (Some(mode), Some(name), Some(id)) = (
+            rest.get(..space),
+            rest.get(space + 1..nul),
+            rest.get(nul + 1..nul + 21),
+        ) else {
+            break;
+        };
+        rest = rest.get(nul + 21..).unwrap_or_default();
+        match mode {
+            b"40000" => out.push(RawEntry {
+                name,
+                id,
+                dir: true,
+            }),
+            b"160000" => {}
+            _ => out.push(RawEntry {
+                name,
+                id,
+                dir: false,
+            }),
+        }
     }
+    out
+}
+
+/// Returns the length of the leading entries two raw tree objects share
+/// byte for byte.
+fn common_entries(a: &[u8], b: &[u8]) -> usize {
+    let mut at = 0;
+    while let Some(rest) = a.get(at..) {
+        let Some(nul) = rest.iter().position(|c| *c == 0) else {
+            break;
+        };
+        let end = at + nul + 21;
+        match (a.get(at..end), b.get(at..end)) {
+            (Some(x), Some(y)) if x == y => at = end,
+            _ => break,
+        }
+    }
+    at
 }
 
 /// Compares two subtrees (either may be absent) by merging their sorted
@@ -861,12 +946,23 @@ fn diff_dir<'r>(
     if depth > 6 {
         return Ok(());
     }
-    let a = old.map(|id| cache.get(repo, id)).transpose()?;
-    let b = new.map(|id| cache.get(repo, id)).transpose()?;
-    let left: Vec<git2::TreeEntry<'_>> = a.iter().flat_map(|t| t.iter()).collect();
-    let right: Vec<git2::TreeEntry<'_>> = b.iter().flat_map(|t| t.iter()).collect();
-    let left: Vec<(&[u8], Oid, bool)> = left.iter().filter_map(entry_of).collect();
-    let right: Vec<(&[u8], Oid, bool)> = right.iter().filter_map(entry_of).collect();
+    let a = old.map(|id| cache.raw(repo, id)).transpose()?;
+    let b = new.map(|id| cache.raw(repo, id)).transpose()?;
+    // Entries are sorted, so the leading ones both trees share byte for
+    // byte are equal: skip them (a commit usually changes one entry of a
+    // folder of hundreds).
+    let same = match (a.as_deref(), b.as_deref()) {
+        (Some(x), Some(y)) => common_entries(x, y),
+        _ => 0,
+    };
+    let left = a
+        .as_deref()
+        .map(|x| raw_entries(x.get(same..).unwrap_or_default()))
+        .unwrap_or_default();
+    let right = b
+        .as_deref()
+        .map(|y| raw_entries(y.get(same..).unwrap_or_default()))
+        .unwrap_or_default();
     let mut subdirs = Vec::new();
     let (mut i, mut j) = (0, 0);
     loop {
@@ -880,7 +976,7 @@ fn diff_dir<'r>(
                 j += 1;
                 (None, Some(y))
             }
-            (Some(x), Some(y)) => match git_order(x.0, x.2, y.0, y.2) {
+            (Some(x), Some(y)) => match git_order(x.name, x.dir, y.name, y.dir) {
                 std::cmp::Ordering::Less => {
                     i += 1;
                     (Some(x), None)
@@ -892,7 +988,7 @@ fn diff_dir<'r>(
                 std::cmp::Ordering::Equal => {
                     i += 1;
                     j += 1;
-                    if x.1 == y.1 {
+                    if x.id == y.id {
                         continue;
                     }
                     (Some(x), Some(y))
@@ -902,12 +998,13 @@ fn diff_dir<'r>(
         let Some(e) = x.or(y) else {
             continue;
         };
-        let Ok(name) = std::str::from_utf8(e.0) else {
+        let Ok(name) = std::str::from_utf8(e.name) else {
             continue;
         };
         let path = format!("{prefix}/{name}");
-        let (old_id, new_id) = (x.map(|e| e.1), y.map(|e| e.1));
-        if e.2 {
+        let oid = |e: Option<&RawEntry<'_>>| e.and_then(|e| Oid::from_bytes(e.id).ok());
+        let (old_id, new_id) = (oid(x), oid(y));
+        if e.dir {
             subdirs.push((path, old_id, new_id));
         } else if is_governed_path(&path) {
             out.push((path, old_id, new_id));
@@ -921,7 +1018,35 @@ fn diff_dir<'r>(
 
 #[cfg(test)]
 mod tests {
-    use super::link_target;
+    use super::{common_entries, link_target, raw_entries};
+
+    fn entry(mode: &str, name: &str, id: u8) -> Vec<u8> {
+        let mut out = format!("{mode} {name}\0").into_bytes();
+        out.extend([id; 20]);
+        out
+    }
+
+    #[test]
+    fn raw_trees_parse_as_git_writes_them() {
+        let mut a = entry("100644", "card.toml", 1);
+        a.extend(entry("160000", "vendored", 2));
+        a.extend(entry("40000", "reviews", 3));
+        let parsed: Vec<(&[u8], bool)> = raw_entries(&a).iter().map(|e| (e.name, e.dir)).collect();
+        assert_eq!(
+            parsed,
+            vec![(&b"card.toml"[..], false), (&b"reviews"[..], true)]
+        );
+        // A truncated tree yields what precedes the cut, and no panic.
+        assert_eq!(raw_entries(&a[..a.len() - 5]).len(), 1);
+        let mut b = entry("100644", "card.toml", 1);
+        b.extend(entry("160000", "vendored", 2));
+        b.extend(entry("40000", "reviews", 4));
+        assert_eq!(
+            common_entries(&a, &b),
+            a.len() - entry("40000", "reviews", 3).len()
+        );
+        assert_eq!(common_entries(&a, &a[..3]), 0);
+    }
 
     #[test]
     fn link_targets_stay_in_the_repository() {
