@@ -1,4 +1,4 @@
-//! `cardinal digest V`: the card digest reviewers approve (SPEC section 5).
+//! `cardinal digest V`: the card digest reviewers approve (docs/governance.md).
 
 use clap::Args;
 

@@ -1,5 +1,5 @@
 //! `cardinal drift`: compare a current sample with a baseline, feature by
-//! feature (SPEC section 6). Reads the files, hands numbers to `drift`, and
+//! feature (README, Drift and quality). Reads the files, hands numbers to `drift`, and
 //! reports; `--write` stores the result under the version's `monitoring/`.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -401,7 +401,7 @@ struct JsonFeature<'a> {
     histogram: Option<JsonHistogram<'a>>,
 }
 
-/// The JSON of SPEC section 7 (and the results file, with histograms).
+/// The JSON of README, Commands (and the results file, with histograms).
 #[derive(Serialize)]
 struct JsonDrift<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -1,5 +1,5 @@
 //! `cardinal quality`: model quality on a labelled current sample against
-//! the card's `[monitoring] quality` thresholds (SPEC section 6).
+//! the card's `[monitoring] quality` thresholds (README, Drift and quality).
 
 use std::path::{Path, PathBuf};
 

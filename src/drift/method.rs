@@ -1,4 +1,4 @@
-//! The drift methods of SPEC section 6, each as Evidently 0.7 defines it,
+//! The drift methods of README, Drift and quality, each as Evidently 0.7 defines it,
 //! on prepared samples: sorted finite numbers, or counts per category.
 //!
 //! No I/O.
@@ -43,7 +43,7 @@ impl Method {
         Method::Hellinger,
     ];
 
-    /// Returns the method's name as SPEC writes it.
+    /// Returns the method's name as the documentation writes it.
     pub fn name(self) -> &'static str {
         match self {
             Method::Ks => "ks",

@@ -1,4 +1,4 @@
-//! Data drift and model quality (SPEC section 6): numbers in, numbers out.
+//! Data drift and model quality (README, Drift and quality): numbers in, numbers out.
 //! The methods follow Evidently 0.7's definitions so results compare number
 //! for number; `ks` follows `scipy.stats.ks_2samp`.
 //!

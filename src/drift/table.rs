@@ -7,8 +7,8 @@ use std::collections::{BTreeSet, HashMap};
 use std::fmt;
 use std::io::Read;
 
-/// Cells pandas reads as missing by default (besides the empty cell); SPEC
-/// says missing cells are empty, and these spellings are treated alike.
+/// Cells pandas reads as missing by default (besides the empty cell); a
+/// missing cell is empty, and these spellings are treated alike.
 const NA_TOKENS: [&[u8]; 17] = [
     b"#N/A",
     b"#N/A N/A",

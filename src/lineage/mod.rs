@@ -1,4 +1,4 @@
-//! Lineage digests (SPEC section 4): the inputs behind a model version and
+//! Lineage digests (README, Lineage): the inputs behind a model version and
 //! the root that commits to all of them. This module is the core: values
 //! in, digests out, no I/O. `files` hashes the working tree, `git` reads
 //! code from the object database, `compute` puts them together for a

@@ -1,4 +1,4 @@
-//! Canonical JSON and the card digest (SPEC section 5): SHA-256 of the
+//! Canonical JSON and the card digest (docs/governance.md): SHA-256 of the
 //! canonical JSON of the parsed `card.toml`, a newline, and the lineage
 //! root from `lineage.lock` (nothing when there is no lock). No I/O.
 

@@ -1,4 +1,4 @@
-//! The rules of SPEC sections 3 and 5 over values fed by the history
+//! The rules of docs/governance.md over values fed by the history
 //! index: who may change which governed path ([`may_change`]), whether a
 //! version meets a stage ([`stage::evaluate`]), and the replay of a
 //! history that turns commits into effective configuration, stages,
@@ -122,7 +122,7 @@ impl CardFacts {
         }
     }
 
-    /// Returns the card digest with a lineage root (SPEC section 5).
+    /// Returns the card digest with a lineage root (docs/governance.md).
     pub fn digest(&self, lineage_root: Option<&str>) -> String {
         use sha2::Digest;
         let mut hasher = sha2::Sha256::new();
@@ -192,7 +192,7 @@ pub fn member_by_email<'c>(config: &'c OrgConfig, email: &str) -> Option<&'c Mem
 }
 
 /// Returns `Ok` when `member` may add, change or delete a file at `slot`
-/// under `config` and the effective project files (SPEC section 3), else
+/// under `config` and the effective project files (docs/governance.md, who may change what), else
 /// the rule it breaks. `existed` tells whether the file existed before
 /// (a project's owners may change `project.toml`, not create it) and
 /// `deletes` whether the change removes it (an admin's dismissal).

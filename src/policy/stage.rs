@@ -1,4 +1,4 @@
-//! Whether a version meets a stage (SPEC section 5): validity of the
+//! Whether a version meets a stage (docs/governance.md): validity of the
 //! request and of each decision, `min_approvals`, `required_roles`,
 //! `required_sections`, metric `gates`, `require_signed`,
 //! `expires_after_days` and rejections. The `after` ordering, reaching,
@@ -79,7 +79,7 @@ pub enum ReviewState {
 }
 
 impl ReviewState {
-    /// Returns the SPEC's word for it.
+    /// Returns the word the JSON output uses.
     pub fn as_str(self) -> &'static str {
         match self {
             ReviewState::Pending => "pending",
