@@ -72,13 +72,11 @@ pub enum Command {
     RequestReview(commands::review::RequestReviewArgs),
     Approve(commands::review::ApproveArgs),
     Reject(commands::review::RejectArgs),
-    // The help of these two too, so that `--help` shows the exit codes
-    // deploy scripts rely on.
+    // These too, so that `--help` shows the rules and the exit codes that
+    // deploy scripts and CI rely on.
     Status(commands::status::StatusArgs),
     Which(commands::which::WhichArgs),
-    /// Show the activity log: requests, decisions, stages reached and left
     Log(commands::log::LogArgs),
-    /// Check every commit that touched a governed file against who may change what
     Audit(commands::audit::AuditArgs),
     /// Compare a current sample with a baseline: drift per feature (exit 1 on dataset drift)
     Drift(commands::drift::DriftArgs),
