@@ -457,6 +457,7 @@ impl Engine {
         Self {
             trusted,
             tip,
+            now: i64::MAX,
             ..Self::default()
         }
     }
@@ -473,6 +474,7 @@ impl Engine {
             violations: snapshot.violations,
             seq: snapshot.seq,
             tip,
+            now: i64::MAX,
             ..Self::default()
         }
     }
