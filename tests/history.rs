@@ -7,7 +7,7 @@
 #[path = "history/repo.rs"]
 mod repo;
 
-use repo::{Repo, STAGES, approval, config, problems, review};
+use repo::{Repo, STAGES, approval, audit, config, problems, review};
 use serde_json::Value;
 
 /// Staging approved by dave: the usual first step.
@@ -18,10 +18,6 @@ fn staged(repo: &Repo) {
     repo.commit("erin", "request staging");
     repo.decide("1.0.0", "Staging", "dave", "approve");
     repo.commit("dave", "approve staging");
-}
-
-fn audit(repo: &Repo) -> (i32, Value) {
-    repo.json(&["audit", "--no-cache"])
 }
 
 fn codes(findings: &Value) -> Vec<String> {

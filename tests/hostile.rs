@@ -8,30 +8,10 @@
 #[path = "history/repo.rs"]
 mod repo;
 
-use repo::{Repo, STAGES, approval, config, problems, review};
+use repo::{Repo, STAGES, approval, audit, config, findings, problems, review};
 use serde_json::Value;
 
 const STAGING: &str = "projects/p/m/1.0.0/reviews/staging";
-
-fn audit(repo: &Repo) -> (i32, Value) {
-    repo.json(&["audit", "--no-cache"])
-}
-
-/// Returns `(code, commit, file)` of every finding.
-fn findings(json: &Value) -> Vec<(String, String, String)> {
-    json["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| {
-            (
-                f["code"].as_str().unwrap().to_owned(),
-                f["commit"].as_str().unwrap_or_default().to_owned(),
-                f["file"].as_str().unwrap_or_default().to_owned(),
-            )
-        })
-        .collect()
-}
 
 /// Asserts two JSON answers are the same, showing the lines that differ.
 fn same(cached: &Value, fresh: &Value) {

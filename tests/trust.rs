@@ -11,7 +11,7 @@
 #[path = "history/repo.rs"]
 mod repo;
 
-use repo::{Repo, STAGES, approval, config, problems, review};
+use repo::{Repo, STAGES, approval, audit, config, findings, problems, review};
 use serde_json::Value;
 
 /// Production needs signed approvals (bob and carol, one a `risk` member).
@@ -48,26 +48,6 @@ fn to_production(repo: &Repo, version: &str) {
     repo.commit("bob", "approve production");
     repo.decide(version, "Production", "carol", "approve");
     repo.commit("carol", "approve production");
-}
-
-fn audit(repo: &Repo) -> (i32, Value) {
-    repo.json(&["audit", "--no-cache"])
-}
-
-/// Returns `(code, commit, file)` of every finding.
-fn findings(json: &Value) -> Vec<(String, String, String)> {
-    json["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| {
-            (
-                f["code"].as_str().unwrap().to_owned(),
-                f["commit"].as_str().unwrap_or_default().to_owned(),
-                f["file"].as_str().unwrap_or_default().to_owned(),
-            )
-        })
-        .collect()
 }
 
 fn blockers<'v>(v: &'v Value, stage: &str) -> Vec<&'v str> {

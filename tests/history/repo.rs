@@ -445,3 +445,24 @@ impl Repo {
         (code, json)
     }
 }
+
+/// Runs `cardinal audit` from scratch; returns (exit code, JSON).
+pub fn audit(repo: &Repo) -> (i32, Value) {
+    repo.json(&["audit", "--no-cache"])
+}
+
+/// Returns `(code, commit, file)` of every finding of a findings object.
+pub fn findings(json: &Value) -> Vec<(String, String, String)> {
+    json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["code"].as_str().unwrap().to_owned(),
+                f["commit"].as_str().unwrap_or_default().to_owned(),
+                f["file"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect()
+}
