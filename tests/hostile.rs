@@ -8,7 +8,7 @@
 #[path = "history/repo.rs"]
 mod repo;
 
-use repo::{Repo, STAGES, approval, audit, config, findings, problems, review};
+use repo::{Repo, STAGES, approval, audit, config, findings, review};
 use serde_json::Value;
 
 const STAGING: &str = "projects/p/m/1.0.0/reviews/staging";
@@ -312,7 +312,7 @@ fn hostile_cache_agrees_after_reset_and_old_forks() {
 #[test]
 fn hostile_stale_branch_brings_a_superseded_version_back() {
     let repo = Repo::new();
-    to_production(&repo, "1.0.0");
+    repo.to_production("1.0.0");
     assert_eq!(repo.status("p/m@1.0.0", &[])["stage"], "Production");
     repo.git(&["checkout", "-q", "-b", "stale"]);
     let prod = "projects/p/m/1.0.0/reviews/production";
@@ -321,28 +321,12 @@ fn hostile_stale_branch_brings_a_superseded_version_back() {
     append(&repo, &format!("{prod}/carol.toml"), "comment = \"ok\"\n");
     repo.commit("carol", "comment");
     repo.git(&["checkout", "-q", "main"]);
-    to_production(&repo, "1.1.0");
+    repo.to_production("1.1.0");
     assert_eq!(repo.status("p/m@1.1.0", &[])["stage"], "Production");
     repo.merge("frank", "stale");
     assert_eq!(repo.status("p/m@1.1.0", &[])["stage"], "Production");
     let v = repo.status("p/m@1.0.0", &[]);
     assert_eq!(v["stage"], "Staging", "{v}");
-    let _ = problems;
-}
-
-fn to_production(repo: &Repo, version: &str) {
-    repo.card(version, 0.9);
-    repo.commit("erin", &format!("card {version}"));
-    repo.request(version, "Staging", "erin", &["dave"]);
-    repo.commit("erin", "request staging");
-    repo.decide(version, "Staging", "dave", "approve");
-    repo.commit("dave", "approve staging");
-    repo.request(version, "Production", "erin", &["bob", "carol"]);
-    repo.commit("erin", "request production");
-    repo.decide(version, "Production", "bob", "approve");
-    repo.commit("bob", "approve production");
-    repo.decide(version, "Production", "carol", "approve");
-    repo.commit("carol", "approve production");
 }
 
 // A8. A symbolic link committed as a governed file (a malicious branch

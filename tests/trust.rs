@@ -34,22 +34,6 @@ fn staged_with_production_request(repo: &Repo) {
     repo.commit("erin", "request production");
 }
 
-/// Takes `version` to Production with approvals by bob and carol.
-fn to_production(repo: &Repo, version: &str) {
-    repo.card(version, 0.9);
-    repo.commit("erin", &format!("card {version}"));
-    repo.request(version, "Staging", "erin", &["dave"]);
-    repo.commit("erin", "request staging");
-    repo.decide(version, "Staging", "dave", "approve");
-    repo.commit("dave", "approve staging");
-    repo.request(version, "Production", "erin", &["bob", "carol"]);
-    repo.commit("erin", "request production");
-    repo.decide(version, "Production", "bob", "approve");
-    repo.commit("bob", "approve production");
-    repo.decide(version, "Production", "carol", "approve");
-    repo.commit("carol", "approve production");
-}
-
 fn blockers<'v>(v: &'v Value, stage: &str) -> Vec<&'v str> {
     review(v, stage)["blockers"]
         .as_array()
@@ -424,8 +408,8 @@ fn issue_13_a_rejection_survives_dropping_the_reviewer() {
 #[test]
 fn issue_13_superseded_versions_come_back_only_with_fresh_approvals() {
     let repo = Repo::new();
-    to_production(&repo, "1.0.0");
-    to_production(&repo, "1.1.0");
+    repo.to_production("1.0.0");
+    repo.to_production("1.1.0");
     assert_eq!(repo.status("p/m@1.0.0", &[])["stage"], "Staging");
     assert_eq!(repo.status("p/m@1.1.0", &[])["stage"], "Production");
     let superseding = repo.head();

@@ -267,21 +267,7 @@ impl Repo {
 
     /// Runs cardinal with `--format json`; returns (exit code, JSON).
     pub fn json(&self, args: &[&str]) -> (i32, Value) {
-        let out = self
-            .cmd()
-            .args(args)
-            .args(["--format", "json", "--now", "2025-01-01T00:00:00Z"])
-            .output()
-            .unwrap();
-        let code = out.status.code().unwrap();
-        let json = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-            panic!(
-                "{args:?}: {e}\nstdout: {}\nstderr: {}",
-                String::from_utf8_lossy(&out.stdout),
-                String::from_utf8_lossy(&out.stderr)
-            )
-        });
-        (code, json)
+        self.json_at("2025-01-01T00:00:00Z", args)
     }
 
     /// Returns `cardinal status V` as JSON (the one version's object).
@@ -424,6 +410,23 @@ impl Repo {
             ],
         );
         self.head()
+    }
+
+    /// Takes `version` to Production: card, Staging approved by dave,
+    /// Production approved by bob and carol, each commit by its member.
+    pub fn to_production(&self, version: &str) {
+        self.card(version, 0.9);
+        self.commit("erin", &format!("card {version}"));
+        self.request(version, "Staging", "erin", &["dave"]);
+        self.commit("erin", "request staging");
+        self.decide(version, "Staging", "dave", "approve");
+        self.commit("dave", "approve staging");
+        self.request(version, "Production", "erin", &["bob", "carol"]);
+        self.commit("erin", "request production");
+        self.decide(version, "Production", "bob", "approve");
+        self.commit("bob", "approve production");
+        self.decide(version, "Production", "carol", "approve");
+        self.commit("carol", "approve production");
     }
 
     /// Runs cardinal with `--format json` and a given `--now`.
