@@ -49,9 +49,3 @@ impl Error {
         2
     }
 }
-
-impl From<git2::Error> for Error {
-    fn from(e: git2::Error) -> Self {
-        Error::Git(e.message().to_owned())
-    }
-}

@@ -17,7 +17,6 @@ pub mod load;
 pub mod model;
 pub mod output;
 pub mod policy;
-pub mod repo;
 pub mod scaffold;
 pub mod schema;
 pub mod sign;

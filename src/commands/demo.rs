@@ -11,13 +11,14 @@ use super::verify::{prefix, verify_version};
 use super::{Context, Outcome};
 use crate::demo::{Change, HISTORY, Step};
 use crate::error::Error;
+use crate::history::repo;
 use crate::load::document::Document;
 use crate::model::digest::card_digest;
 use crate::model::files::OrgConfig;
 use crate::model::ids::VersionRef;
 use crate::model::time::Timestamp;
 use crate::output::Output;
-use crate::{load, repo, validate, write};
+use crate::{load, validate, write};
 
 include!(concat!(env!("OUT_DIR"), "/example_files.rs"));
 

@@ -6,8 +6,9 @@ use clap::Args;
 
 use super::{Context, Outcome};
 use crate::error::Error;
+use crate::history::repo;
 use crate::schema::FileKind;
-use crate::{repo, scaffold, write};
+use crate::{scaffold, write};
 
 /// Scaffold a governed repository: cardinal.toml, editor schemas, `git init`
 ///

@@ -8,11 +8,11 @@ use serde::Serialize;
 
 use super::{Context, Outcome};
 use crate::error::Error;
+use crate::history::code::{GitCode, state_dir};
 use crate::lineage::Input;
 use crate::lineage::cache::{self, StatCache};
 use crate::lineage::compute::{self, Computed};
 use crate::lineage::files::TreeHasher;
-use crate::lineage::git;
 use crate::load::{VersionHandle, Workspace};
 use crate::model::files::LineageLock;
 use crate::output::Output;
@@ -58,7 +58,8 @@ struct JsonLineage<'a> {
 /// The stat cache and progress reporting shared by `lineage` and `verify`.
 pub(crate) struct HashSession {
     cache: Option<StatCache>,
-    git_dir: Option<std::path::PathBuf>,
+    state_dir: Option<std::path::PathBuf>,
+    code: GitCode,
 }
 
 impl HashSession {
@@ -72,11 +73,12 @@ impl HashSession {
         let cache = if no_cache {
             None
         } else {
-            cache::default_path(root).map(|p| StatCache::open(p, clock))
+            state_dir(root).map(|d| StatCache::open(d.join(cache::FILE_NAME), clock))
         };
         Self {
             cache,
-            git_dir: git::git_dir(root),
+            state_dir: state_dir(root),
+            code: GitCode::new(root),
         }
     }
 
@@ -98,7 +100,7 @@ impl HashSession {
             }
         };
         let hasher = TreeHasher::new(root, self.cache.as_ref(), Some(&progress));
-        let computed = compute::compute(ws, root, handle, &hasher);
+        let computed = compute::compute(ws, handle, &hasher, &self.code);
         if shown.load(Ordering::Relaxed) > 0 {
             out.progress_done();
         }
@@ -113,8 +115,8 @@ impl HashSession {
     /// Keeps a folder's manifest under the Git directory, by digest, so a
     /// later `verify` can name the files that changed.
     fn store_manifest(&self, digest: &str, manifest: &str) {
-        if let Some(dir) = &self.git_dir {
-            let path = dir.join("cardinal").join("manifests").join(digest);
+        if let Some(dir) = &self.state_dir {
+            let path = dir.join("manifests").join(digest);
             if !path.exists() {
                 // Best effort: the manifest only improves a later message.
                 let _ = write::write_atomic(&path, manifest.as_bytes());
@@ -124,8 +126,8 @@ impl HashSession {
 
     /// Returns a stored manifest.
     pub(crate) fn manifest(&self, digest: &str) -> Option<String> {
-        let dir = self.git_dir.as_ref()?;
-        std::fs::read_to_string(dir.join("cardinal").join("manifests").join(digest)).ok()
+        let dir = self.state_dir.as_ref()?;
+        std::fs::read_to_string(dir.join("manifests").join(digest)).ok()
     }
 
     /// Saves the stat cache.

@@ -4,10 +4,11 @@ use clap::{Args, Subcommand};
 
 use super::{Context, Outcome};
 use crate::error::Error;
+use crate::history::repo;
 use crate::load::Workspace;
 use crate::model::ids::{ModelId, ProjectId, VersionRef};
 use crate::model::time::Timestamp;
-use crate::{repo, scaffold, write};
+use crate::{scaffold, write};
 
 /// Scaffold a project, model or version from templates
 #[derive(Debug, Subcommand)]

@@ -6,7 +6,7 @@
 
 use std::collections::HashMap;
 use std::fs::Metadata;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -169,11 +169,8 @@ impl StatCache {
     }
 }
 
-/// Returns where the cache of the repository at `root` lives, or `None`
-/// when `root` is not a Git working tree.
-pub fn default_path(root: &Path) -> Option<PathBuf> {
-    super::git::git_dir(root).map(|dir| dir.join("cardinal").join("stat-cache"))
-}
+/// The stat cache's file name in the repository's state folder.
+pub const FILE_NAME: &str = "stat-cache";
 
 #[cfg(test)]
 mod tests {

@@ -1,12 +1,10 @@
 //! Computing a version's lineage from the working tree, the Git object
 //! database and its parents' locks, and turning it into `lineage.lock`.
 
-use std::path::Path;
-
 use rayon::prelude::*;
 
 use super::files::TreeHasher;
-use super::{Declared, Input, InputError, Source};
+use super::{CodeSource, Declared, Input, InputError, Source};
 use crate::load::{VersionHandle, Workspace};
 use crate::model::files::{LineageLock, LockedInput};
 use crate::model::ids::VersionRef;
@@ -25,9 +23,9 @@ pub struct Computed {
 /// Computes every declared input of a version (in parallel) in card order.
 pub fn compute(
     ws: &Workspace,
-    root: &Path,
     handle: VersionHandle<'_>,
     hasher: &TreeHasher<'_>,
+    code: &dyn CodeSource,
 ) -> Vec<Computed> {
     let Some(card) = &handle.version.card else {
         return Vec::new();
@@ -38,7 +36,7 @@ pub fn compute(
     super::declared_inputs(lineage)
         .into_par_iter()
         .map(|declared| {
-            let (result, manifest) = compute_one(ws, root, &declared, hasher);
+            let (result, manifest) = compute_one(ws, &declared, hasher, code);
             Computed {
                 declared,
                 result,
@@ -48,11 +46,29 @@ pub fn compute(
         .collect()
 }
 
+/// Normalises and checks the listed code paths, then reads their object
+/// ids at `commit`.
+fn code_objects(
+    code: &dyn CodeSource,
+    commit: &str,
+    paths: &[String],
+) -> Result<(String, Vec<(String, String)>), InputError> {
+    let mut clean = Vec::with_capacity(paths.len());
+    for path in paths {
+        let path = super::normalize_path(path);
+        if let Some(problem) = super::path_problem(path) {
+            return Err(InputError::Failed(problem));
+        }
+        clean.push(path);
+    }
+    code.objects(commit, &clean)
+}
+
 fn compute_one(
     ws: &Workspace,
-    root: &Path,
     declared: &Declared,
     hasher: &TreeHasher<'_>,
+    code: &dyn CodeSource,
 ) -> (Result<Input, InputError>, Option<String>) {
     let input = |digest: String, size, files, verified, source: String| Input {
         kind: declared.kind,
@@ -77,7 +93,7 @@ fn compute_one(
             ),
             Err(e) => (Err(e), None),
         },
-        Source::Code { commit, paths } => match super::git::code_objects(root, commit, paths) {
+        Source::Code { commit, paths } => match code_objects(code, commit, paths) {
             Ok((resolved, mut entries)) => {
                 let digest = super::code_digest(&mut entries);
                 let short: String = resolved.chars().take(12).collect();

@@ -1,13 +1,13 @@
 //! Lineage digests (README, Lineage): the inputs behind a model version and
 //! the root that commits to all of them. This module is the core: values
-//! in, digests out, no I/O. `files` hashes the working tree, `git` reads
-//! code from the object database, `compute` puts them together for a
-//! version, and `cache` remembers file digests between runs.
+//! in, digests out, no I/O. `files` hashes the working tree, a
+//! [`CodeSource`] (the Git object database, in `history::code`) gives
+//! code, `compute` puts them together for a version, and `cache`
+//! remembers file digests between runs.
 
 pub mod cache;
 pub mod compute;
 pub mod files;
-pub mod git;
 
 use std::fmt;
 
@@ -71,6 +71,19 @@ pub enum InputError {
     /// Anything else: unreadable, leaves the repository, not a repository.
     #[error("{0}")]
     Failed(String),
+}
+
+/// Where code lineage comes from: the object id of each listed path at a
+/// commit.
+pub trait CodeSource: Sync {
+    /// Returns the resolved commit id and `(path, object id)` per path
+    /// (paths already normalised and checked by [`path_problem`]) at
+    /// `commit` (anything Git resolves to a commit).
+    fn objects(
+        &self,
+        commit: &str,
+        paths: &[&str],
+    ) -> Result<(String, Vec<(String, String)>), InputError>;
 }
 
 /// One input as the card declares it.

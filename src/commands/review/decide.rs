@@ -9,8 +9,8 @@ use super::{
 };
 use crate::commands::{Context, Outcome};
 use crate::error::Error;
+use crate::history::repo;
 use crate::model::files::{DecisionKind, ReviewDecision};
-use crate::repo;
 use crate::schema::FileKind;
 
 /// Approve a version for a stage: writes reviews/<stage>/<you>.toml

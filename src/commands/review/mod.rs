@@ -27,6 +27,8 @@ use clap::Args;
 
 use super::Context;
 use crate::error::Error;
+use crate::history::repo::{self, Moved, branch_moved};
+use crate::history::worktree::{Unusable, Worktree};
 use crate::load::{VersionHandle, Workspace};
 use crate::model::digest::card_digest;
 use crate::model::files::{DecisionKind, Member, StageDef};
@@ -35,7 +37,7 @@ use crate::model::stage;
 use crate::model::time::Timestamp;
 use crate::sign::{self, SshSigner};
 use crate::signature::SigState;
-use crate::{repo, write};
+use crate::write;
 
 /// How the written file is to be recorded in Git.
 #[derive(Debug, Clone, Args)]
@@ -126,53 +128,23 @@ fn require_committed(root: &Path, handle: &VersionHandle<'_>, verb: &str) -> Res
             "{verb} acts on committed content only: {why}; nothing was written"
         ))
     };
-    let repo = git2::Repository::discover(root).map_err(|_| {
-        refuse(format!(
+    let tree = Worktree::open(root).map_err(|why| match why {
+        Unusable::NotInRepository => refuse(format!(
             "`{}` is not in a Git repository (run `git init` and commit the version)",
             root.display()
-        ))
+        )),
+        Unusable::Bare => refuse("the repository is bare".to_owned()),
+        Unusable::Outside => refuse(format!(
+            "`{}` is outside the Git working tree",
+            root.display()
+        )),
+        Unusable::NoCommits => refuse(format!(
+            "the repository has no commits yet; commit `{}/card.toml` first",
+            handle.version.dir
+        )),
+        Unusable::Failed(e) => e,
     })?;
-    let workdir = repo
-        .workdir()
-        .ok_or_else(|| refuse("the repository is bare".to_owned()))?;
-    let canonical = |p: &Path| {
-        p.canonicalize().map_err(|source| Error::Read {
-            path: p.to_path_buf(),
-            source,
-        })
-    };
-    let workdir = canonical(workdir)?;
-    let root_abs = canonical(root)?;
-    // The folder holding cardinal.toml, inside the Git working tree.
-    let prefix: Vec<String> = root_abs
-        .strip_prefix(&workdir)
-        .map_err(|_| {
-            refuse(format!(
-                "`{}` is outside the Git working tree",
-                root.display()
-            ))
-        })?
-        .components()
-        .map(|c| c.as_os_str().to_string_lossy().into_owned())
-        .collect();
-    let to_repo = |rel: &str| {
-        let mut parts = prefix.clone();
-        parts.extend(
-            rel.split('/')
-                .filter(|p| !p.is_empty() && *p != ".")
-                .map(str::to_owned),
-        );
-        parts.join("/")
-    };
-    if let Err(e) = repo.head() {
-        if e.code() == git2::ErrorCode::UnbornBranch {
-            return Err(refuse(format!(
-                "the repository has no commits yet; commit `{}/card.toml` first",
-                handle.version.dir
-            )));
-        }
-        return Err(e.into());
-    }
+    let to_repo = |rel: &str| tree.to_repo(rel);
 
     let mut paths = vec![
         to_repo(&format!("{}/card.toml", handle.version.dir)),
@@ -201,7 +173,7 @@ fn require_committed(root: &Path, handle: &VersionHandle<'_>, verb: &str) -> Res
                 .symlink_metadata()
                 .is_ok_and(|m| m.file_type().is_symlink())
                 && let Ok(target) = full.canonicalize()
-                && let Ok(inside) = target.strip_prefix(&workdir)
+                && let Ok(inside) = target.strip_prefix(tree.workdir())
                 && let Some(inside) = inside.to_str()
             {
                 paths.push(inside.replace(std::path::MAIN_SEPARATOR, "/"));
@@ -209,24 +181,7 @@ fn require_committed(root: &Path, handle: &VersionHandle<'_>, verb: &str) -> Res
         }
     }
 
-    let mut opts = git2::StatusOptions::new();
-    opts.include_untracked(true)
-        .recurse_untracked_dirs(true)
-        .include_ignored(true)
-        .recurse_ignored_dirs(true)
-        .disable_pathspec_match(true);
-    for path in &paths {
-        opts.pathspec(path);
-    }
-    let statuses = repo.statuses(Some(&mut opts))?;
-    let differing: Vec<String> = statuses
-        .iter()
-        .filter(|e| e.status() != git2::Status::CURRENT)
-        .map(|e| {
-            let path = String::from_utf8_lossy(e.path_bytes()).into_owned();
-            format!("`{path}` ({})", describe_status(e.status()))
-        })
-        .collect();
+    let differing = tree.differing_from_head(&paths)?;
     if differing.is_empty() {
         return Ok(());
     }
@@ -248,23 +203,6 @@ fn require_committed(root: &Path, handle: &VersionHandle<'_>, verb: &str) -> Res
         },
         if differing.len() == 1 { "it" } else { "them" }
     )))
-}
-
-/// Says how a file differs from HEAD.
-fn describe_status(s: git2::Status) -> &'static str {
-    if s.is_conflicted() {
-        "in conflict"
-    } else if s.is_ignored() {
-        "ignored by Git, so not committed"
-    } else if s.is_wt_new() {
-        "untracked"
-    } else if s.is_wt_deleted() || s.is_index_deleted() {
-        "deleted"
-    } else if s.is_wt_modified() || s.is_wt_typechange() || s.is_wt_renamed() {
-        "modified"
-    } else {
-        "staged, not committed"
-    }
 }
 
 /// Returns the stage `text` names among the project's stages (its override,
@@ -463,45 +401,6 @@ fn write_and_commit(
             })
         }
     }
-}
-
-/// What a failed commit found on the branch.
-struct Moved {
-    /// The branch's commit now.
-    tip: String,
-    /// When that commit changed the path: its contents there (`None`:
-    /// removed).
-    theirs: Option<Option<Vec<u8>>>,
-}
-
-/// Returns how the branch moved since the commit `id` was made on top of
-/// it, or `None` when it did not (or that cannot be told).
-fn branch_moved(root: &Path, branch: &str, id: &str, path: &str) -> Option<Moved> {
-    let repo = git2::Repository::discover(root).ok()?;
-    let ours = repo.find_commit(git2::Oid::from_str(id).ok()?).ok()?;
-    let parent = ours.parent(0).ok()?;
-    let tip = repo.find_reference(branch).ok()?.peel_to_commit().ok()?;
-    if tip.id() == parent.id() {
-        return None;
-    }
-    let entry = |commit: &git2::Commit<'_>| {
-        commit
-            .tree()
-            .ok()
-            .and_then(|t| t.get_path(Path::new(path)).ok().map(|e| e.id()))
-    };
-    let was = entry(&parent);
-    let now = entry(&tip);
-    let theirs = if was == now {
-        None
-    } else {
-        let blob = now.and_then(|id| repo.find_blob(id).ok());
-        Some(blob.map(|b| b.content().to_vec()))
-    };
-    Some(Moved {
-        tip: tip.id().to_string(),
-        theirs,
-    })
 }
 
 /// Returns the bytes of the file at `path`, or `None` when there is none.

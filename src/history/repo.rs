@@ -438,3 +438,41 @@ pub fn committed_as_is(abs: &Path) -> Option<bool> {
     let blob = git2::Oid::hash_object(git2::ObjectType::Blob, &bytes).ok()?;
     Some(entry.id() == blob)
 }
+/// What a failed commit found on the branch.
+pub struct Moved {
+    /// The branch's commit now.
+    pub tip: String,
+    /// When that commit changed the path: its contents there (`None`:
+    /// removed).
+    pub theirs: Option<Option<Vec<u8>>>,
+}
+
+/// Returns how the branch moved since the commit `id` was made on top of
+/// it, or `None` when it did not (or that cannot be told).
+pub fn branch_moved(root: &Path, branch: &str, id: &str, path: &str) -> Option<Moved> {
+    let repo = git2::Repository::discover(root).ok()?;
+    let ours = repo.find_commit(git2::Oid::from_str(id).ok()?).ok()?;
+    let parent = ours.parent(0).ok()?;
+    let tip = repo.find_reference(branch).ok()?.peel_to_commit().ok()?;
+    if tip.id() == parent.id() {
+        return None;
+    }
+    let entry = |commit: &git2::Commit<'_>| {
+        commit
+            .tree()
+            .ok()
+            .and_then(|t| t.get_path(Path::new(path)).ok().map(|e| e.id()))
+    };
+    let was = entry(&parent);
+    let now = entry(&tip);
+    let theirs = if was == now {
+        None
+    } else {
+        let blob = now.and_then(|id| repo.find_blob(id).ok());
+        Some(blob.map(|b| b.content().to_vec()))
+    };
+    Some(Moved {
+        tip: tip.id().to_string(),
+        theirs,
+    })
+}
