@@ -19,7 +19,6 @@ pub mod output;
 pub mod policy;
 pub mod scaffold;
 pub mod schema;
-pub mod sign;
-pub mod signature;
+pub mod ssh;
 pub mod validate;
 pub mod write;

@@ -834,7 +834,7 @@ fn openssl_sshsig(
     digest: &str,
     sig_type: &str,
 ) -> String {
-    use cardinal::signature::{base64_decode, base64_encode};
+    use cardinal::ssh::verify::{base64_decode, base64_encode};
     use sha2::Digest;
     fn put(out: &mut Vec<u8>, s: &[u8]) {
         out.extend_from_slice(&u32::try_from(s.len()).unwrap().to_be_bytes());

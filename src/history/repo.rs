@@ -135,20 +135,20 @@ pub fn tag_head(dir: &Path, name: &str) -> Result<(), Error> {
 
 /// Reads Git's signing settings (`gpg.format`, `user.signingkey`,
 /// `gpg.ssh.program`) and `commit.gpgSign` for the repository at `dir`.
-pub fn signing_config(dir: &Path) -> (crate::sign::SigningConfig, bool) {
+pub fn signing_config(dir: &Path) -> (crate::ssh::sign::SigningConfig, bool) {
     let config = git2::Repository::discover(dir)
         .and_then(|r| r.config())
         .or_else(|_| git2::Config::open_default());
     match config {
         Ok(c) => (
-            crate::sign::SigningConfig {
+            crate::ssh::sign::SigningConfig {
                 format: c.get_string("gpg.format").ok(),
                 signing_key: c.get_string("user.signingkey").ok(),
                 program: c.get_string("gpg.ssh.program").ok(),
             },
             c.get_bool("commit.gpgsign").unwrap_or(false),
         ),
-        Err(_) => (crate::sign::SigningConfig::default(), false),
+        Err(_) => (crate::ssh::sign::SigningConfig::default(), false),
     }
 }
 

@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::model::files::{Card, Member, OrgConfig, ProjectFile, ReviewDecision, ReviewRequest};
-use crate::signature::SigState;
+use crate::ssh::verify::SigState;
 
 /// A governed file's contents, parsed once per Git object id.
 #[derive(Debug, Clone, Serialize, Deserialize)]

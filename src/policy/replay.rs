@@ -18,7 +18,8 @@ use super::stage::{self, StageEval, Superseded, VersionFiles};
 use super::{Blob, CardFacts, FileRec, Slot, classify, may_change, member_by_email};
 use crate::diag::Code;
 use crate::model::files::{DecisionKind, OrgConfig, Policy, ProjectFile, StageDef};
-use crate::signature::{self, SigState};
+use crate::ssh;
+use crate::ssh::verify::SigState;
 
 /// Parsed blobs by Git object id, shared by every state.
 pub type Blobs = HashMap<String, Blob>;
@@ -922,7 +923,7 @@ impl Engine {
                             .and_then(|c| c.members.iter().find(|m| m.id.as_str() == who))
                             .map(|m| m.signing_keys.clone())
                             .unwrap_or_default();
-                        signature::verify(rec.signature.as_deref(), &rec.signed_data, &keys)
+                        ssh::verify::verify(rec.signature.as_deref(), &rec.signed_data, &keys)
                     })
                     .clone(),
                 Some(Slot::Decision(..)) => SigState::Valid,

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 use super::{Blob, CardFacts, FileRec, LockFacts};
 use crate::model::files::{DecisionKind, Member, Policy, StageDef};
-use crate::signature::SigState;
+use crate::ssh::verify::SigState;
 
 /// A version's governed files as they stand at one commit.
 #[derive(Debug, Default)]

@@ -122,8 +122,8 @@ fn check_signing_key(
     out: &mut Vec<Diagnostic>,
 ) {
     let span = config.span(&format!("/members/{i}/signing_keys/{j}"));
-    let supported = crate::signature::supported_key_types();
-    let finding = match crate::signature::parse_key(line) {
+    let supported = crate::ssh::verify::supported_key_types();
+    let finding = match crate::ssh::verify::parse_key(line) {
         Err(why) => Diagnostic::error(
             Code::InvalidValue,
             format!("signing key of `{member}` is not a public key: {why}"),
@@ -132,7 +132,7 @@ fn check_signing_key(
             "copy the whole line of the public key file (`ssh-keygen -y -f KEY` prints it): \
              `TYPE BASE64 [comment]`",
         ),
-        Ok(key) if !crate::signature::key_type_supported(&key) => Diagnostic::warning(
+        Ok(key) if !crate::ssh::verify::key_type_supported(&key) => Diagnostic::warning(
             Code::InvalidValue,
             format!(
                 "signing key of `{member}` has type `{}`, whose signatures cardinal does not verify",

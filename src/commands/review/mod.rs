@@ -35,8 +35,8 @@ use crate::model::files::{DecisionKind, Member, StageDef};
 use crate::model::ids::MemberId;
 use crate::model::stage;
 use crate::model::time::Timestamp;
-use crate::sign::{self, SshSigner};
-use crate::signature::SigState;
+use crate::ssh::sign::{self, SshSigner};
+use crate::ssh::verify::SigState;
 use crate::write;
 
 /// How the written file is to be recorded in Git.
@@ -511,7 +511,7 @@ fn check_key(
     );
     if listed {
         let keys: Vec<String> = check.keys.iter().map(|k| (*k).to_owned()).collect();
-        let state = crate::signature::verify(Some(signature.as_bytes()), buffer, &keys);
+        let state = crate::ssh::verify::verify(Some(signature.as_bytes()), buffer, &keys);
         if state == SigState::Valid {
             return Ok(());
         }

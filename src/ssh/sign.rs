@@ -25,7 +25,7 @@ use std::process::{Command, Stdio};
 use ssh_key::{HashAlg, PublicKey};
 
 use crate::error::Error;
-use crate::signature::{ARMOR_BEGIN, ARMOR_END};
+use crate::ssh::verify::{ARMOR_BEGIN, ARMOR_END};
 
 /// Git's signing settings, as read from its configuration.
 #[derive(Debug, Clone, Default)]
@@ -232,21 +232,21 @@ impl SignatureInfo {
     /// Returns whether `line` (`ssh-ed25519 AAAA… comment`, as in
     /// `signing_keys`) is the signer's key.
     pub fn is_key(&self, line: &str) -> bool {
-        crate::signature::parse_key(line).is_ok_and(|k| k.key_data() == self.key.key_data())
+        crate::ssh::verify::parse_key(line).is_ok_and(|k| k.key_data() == self.key.key_data())
     }
 }
 
 /// Returns what an armored SSHSIG signature carries, or an error when it
 /// is not one (the parser is the one commit verification uses).
 pub fn signature_info(armored: &str) -> Result<SignatureInfo, Error> {
-    let sig = crate::signature::parse_armored(armored).map_err(Error::Input)?;
+    let sig = crate::ssh::verify::parse_armored(armored).map_err(Error::Input)?;
     let key = PublicKey::from(sig.public_key().clone());
     let blob = key
         .to_bytes()
         .map_err(|e| Error::Input(format!("malformed SSH signature ({e})")))?;
     Ok(SignatureInfo {
         key_type: key.algorithm().as_str().to_owned(),
-        key_base64: crate::signature::base64_encode(&blob),
+        key_base64: crate::ssh::verify::base64_encode(&blob),
         namespace: sig.namespace().to_owned(),
         hash: sig.hash_alg().as_str().to_owned(),
         key,
