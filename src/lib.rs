@@ -5,7 +5,6 @@
 //! binary in `main.rs` is a thin shell over [`commands::run`].
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
-pub mod cli;
 pub mod commands;
 pub mod demo;
 pub mod diag;

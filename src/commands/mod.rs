@@ -2,6 +2,7 @@
 //! and hand results to `output`; they hold no rules of their own.
 
 pub mod audit;
+pub mod cli;
 pub mod demo;
 pub mod digest;
 pub mod drift;
@@ -20,7 +21,7 @@ pub mod which;
 
 use std::path::PathBuf;
 
-use crate::cli::{Cli, Command};
+use cli::{Cli, Command};
 use crate::error::Error;
 use crate::load::{self, Workspace};
 use crate::model::time::Timestamp;

@@ -4,7 +4,6 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::commands;
 use crate::output::{ColorChoice, Format};
 
 /// Model governance as code: model cards, stages, reviews and approvals as
@@ -53,39 +52,39 @@ pub struct GlobalArgs {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Scaffold a governed repository (cardinal.toml, and `git init` if needed)
-    Init(commands::init::InitArgs),
+    Init(super::init::InitArgs),
     /// Scaffold a project, model or version from templates
     #[command(subcommand)]
-    New(commands::new::NewCommand),
+    New(super::new::NewCommand),
     /// Check governed files: syntax, schemas and cross-file rules
-    Validate(commands::validate::ValidateArgs),
+    Validate(super::validate::ValidateArgs),
     /// Print the JSON Schema of a file kind
-    Schema(commands::schema::SchemaArgs),
+    Schema(super::schema::SchemaArgs),
     /// Print a version's lineage digests and root; --write stores lineage.lock
-    Lineage(commands::lineage::LineageArgs),
+    Lineage(super::lineage::LineageArgs),
     /// Recompute lineage and compare with lineage.lock (exit 1 on change)
-    Verify(commands::verify::VerifyArgs),
+    Verify(super::verify::VerifyArgs),
     /// Print a version's card digest (what approvals sign off)
-    Digest(commands::digest::DigestArgs),
+    Digest(super::digest::DigestArgs),
     // The help of these three is the doc comment of their `*Args`, long
     // help included.
-    RequestReview(commands::review::RequestReviewArgs),
-    Approve(commands::review::ApproveArgs),
-    Reject(commands::review::RejectArgs),
+    RequestReview(super::review::RequestReviewArgs),
+    Approve(super::review::ApproveArgs),
+    Reject(super::review::RejectArgs),
     // These too, so that `--help` shows the rules and the exit codes that
     // deploy scripts and CI rely on.
-    Status(commands::status::StatusArgs),
-    Which(commands::which::WhichArgs),
-    Log(commands::log::LogArgs),
-    Audit(commands::audit::AuditArgs),
+    Status(super::status::StatusArgs),
+    Which(super::which::WhichArgs),
+    Log(super::log::LogArgs),
+    Audit(super::audit::AuditArgs),
     /// Compare a current sample with a baseline: drift per feature (exit 1 on dataset drift)
-    Drift(commands::drift::DriftArgs),
+    Drift(super::drift::DriftArgs),
     /// Compute model quality on a labelled sample and check thresholds (exit 1 on failure)
-    Quality(commands::quality::QualityArgs),
+    Quality(super::quality::QualityArgs),
     /// Write a compact profile of a CSV (or the SQL that makes one) for drift at any scale
-    Profile(commands::profile::ProfileArgs),
+    Profile(super::profile::ProfileArgs),
     /// Build a sample governed repository with real history and tour it
-    Demo(commands::demo::DemoArgs),
+    Demo(super::demo::DemoArgs),
 }
 
 #[cfg(test)]
