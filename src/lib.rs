@@ -8,6 +8,7 @@
 pub mod commands;
 pub mod demo;
 pub mod diag;
+pub mod document;
 pub mod drift;
 pub mod error;
 pub mod history;

@@ -103,7 +103,7 @@ pub fn taplo() -> Result<String, Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::load::document::Document;
+    use crate::document::Document;
     use crate::schema::{FileKind, check};
 
     #[test]

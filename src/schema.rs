@@ -10,7 +10,7 @@ use jsonschema::error::{TypeKind, ValidationErrorKind};
 use serde_json::Value;
 
 use crate::diag::{Code, Diagnostic};
-use crate::load::document::{Document, pointer_push};
+use crate::document::{Document, pointer_push};
 
 /// The kinds of governed file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

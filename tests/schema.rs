@@ -7,7 +7,7 @@
 
 use std::path::Path;
 
-use cardinal::load::document::Document;
+use cardinal::document::Document;
 use cardinal::model::files::{
     Card, LineageLock, ModelFile, OrgConfig, ProjectFile, ReviewDecision, ReviewRequest,
 };

@@ -12,7 +12,7 @@ use super::{Context, Outcome};
 use crate::demo::{Change, HISTORY, Step};
 use crate::error::Error;
 use crate::history::repo;
-use crate::load::document::Document;
+use crate::document::Document;
 use crate::model::digest::card_digest;
 use crate::model::files::OrgConfig;
 use crate::model::ids::VersionRef;

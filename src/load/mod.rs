@@ -5,7 +5,6 @@
 //! into the typed model. Load-time findings (syntax, schema, layout) are
 //! kept in [`Workspace::findings`]; cross-file rules live in `validate`.
 
-pub mod document;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -22,7 +21,7 @@ use crate::model::files::{
 use crate::model::ids::{MemberId, ModelId, ProjectId, Version, VersionRef};
 use crate::model::stage;
 use crate::schema::{self, FileKind};
-use document::Document;
+use crate::document::Document;
 
 /// The name of the organisation's configuration file.
 pub const CONFIG_FILE: &str = "cardinal.toml";

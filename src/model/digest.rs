@@ -73,7 +73,7 @@ pub fn card_digest(card: &Value, lineage_root: Option<&str>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::load::document::Document;
+    use crate::document::Document;
 
     #[test]
     fn canonical_json_sorts_keys() {

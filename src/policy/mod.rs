@@ -263,7 +263,7 @@ pub struct FileRec {
     /// The replay position of the last change: later changes have larger
     /// ones (an approval counts only after the request's last change).
     #[serde(default)]
-    pub pos: replay::Pos,
+    pub pos: stage::Pos,
 }
 
 /// A version's standing at "now": the stage it is in and every stage judged.
@@ -477,7 +477,7 @@ mod tests {
 
     #[test]
     fn card_digest_matches_the_model_digest() {
-        let doc = crate::load::document::Document::parse(
+        let doc = crate::document::Document::parse(
             "card.toml",
             "version = \"1.0.0\"\n\n[[metrics]]\nvalue = 0.91\nname = \"auc\"\n",
         )

@@ -14,7 +14,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 
-use super::stage::{self, StageEval, Superseded, VersionFiles};
+use super::stage::{self, Pos, StageEval, Superseded, VersionFiles};
 use super::{Blob, CardFacts, FileRec, Slot, classify, may_change, member_by_email};
 use crate::diag::Code;
 use crate::model::files::{DecisionKind, OrgConfig, Policy, ProjectFile, StageDef};
@@ -436,11 +436,6 @@ struct Place {
     pos: Option<Pos>,
 }
 
-/// A position in the replay: changes with larger ones came later. A side
-/// commit sits just after the newest trunk commit it descends from, so an
-/// approval made on a branch forked before a request changed (or before a
-/// version was superseded) stays before it, however late it is merged.
-pub type Pos = (u64, u64);
 
 /// A governed path a commit changes, as judged: against the replay state,
 /// not necessarily against the commit's own parent.

@@ -47,11 +47,17 @@ impl VersionFiles<'_> {
     }
 }
 
+/// A position in the replay: changes with larger ones came later. A side
+/// commit sits just after the newest trunk commit it descends from, so an
+/// approval made on a branch forked before a request changed (or before a
+/// version was superseded) stays before it, however late it is merged.
+pub type Pos = (u64, u64);
+
 /// When a version was superseded from a stage.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Superseded {
     /// The replay position of the commit that superseded it.
-    pub pos: super::replay::Pos,
+    pub pos: Pos,
     /// That commit.
     pub commit: String,
     /// The version that took its place (`p/m@v`).

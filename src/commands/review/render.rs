@@ -3,7 +3,7 @@
 //! No I/O.
 
 use crate::error::Error;
-use crate::load::document::Document;
+use crate::document::Document;
 use crate::model::files::{DecisionKind, ReviewDecision, ReviewRequest};
 use crate::schema::FileKind;
 
