@@ -6,7 +6,6 @@
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod commands;
-pub mod demo;
 pub mod diag;
 pub mod document;
 pub mod drift;

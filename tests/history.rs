@@ -1075,12 +1075,19 @@ fn demo_tour_prints_status_and_the_latest_log() {
         .output()
         .unwrap();
     assert!(out.status.success());
-    let printer = cardinal::output::Output::new(
-        cardinal::output::Format::Human,
-        cardinal::output::ColorChoice::Never,
-        true,
-    );
-    cardinal::commands::status::demo_tour(&printer, &target, 1_733_011_200).unwrap();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let headings: Vec<&str> = stdout.lines().filter(|l| l.starts_with("== ")).collect();
+    let tour = [
+        "== cardinal status",
+        "== cardinal log (last 15 entries)",
+        "== cardinal audit",
+        "== cardinal which credit/churn --stage Production",
+    ];
+    let at = headings
+        .iter()
+        .position(|h| *h == tour[0])
+        .expect("the tour shows status");
+    assert_eq!(headings.get(at..at + tour.len()), Some(&tour[..]));
 }
 
 #[test]

@@ -6,7 +6,7 @@
 
 use clap::Args;
 
-use super::status::{history_root, replay_for};
+use super::query::{history_root, replay_for};
 use super::{Context, Outcome};
 use crate::diag::{Code, Diagnostic, SourceMap};
 use crate::error::Error;

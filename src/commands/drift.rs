@@ -714,58 +714,9 @@ pub fn run(ctx: &Context, args: &DriftArgs) -> Result<Outcome, Error> {
     Ok(Outcome::from_failed(failed))
 }
 
-/// Runs drift and quality for two example versions against the example
-/// `*-current.csv` files in the repository at `root` and prints a short
-/// table (for `cardinal demo`).
-pub fn demo_tour(out: &Output, root: &Path) -> Result<(), Error> {
-    let ws = crate::load::read_tree(root)?;
-    let tours = [
-        ("credit/churn@2.0.0", "data/credit/churn-current.csv"),
-        (
-            "marketing/propensity@1.1.0",
-            "data/marketing/propensity-current.csv",
-        ),
-    ];
-    for (version, current) in tours {
-        let Ok(handle) = super::find_version(&ws, version) else {
-            continue;
-        };
-        let Some(m) = handle
-            .version
-            .card
-            .as_ref()
-            .and_then(|c| c.value.monitoring.as_ref())
-        else {
-            continue;
-        };
-        let plan = plan_from_card(m)?;
-        let baseline = baseline_of(&ws, &handle)?;
-        let current = root.join(current);
-        let report = run_drift(&baseline, &current, &plan)?;
-        out.line(format!(
-            "drift of {version} ({}):",
-            escape_human(&current.display().to_string())
-        ));
-        print_table(out, &report);
-        if let Ok(q) = super::quality::quality_of(&ws, &handle, &current, None) {
-            super::quality::print_quality(out, &q);
-        }
-        out.line("");
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::output::{ColorChoice, Format};
-
-    #[test]
-    fn demo_tour_runs_on_the_example() {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/acme");
-        let out = Output::new(Format::Json, ColorChoice::Never, true);
-        demo_tour(&out, &root).expect("the example's monitoring sections work");
-    }
 
     #[test]
     fn card_checks_override_the_wildcard() {

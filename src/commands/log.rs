@@ -3,7 +3,7 @@
 
 use clap::Args;
 
-use super::status::{all_versions, history_root, replay_for, select, statuses};
+use super::query::{all_versions, history_root, replay_for, select, statuses};
 use super::{Context, Outcome};
 use crate::error::Error;
 use crate::history::Replayed;

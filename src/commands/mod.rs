@@ -12,6 +12,7 @@ pub mod log;
 pub mod new;
 pub mod profile;
 pub mod quality;
+pub(crate) mod query;
 pub mod review;
 pub mod schema;
 pub mod status;
@@ -21,11 +22,11 @@ pub mod which;
 
 use std::path::PathBuf;
 
-use cli::{Cli, Command};
 use crate::error::Error;
 use crate::load::{self, Workspace};
 use crate::model::time::Timestamp;
 use crate::output::Output;
+use cli::{Cli, Command};
 
 /// How a command ended, when it did not fail.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -4,7 +4,7 @@
 use clap::Args;
 use serde::Serialize;
 
-use super::status::{
+use super::query::{
     all_models, all_versions, declared_stages, history_root, parse_model, replay_for,
     resolve_model, resolve_stage, statuses, versions_of,
 };

@@ -5,7 +5,6 @@
 //! into the typed model. Load-time findings (syntax, schema, layout) are
 //! kept in [`Workspace::findings`]; cross-file rules live in `validate`.
 
-
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -14,6 +13,7 @@ use rayon::prelude::*;
 use serde::de::DeserializeOwned;
 
 use crate::diag::{Code, Diagnostic, SourceMap};
+use crate::document::Document;
 use crate::error::Error;
 use crate::model::files::{
     Card, LineageLock, ModelFile, OrgConfig, ProjectFile, ReviewDecision, ReviewRequest, StageDef,
@@ -21,7 +21,6 @@ use crate::model::files::{
 use crate::model::ids::{MemberId, ModelId, ProjectId, Version, VersionRef};
 use crate::model::stage;
 use crate::schema::{self, FileKind};
-use crate::document::Document;
 
 /// The name of the organisation's configuration file.
 pub const CONFIG_FILE: &str = "cardinal.toml";

@@ -436,7 +436,6 @@ struct Place {
     pos: Option<Pos>,
 }
 
-
 /// A governed path a commit changes, as judged: against the replay state,
 /// not necessarily against the commit's own parent.
 #[derive(Debug, Clone)]

@@ -2,8 +2,8 @@
 //! examples are, and a check that they load before anything is written.
 //! No I/O.
 
-use crate::error::Error;
 use crate::document::Document;
+use crate::error::Error;
 use crate::model::files::{DecisionKind, ReviewDecision, ReviewRequest};
 use crate::schema::FileKind;
 

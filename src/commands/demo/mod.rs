@@ -6,19 +6,22 @@ use std::path::{Path, PathBuf};
 
 use clap::Args;
 
+mod story;
+mod tour;
+
 use super::lineage::{HashSession, lock_version};
 use super::verify::{prefix, verify_version};
 use super::{Context, Outcome};
-use crate::demo::{Change, HISTORY, Step};
+use crate::document::Document;
 use crate::error::Error;
 use crate::history::repo;
-use crate::document::Document;
 use crate::model::digest::card_digest;
 use crate::model::files::OrgConfig;
 use crate::model::ids::VersionRef;
 use crate::model::time::Timestamp;
 use crate::output::Output;
 use crate::{load, validate, write};
+use story::{Change, HISTORY, Step};
 
 include!(concat!(env!("OUT_DIR"), "/example_files.rs"));
 
@@ -269,15 +272,15 @@ pub fn run(ctx: &Context, args: &DemoArgs) -> Result<Outcome, Error> {
     }
 
     let verified = tour_verify(ctx, &ws, &dir)?;
-    let today: Timestamp = crate::demo::TODAY.parse().map_err(Error::Input)?;
+    let today: Timestamp = story::TODAY.parse().map_err(Error::Input)?;
     out.line(format!(
         "\n(the tour looks at the repository as of {today})"
     ));
-    super::status::demo_tour(out, &dir, today.unix_seconds())?;
+    tour::history(out, &dir, today.unix_seconds())?;
     out.line(
         "\n== cardinal drift / cardinal quality (production samples against the training data)",
     );
-    super::drift::demo_tour(out, &dir)?;
+    tour::monitoring(out, &dir)?;
 
     out.line(format!(
         "\nTry it yourself:\n  cd {}\n  git log --format='%h %an: %s' | head\n  cardinal validate\n  cardinal lineage credit/churn@1.1.0\n  cardinal verify\n  cardinal status --now {today}    # without --now: as of today, when the 2024 approvals have expired\n  cardinal log credit/churn@1.1.0\n  cardinal audit\n  cardinal which credit/churn --stage Production --now {today}\n  cardinal drift credit/churn@2.0.0 --current data/credit/churn-current.csv\n  cardinal quality credit/churn@2.0.0 --current data/credit/churn-current.csv",
