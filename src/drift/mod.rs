@@ -1,14 +1,20 @@
-//! Data drift and model quality (README, Drift and quality): numbers in, numbers out.
-//! The methods follow Evidently 0.7's definitions so results compare number
-//! for number; `ks` follows `scipy.stats.ks_2samp`.
+//! Data drift and model quality (docs/drift.md). The methods follow
+//! Evidently 0.7's definitions so results compare number for number; `ks`
+//! follows `scipy.stats.ks_2samp`.
 //!
-//! No I/O: `table` parses CSV from any `io::Read` the caller opens.
+//! The core (this module, `method`, `ks`, `bins`, `quality`, `profile`,
+//! `table`) is numbers in, numbers out: `table` parses CSV from any
+//! `io::Read` the caller opens. [`run`] and [`gates`] own the monitoring
+//! rules of a card (plans, kinds, column alignment, quality gates and
+//! labels) and open the sample files.
 
 pub mod bins;
+pub mod gates;
 pub mod ks;
 pub mod method;
 pub mod profile;
 pub mod quality;
+pub mod run;
 pub mod table;
 
 use std::cmp::Ordering;

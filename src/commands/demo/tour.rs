@@ -3,9 +3,11 @@
 
 use std::path::Path;
 
-use crate::commands::drift::{baseline_of, plan_from_card, print_table, run_drift};
+use crate::commands::drift::print_table;
 use crate::commands::query::{all_versions, date, replay_for, statuses, versions_of};
 use crate::commands::{audit, log, quality, status};
+use crate::drift::gates::{plan_of, run_quality};
+use crate::drift::run::{baseline_of, plan_from_card, run_drift};
 use crate::error::Error;
 use crate::output::{Output, escape_human};
 use crate::policy::stage::short;
@@ -87,7 +89,7 @@ pub fn monitoring(out: &Output, root: &Path) -> Result<(), Error> {
             escape_human(&current.display().to_string())
         ));
         print_table(out, &report);
-        if let Ok(q) = quality::quality_of(&ws, &handle, &current, None) {
+        if let Ok(q) = run_quality(&current, &plan_of(&handle)) {
             quality::print_quality(out, &q);
         }
         out.line("");
