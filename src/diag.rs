@@ -11,7 +11,7 @@ use serde::Serialize;
 
 macro_rules! codes {
     ($($(#[$doc:meta])* $variant:ident => $text:literal,)*) => {
-        /// A stable finding code, printed kebab-case and documented in the README.
+        /// A stable finding code, printed kebab-case and documented in docs/cli.md.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
         #[non_exhaustive]
         pub enum Code {

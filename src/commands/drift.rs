@@ -1,5 +1,5 @@
 //! `cardinal drift`: compare a current sample with a baseline, feature by
-//! feature (README, Drift and quality). Reads the files, hands numbers to `drift`, and
+//! feature (docs/drift.md). Reads the files, hands numbers to `drift`, and
 //! reports; `--write` stores the result under the version's `monitoring/`.
 
 use std::path::{Path, PathBuf};
@@ -143,7 +143,7 @@ struct JsonFeature<'a> {
     histogram: Option<JsonHistogram<'a>>,
 }
 
-/// The JSON of README, Commands (and the results file, with histograms).
+/// The JSON of docs/cli.md (and the results file, with histograms).
 #[derive(Serialize)]
 struct JsonDrift<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]

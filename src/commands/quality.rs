@@ -1,5 +1,5 @@
 //! `cardinal quality`: model quality on a labelled current sample against
-//! the card's `[monitoring] quality` thresholds (README, Drift and quality).
+//! the card's `[monitoring] quality` thresholds (docs/drift.md).
 
 use std::path::PathBuf;
 

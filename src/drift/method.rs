@@ -1,4 +1,4 @@
-//! The drift methods of README, Drift and quality, each as Evidently 0.7 defines it,
+//! The drift methods of docs/drift.md, each as Evidently 0.7 defines it,
 //! on prepared samples: sorted finite numbers, or counts per category.
 //!
 //! No I/O.

@@ -1,4 +1,4 @@
-//! Model quality metrics (README, Drift and quality): accuracy, precision, recall, f1,
+//! Model quality metrics (docs/drift.md): accuracy, precision, recall, f1,
 //! ROC AUC (ties averaged, as `sklearn.metrics.roc_auc_score`) and log loss
 //! for binary classification; mae, rmse and r2 for regression.
 //!

@@ -1,4 +1,4 @@
-//! Lineage digests (README, Lineage): the inputs behind a model version and
+//! Lineage digests (docs/lineage.md): the inputs behind a model version and
 //! the root that commits to all of them. This module is the core: values
 //! in, digests out, no I/O. `files` hashes the working tree, a
 //! [`CodeSource`] (the Git object database, in `history::code`) gives

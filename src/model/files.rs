@@ -1,4 +1,4 @@
-//! Typed contents of every governed file kind (README, File formats). They are
+//! Typed contents of every governed file kind (docs/formats.md). They are
 //! deserialized from a document that already passed its JSON Schema, so
 //! their only job is to carry the values in types. No I/O.
 //!
@@ -408,7 +408,7 @@ pub struct Section {
     pub body: String,
 }
 
-/// `[lineage]`: what went into the version (README, Lineage).
+/// `[lineage]`: what went into the version (docs/lineage.md).
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LineageSpec {
@@ -459,7 +459,7 @@ pub struct DatasetSpec {
     pub description: Option<String>,
 }
 
-/// `[monitoring]`: drift and quality configuration (README, Drift and quality).
+/// `[monitoring]`: drift and quality configuration (docs/drift.md).
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct MonitoringSpec {
