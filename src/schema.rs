@@ -29,6 +29,8 @@ pub enum FileKind {
     Decision,
     /// `lineage.lock`.
     LineageLock,
+    /// `monitoring/<stamp>-drift.toml` / `-quality.toml`.
+    MonitoringResult,
 }
 
 impl FileKind {
@@ -41,6 +43,7 @@ impl FileKind {
         FileKind::Request,
         FileKind::Decision,
         FileKind::LineageLock,
+        FileKind::MonitoringResult,
     ];
 
     /// Returns the name used by `cardinal schema KIND` and the schema file.
@@ -53,6 +56,7 @@ impl FileKind {
             FileKind::Request => "request",
             FileKind::Decision => "decision",
             FileKind::LineageLock => "lineage-lock",
+            FileKind::MonitoringResult => "monitoring-result",
         }
     }
 
@@ -75,6 +79,7 @@ impl FileKind {
             FileKind::Request => include_str!("../schemas/request.json"),
             FileKind::Decision => include_str!("../schemas/decision.json"),
             FileKind::LineageLock => include_str!("../schemas/lineage-lock.json"),
+            FileKind::MonitoringResult => include_str!("../schemas/monitoring-result.json"),
         }
     }
 

@@ -11,6 +11,7 @@ use cardinal::document::Document;
 use cardinal::model::files::{
     Card, LineageLock, ModelFile, OrgConfig, ProjectFile, ReviewDecision, ReviewRequest,
 };
+use cardinal::model::results::MonitoringResult;
 use cardinal::schema::{FileKind, check};
 use serde_json::Value;
 
@@ -30,6 +31,7 @@ fn through_types(kind: FileKind, json: &Value) -> Result<Value, String> {
         FileKind::Request => round::<ReviewRequest>(json),
         FileKind::Decision => round::<ReviewDecision>(json),
         FileKind::LineageLock => round::<LineageLock>(json),
+        FileKind::MonitoringResult => round::<MonitoringResult>(json),
     }
 }
 

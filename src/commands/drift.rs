@@ -13,6 +13,7 @@ use crate::drift::run::{
     DriftPlan, DriftReport, baseline_of, finite, parse_method, plan_from_card, read_both, run_drift,
 };
 use crate::error::Error;
+use crate::model::results::{DriftResult, FeatureResult, HistogramResult, MonitoringResult};
 use crate::model::time::Timestamp;
 use crate::output::{Output, escape_data, escape_human, markdown_code};
 
@@ -116,16 +117,6 @@ fn apply_flags(plan: &mut DriftPlan, args: &DriftArgs) -> Result<(), Error> {
 }
 
 #[derive(Serialize)]
-struct JsonHistogram<'a> {
-    #[serde(skip_serializing_if = "<[f64]>::is_empty")]
-    edges: &'a [f64],
-    #[serde(skip_serializing_if = "<[String]>::is_empty")]
-    categories: &'a [String],
-    baseline: &'a [u64],
-    current: &'a [u64],
-}
-
-#[derive(Serialize)]
 struct JsonFeature<'a> {
     name: &'a str,
     kind: &'static str,
@@ -139,19 +130,11 @@ struct JsonFeature<'a> {
     current_count: usize,
     baseline_missing: u64,
     current_missing: u64,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    histogram: Option<JsonHistogram<'a>>,
 }
 
-/// The JSON of docs/cli.md (and the results file, with histograms).
+/// The JSON of docs/cli.md.
 #[derive(Serialize)]
 struct JsonDrift<'a> {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    kind: Option<&'static str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    created: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    version: Option<String>,
     baseline: String,
     current: String,
     baseline_rows: u64,
@@ -165,17 +148,57 @@ struct JsonDrift<'a> {
     written: Option<String>,
 }
 
-/// Returns the wire form of a report: with histograms for the results file.
-fn wire<'a>(
-    report: &'a DriftReport,
-    baseline: &Path,
-    current: &Path,
-    histograms: bool,
-) -> JsonDrift<'a> {
+/// Returns a report as its results file stores it, with histograms.
+fn stored(
+    report: &DriftReport,
+    baseline: String,
+    current: String,
+    created: String,
+    version: String,
+) -> DriftResult {
+    DriftResult {
+        created,
+        version,
+        baseline,
+        current,
+        baseline_rows: report.baseline_rows,
+        current_rows: report.current_rows,
+        dataset_drift: report.dataset_drift,
+        drift_share: report.drift_share,
+        drift_share_threshold: report.drift_share_threshold,
+        drifted_features: report.features.iter().filter(|f| f.drift.drifted).count() as u64,
+        features: report
+            .features
+            .iter()
+            .map(|f| {
+                let d = &f.drift;
+                FeatureResult {
+                    name: d.name.clone(),
+                    kind: d.kind.name().to_owned(),
+                    method: d.method.name().to_owned(),
+                    statistic: finite(d.statistic),
+                    p_value: d.p_value.and_then(finite),
+                    threshold: d.threshold,
+                    drifted: d.drifted,
+                    baseline_count: d.baseline_count as u64,
+                    current_count: d.current_count as u64,
+                    baseline_missing: f.baseline_missing,
+                    current_missing: f.current_missing,
+                    histogram: Some(HistogramResult {
+                        edges: d.histogram.edges.clone(),
+                        categories: d.histogram.categories.clone(),
+                        baseline: d.histogram.baseline.clone(),
+                        current: d.histogram.current.clone(),
+                    }),
+                }
+            })
+            .collect(),
+    }
+}
+
+/// Returns the JSON form of a report.
+fn wire<'a>(report: &'a DriftReport, baseline: &Path, current: &Path) -> JsonDrift<'a> {
     JsonDrift {
-        kind: None,
-        created: None,
-        version: None,
         baseline: baseline.display().to_string(),
         current: current.display().to_string(),
         baseline_rows: report.baseline_rows,
@@ -202,12 +225,6 @@ fn wire<'a>(
                     current_count: d.current_count,
                     baseline_missing: f.baseline_missing,
                     current_missing: f.current_missing,
-                    histogram: histograms.then_some(JsonHistogram {
-                        edges: &d.histogram.edges,
-                        categories: &d.histogram.categories,
-                        baseline: &d.histogram.baseline,
-                        current: &d.histogram.current,
-                    }),
                 }
             })
             .collect(),
@@ -307,12 +324,6 @@ pub(crate) fn repo_relative(path: &Path, root: &Path) -> String {
     path.display().to_string()
 }
 
-/// Returns the UTC stamp used in results file names: `20240501T100000Z`.
-pub(crate) fn stamp(now: i64) -> (String, String) {
-    let created = Timestamp::from_unix(now).to_string();
-    (created.replace(['-', ':'], ""), created)
-}
-
 /// Runs `cardinal drift`.
 pub fn run(ctx: &Context, args: &DriftArgs) -> Result<Outcome, Error> {
     let mut plan = DriftPlan {
@@ -362,21 +373,22 @@ pub fn run(ctx: &Context, args: &DriftArgs) -> Result<Outcome, Error> {
     if args.write
         && let Some((dir, name, root)) = &version_dir
     {
-        let (stamp, created) = stamp(ctx.now);
-        let mut w = wire(&report, &baseline, &args.current, true);
-        w.baseline = repo_relative(&baseline, root);
-        w.current = repo_relative(&args.current, root);
-        w.kind = Some("drift");
-        w.created = Some(created);
-        w.version = Some(name.clone());
-        let text = toml::to_string(&w)
+        let created = Timestamp::from_unix(ctx.now).to_string();
+        let file = MonitoringResult::Drift(stored(
+            &report,
+            repo_relative(&baseline, root),
+            repo_relative(&args.current, root),
+            created,
+            name.clone(),
+        ));
+        let text = toml::to_string(&file)
             .map_err(|e| Error::Input(format!("cannot encode the results: {e}")))?;
-        let path = dir.join("monitoring").join(format!("{stamp}-drift.toml"));
+        let path = dir.join("monitoring").join(file.file_name());
         crate::write::write_atomic(&path, text.as_bytes())?;
         written = Some(path.display().to_string());
     }
     if ctx.out.is_json() {
-        let mut w = wire(&report, &baseline, &args.current, false);
+        let mut w = wire(&report, &baseline, &args.current);
         w.written = written.clone();
         ctx.out.json(&w);
     } else if ctx.out.format == crate::output::Format::Markdown {

@@ -6,13 +6,15 @@ use std::path::PathBuf;
 use clap::{Args, ValueEnum};
 use serde::Serialize;
 
-use super::drift::{num, stamp};
+use super::drift::num;
 use super::{Context, Outcome};
 use crate::drift::gates::{
     Gate, QualityPlan, QualityReport, Task, plan_of, run_quality, task_name,
 };
 use crate::drift::run::finite;
 use crate::error::Error;
+use crate::model::results::{GateResult, MonitoringResult, QualityResult};
+use crate::model::time::Timestamp;
 use crate::output::Output;
 
 /// Compute model quality on a labelled sample and check the card's thresholds
@@ -99,12 +101,6 @@ struct JsonMetric {
 
 #[derive(Serialize)]
 struct JsonQuality<'a> {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    kind: Option<&'static str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    created: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    version: Option<String>,
     current: String,
     ok: bool,
     task: &'static str,
@@ -188,35 +184,41 @@ pub fn run(ctx: &Context, args: &QualityArgs) -> Result<Outcome, Error> {
     if args.write
         && let Some((dir, name, root)) = &version_dir
     {
-        let (stamp, created) = stamp(ctx.now);
+        let created = Timestamp::from_unix(ctx.now).to_string();
         // TOML has no null: leave out values that cannot be computed.
-        let file = JsonQualityFile {
-            kind: "quality",
+        let file = MonitoringResult::Quality(QualityResult {
             created,
             version: name.clone(),
             current: super::drift::repo_relative(&args.current, root),
             ok,
-            task: task_name(q.task),
-            rows: q.rows,
-            skipped: q.skipped,
+            task: task_name(q.task).to_owned(),
+            rows: q.rows as u64,
+            skipped: q.skipped as u64,
             metrics: q
                 .metrics
                 .iter()
-                .filter_map(|(m, v)| finite(*v).map(|v| (m.name(), v)))
+                .filter_map(|(m, v)| finite(*v).map(|v| (m.name().to_owned(), v)))
                 .collect(),
-            gates: q.gates.clone(),
-        };
+            gates: q
+                .gates
+                .iter()
+                .map(|g| GateResult {
+                    metric: g.metric.clone(),
+                    value: g.value,
+                    min: g.min,
+                    max: g.max,
+                    passed: g.passed,
+                })
+                .collect(),
+        });
         let text = toml::to_string(&file)
             .map_err(|e| Error::Input(format!("cannot encode the results: {e}")))?;
-        let path = dir.join("monitoring").join(format!("{stamp}-quality.toml"));
+        let path = dir.join("monitoring").join(file.file_name());
         crate::write::write_atomic(&path, text.as_bytes())?;
         written = Some(path.display().to_string());
     }
     if ctx.out.is_json() {
         ctx.out.json(&JsonQuality {
-            kind: None,
-            created: None,
-            version: None,
             current: args.current.display().to_string(),
             ok,
             task: task_name(q.task),
@@ -242,18 +244,4 @@ pub fn run(ctx: &Context, args: &QualityArgs) -> Result<Outcome, Error> {
         }
     }
     Ok(Outcome::from_failed(!ok))
-}
-
-#[derive(Serialize)]
-struct JsonQualityFile {
-    kind: &'static str,
-    created: String,
-    version: String,
-    current: String,
-    ok: bool,
-    task: &'static str,
-    rows: usize,
-    skipped: usize,
-    metrics: std::collections::BTreeMap<&'static str, f64>,
-    gates: Vec<Gate>,
 }

@@ -19,6 +19,7 @@ use crate::model::files::{
     Card, LineageLock, ModelFile, OrgConfig, ProjectFile, ReviewDecision, ReviewRequest, StageDef,
 };
 use crate::model::ids::{MemberId, ModelId, ProjectId, Version, VersionRef};
+use crate::model::results::MonitoringResult;
 use crate::model::stage;
 use crate::schema::{self, FileKind};
 
@@ -77,8 +78,8 @@ pub struct VersionEntry {
     pub lock: Option<Loaded<LineageLock>>,
     /// Review folders by slug.
     pub reviews: BTreeMap<String, StageReviews>,
-    /// Paths of `monitoring/*.toml` result files, sorted.
-    pub monitoring: Vec<String>,
+    /// `monitoring/*.toml` results files that load, by path.
+    pub monitoring: Vec<Loaded<MonitoringResult>>,
 }
 
 /// A model folder.
@@ -167,7 +168,7 @@ impl Slot {
             Slot::Lock(..) => FileKind::LineageLock,
             Slot::Request(..) => FileKind::Request,
             Slot::Decision(..) => FileKind::Decision,
-            Slot::Monitoring(..) => return None,
+            Slot::Monitoring(..) => FileKind::MonitoringResult,
         })
     }
 }
@@ -502,7 +503,7 @@ enum Parsed {
         String,
         Loaded<ReviewDecision>,
     ),
-    Monitoring(String, String, String, String),
+    Monitoring(String, String, String, Loaded<MonitoringResult>),
     Nothing,
 }
 
@@ -586,16 +587,7 @@ fn parse_file(file: RawFile) -> (String, Option<Arc<str>>, Parsed, Vec<Diagnosti
         }
     };
     let Some(kind) = slot.kind() else {
-        let Slot::Monitoring(p, m, v) = slot else {
-            return (path, Some(text), Parsed::Nothing, findings);
-        };
-        let owned = path.clone();
-        return (
-            path,
-            Some(text),
-            Parsed::Monitoring(p, m, v, owned),
-            findings,
-        );
+        return (path, Some(text), Parsed::Nothing, findings);
     };
     let f = &mut findings;
     let parsed = match slot {
@@ -610,7 +602,9 @@ fn parse_file(file: RawFile) -> (String, Option<Arc<str>>, Parsed, Vec<Diagnosti
         Slot::Decision(p, m, v, s, r) => {
             parse_as(kind, &path, &text, f).map(|l| Parsed::Decision(p, m, v, s, r, l))
         }
-        Slot::Monitoring(..) => None,
+        Slot::Monitoring(p, m, v) => {
+            parse_as(kind, &path, &text, f).map(|l| Parsed::Monitoring(p, m, v, l))
+        }
     };
     (
         path,
@@ -782,10 +776,11 @@ impl Workspace {
                     reviews.decisions.insert(r, l);
                 }
             }
-            Parsed::Monitoring(p, m, v, path) => {
+            Parsed::Monitoring(p, m, v, l) => {
+                let path = l.path.clone();
                 if let Some(slot) = self.version_slot(&p, &m, &v, &path) {
-                    slot.monitoring.push(path);
-                    slot.monitoring.sort();
+                    slot.monitoring.push(l);
+                    slot.monitoring.sort_by(|a, b| a.path.cmp(&b.path));
                 }
             }
         }

@@ -4,5 +4,6 @@
 pub mod digest;
 pub mod files;
 pub mod ids;
+pub mod results;
 pub mod stage;
 pub mod time;

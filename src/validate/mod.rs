@@ -4,6 +4,7 @@
 
 mod card;
 mod config;
+mod monitoring;
 mod review;
 
 use crate::diag::{self, Diagnostic};
@@ -15,6 +16,7 @@ pub fn validate(ws: &Workspace) -> Vec<Diagnostic> {
     config::check(ws, &mut out);
     card::check(ws, &mut out);
     review::check(ws, &mut out);
+    monitoring::check(ws, &mut out);
     diag::sort(&mut out);
     out
 }
@@ -27,3 +29,6 @@ pub fn only_in(diags: Vec<Diagnostic>, files: &[String]) -> Vec<Diagnostic> {
         .filter(|d| d.primary().is_some_and(|l| files.contains(&l.file)))
         .collect()
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,163 @@
+//! The validate rules as specifications: each test loads a few files in
+//! memory and asserts the exact finding: code, file, line and column,
+//! the text its span covers, and the message.
+
+use super::validate;
+use crate::diag::{Code, Diagnostic};
+use crate::load::{RawFile, Workspace};
+
+const ACME: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/acme/");
+
+/// The example's configuration, the `credit` project, its `churn` model
+/// and the card of `credit/churn@2.0.0`, plus `extra` files.
+fn workspace(extra: &[(&str, &str)]) -> Workspace {
+    let shipped = [
+        "cardinal.toml",
+        "projects/credit/project.toml",
+        "projects/credit/churn/model.toml",
+        "projects/credit/churn/2.0.0/card.toml",
+    ];
+    let mut files: Vec<RawFile> = shipped
+        .iter()
+        .map(|path| RawFile {
+            path: (*path).to_owned(),
+            content: std::fs::read(format!("{ACME}{path}")).map_err(|e| e.to_string()),
+        })
+        .collect();
+    files.extend(extra.iter().map(|(path, text)| RawFile {
+        path: (*path).to_owned(),
+        content: Ok(text.as_bytes().to_vec()),
+    }));
+    Workspace::from_files(files)
+}
+
+/// The findings whose primary place is `path`.
+fn findings_in(ws: &Workspace, path: &str) -> Vec<Diagnostic> {
+    validate(ws)
+        .into_iter()
+        .filter(|d| d.primary().is_some_and(|l| l.file == path))
+        .collect()
+}
+
+/// Returns `line:column` (1-based) of a byte offset in `text`.
+fn line_col(text: &str, offset: usize) -> String {
+    let before = text.get(..offset).unwrap_or(text);
+    let line = before.matches('\n').count() + 1;
+    let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    format!("{line}:{col}")
+}
+
+/// Asserts that `diag` has `code`, sits at `at` (`line:column`) of its
+/// file in `ws`, spans exactly `spanned`, and says `message`.
+macro_rules! assert_diag {
+    ($ws:expr, $diag:expr, $code:expr, $at:expr, $spanned:expr, $message:expr) => {{
+        let diag: &Diagnostic = $diag;
+        let label = diag.primary().expect("a finding has a place");
+        let text = $ws.sources.get(&label.file).expect("the file was loaded");
+        assert_eq!(
+            (
+                diag.code,
+                line_col(text, label.span.start).as_str(),
+                text.get(label.span.clone()).unwrap_or_default(),
+                diag.message.as_str(),
+            ),
+            ($code, $at, $spanned, $message)
+        );
+    }};
+}
+
+const DRIFT_RESULT: &str = r#"kind = "drift"
+created = "2024-10-15T12:00:00Z"
+version = "credit/churn@2.0.0"
+baseline = "data/credit/churn-train.csv"
+current = "data/credit/churn-current.csv"
+baseline_rows = 100
+current_rows = 80
+dataset_drift = false
+drift_share = 0.0
+drift_share_threshold = 0.5
+drifted_features = 0
+
+[[features]]
+name = "tenure"
+kind = "numeric"
+method = "ks"
+statistic = 0.1
+p_value = 0.4
+threshold = 0.05
+drifted = false
+baseline_count = 100
+current_count = 80
+baseline_missing = 0
+current_missing = 0
+"#;
+
+const MONITORING: &str = "projects/credit/churn/2.0.0/monitoring/";
+
+#[test]
+fn a_results_file_named_for_its_kind_and_time_is_clean() {
+    let path = format!("{MONITORING}20241015T120000Z-drift.toml");
+    let ws = workspace(&[(&path, DRIFT_RESULT)]);
+    assert_eq!(findings_in(&ws, &path), Vec::new());
+    let version = ws.versions().find(|v| v.name() == "credit/churn@2.0.0");
+    assert_eq!(version.map(|v| v.version.monitoring.len()), Some(1));
+}
+
+#[test]
+fn a_results_file_under_another_name_is_a_name_mismatch() {
+    let path = format!("{MONITORING}20241015T120000Z-quality.toml");
+    let ws = workspace(&[(&path, DRIFT_RESULT)]);
+    let found = findings_in(&ws, &path);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_diag!(
+        ws,
+        &found[0],
+        Code::NameMismatch,
+        "1:8",
+        "\"drift\"",
+        "a `drift` result created 2024-10-15T12:00:00Z belongs in \
+         `20241015T120000Z-drift.toml`, not `20241015T120000Z-quality.toml`"
+    );
+}
+
+#[test]
+fn results_of_another_version_are_a_name_mismatch() {
+    let path = format!("{MONITORING}20241015T120000Z-drift.toml");
+    let text = DRIFT_RESULT.replace("credit/churn@2.0.0", "credit/churn@1.1.0");
+    let ws = workspace(&[(&path, &text)]);
+    let found = findings_in(&ws, &path);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_diag!(
+        ws,
+        &found[0],
+        Code::NameMismatch,
+        "3:11",
+        "\"credit/churn@1.1.0\"",
+        "results of `credit/churn@1.1.0` stored under `credit/churn@2.0.0`"
+    );
+}
+
+#[test]
+fn a_results_file_is_checked_against_its_schema() {
+    let path = format!("{MONITORING}20241015T120000Z-drift.toml");
+    let text = DRIFT_RESULT.replace("drifted = false", "drifted = \"no\"");
+    let ws = workspace(&[(&path, &text)]);
+    let found = findings_in(&ws, &path);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].code, Code::WrongType);
+    let label = found[0].primary().expect("placed");
+    let source = ws.sources.get(&path).expect("loaded");
+    assert_eq!(source.get(label.span.clone()), Some("\"no\""));
+    let unknown = DRIFT_RESULT.replace("current_rows = 80", "current_rows = 80\nnote = \"x\"");
+    let ws = workspace(&[(&path, &unknown)]);
+    let found = findings_in(&ws, &path);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_diag!(
+        ws,
+        &found[0],
+        Code::UnknownKey,
+        "8:1",
+        "note",
+        "unknown key `note`"
+    );
+}
