@@ -264,7 +264,7 @@ fn schema_prints_the_shipped_schemas() {
     let home = Home::new("a@b.test");
     let out = home.cmd().arg("schema").output().unwrap();
     let kinds = String::from_utf8(out.stdout).unwrap();
-    assert_eq!(kinds.lines().count(), 7, "{kinds}");
+    assert_eq!(kinds.lines().count(), 8, "{kinds}");
     for kind in kinds.lines() {
         let out = home.cmd().args(["schema", kind]).output().unwrap();
         assert_eq!(out.status.code(), Some(0));
