@@ -8,7 +8,7 @@ use clap::Args;
 
 use super::query::{history_root, replay_for};
 use super::{Context, Outcome};
-use crate::diag::{Code, Diagnostic, SourceMap};
+use crate::diag::{Diagnostic, SourceMap};
 use crate::error::Error;
 use crate::policy::stage::short;
 
@@ -43,12 +43,7 @@ pub(crate) fn findings(
         .violations
         .iter()
         .map(|v| {
-            let code = match v.code.as_str() {
-                "unknown-author" => Code::UnknownAuthor,
-                "ignored-change" => Code::IgnoredChange,
-                "invalid-commit-id" => Code::InvalidCommitId,
-                _ => Code::UnauthorizedChange,
-            };
+            let code = v.code;
             let line = crate::history::first_changed_line(root, v.old.as_deref(), v.new.as_deref());
             let at = line.map(|l| format!(" (line {l})")).unwrap_or_default();
             let mut message = if v.author.is_empty() {

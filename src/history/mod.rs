@@ -289,7 +289,7 @@ fn replay_with(
     let mut engine = engine;
     if let Some(why) = ignored_audit {
         engine.violations.push(Violation {
-            code: crate::diag::Code::IgnoredChange.as_str().to_owned(),
+            code: crate::diag::Code::IgnoredChange,
             error: false,
             commit: tip_text.clone(),
             path: crate::load::CONFIG_FILE.to_owned(),

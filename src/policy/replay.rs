@@ -285,6 +285,8 @@ pub enum EventKind {
     ReviewRequested,
     /// A request was removed.
     RequestWithdrawn,
+    /// A request file that does not load was added or changed.
+    RequestInvalid,
     /// An approval was added or changed.
     Approved,
     /// A rejection was added or changed.
@@ -317,6 +319,7 @@ impl EventKind {
         match self {
             EventKind::ReviewRequested => "review requested",
             EventKind::RequestWithdrawn => "request withdrawn",
+            EventKind::RequestInvalid => "invalid request",
             EventKind::Approved => "approved",
             EventKind::Rejected => "rejected",
             EventKind::DecisionWithdrawn => "decision withdrawn",
@@ -357,8 +360,9 @@ pub struct Event {
 /// A change that breaks section 3.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Violation {
-    /// `unauthorized-change`, `unknown-author` or `ignored-change`.
-    pub code: String,
+    /// `unauthorized-change`, `unknown-author`, `ignored-change` or
+    /// `invalid-commit-id`.
+    pub code: Code,
     /// True for errors, false for warnings.
     pub error: bool,
     /// The commit.
@@ -937,7 +941,7 @@ impl Engine {
                 && self.state.files.contains_key(&format!("{v}/card.toml")));
             if let Err((code, message)) = verdict {
                 self.violations.push(Violation {
-                    code: code.as_str().to_owned(),
+                    code: *code,
                     error: true,
                     commit: rec.id.clone(),
                     path: change.path.clone(),
@@ -985,7 +989,7 @@ impl Engine {
                 }
             }
             let ignored = |what: &str| Violation {
-                code: Code::IgnoredChange.as_str().to_owned(),
+                code: Code::IgnoredChange,
                 error: false,
                 commit: rec.id.clone(),
                 path: change.path.clone(),
@@ -1117,7 +1121,7 @@ impl Engine {
                         ),
                     ),
                     Some(_) => (
-                        EventKind::ReviewRequested,
+                        EventKind::RequestInvalid,
                         slug.clone(),
                         "request does not load".to_owned(),
                     ),
