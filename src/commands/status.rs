@@ -12,6 +12,7 @@ use super::{Context, Outcome};
 use crate::error::Error;
 use crate::output::{JsonApproval, JsonReview, JsonStatus, JsonVersionStatus, Output};
 use crate::policy::VersionStatus;
+use crate::policy::blockers::Blocker;
 use crate::policy::stage::short;
 
 /// Show each version's current stage and open reviews, from the Git history
@@ -75,11 +76,11 @@ fn wire(s: &VersionStatus) -> JsonVersionStatus {
                     .map(|r| r.reviewers.clone())
                     .unwrap_or_default(),
                 pending: e.pending.clone(),
-                blockers: e.blockers.clone(),
+                blockers: e.blockers.iter().map(ToString::to_string).collect(),
                 request_problems: e
                     .request
                     .as_ref()
-                    .map(|r| r.problems.clone())
+                    .map(|r| r.problems.iter().map(ToString::to_string).collect())
                     .unwrap_or_default(),
                 approvals: e
                     .decisions
@@ -92,7 +93,7 @@ fn wire(s: &VersionStatus) -> JsonVersionStatus {
                         }),
                         valid: d.valid(),
                         commit: d.commit.clone(),
-                        problems: d.problems.clone(),
+                        problems: d.problems.iter().map(ToString::to_string).collect(),
                     })
                     .collect(),
             })
@@ -179,24 +180,23 @@ pub(crate) fn print_human(out: &Output, list: &[VersionStatus]) {
                         "      {} {kind} ({}) does not count: {}",
                         d.reviewer,
                         short(&d.commit),
-                        d.problems.join("; ")
+                        d.problems
+                            .iter()
+                            .map(ToString::to_string)
+                            .collect::<Vec<_>>()
+                            .join("; ")
                     ));
                 }
             }
             if !reached {
-                let rest: Vec<&String> = e
+                let rest: Vec<String> = e
                     .blockers
                     .iter()
-                    .filter(|b| !b.starts_with("waiting for"))
+                    .filter(|b| !matches!(b, Blocker::WaitingFor(_)))
+                    .map(ToString::to_string)
                     .collect();
                 if !rest.is_empty() {
-                    out.text(format!(
-                        "      not reached: {}",
-                        rest.iter()
-                            .map(|s| s.as_str())
-                            .collect::<Vec<_>>()
-                            .join("; ")
-                    ));
+                    out.text(format!("      not reached: {}", rest.join("; ")));
                 }
             }
         }

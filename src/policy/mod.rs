@@ -5,6 +5,7 @@
 //! activity and violations ([`replay`]). No I/O: `history` reads Git and
 //! hands records in.
 
+pub mod blockers;
 pub mod diff;
 pub mod replay;
 pub mod stage;
@@ -15,6 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::model::files::{Card, Member, OrgConfig, ProjectFile, ReviewDecision, ReviewRequest};
 use crate::ssh::verify::SigState;
+use blockers::Blocker;
 
 /// A governed file's contents, parsed once per Git object id.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -351,7 +353,11 @@ pub fn status_of(
             };
             if !eval.meets() {
                 let since = lapse_time(&files, eval, &policy, members, held.time, now);
-                lapsed.push((eval.def.name.to_string(), replay::leave_reason(eval), since));
+                lapsed.push((
+                    eval.def.name.to_string(),
+                    replay::leave_reason(eval).to_string(),
+                    since,
+                ));
                 continue;
             }
             holds.push(slug);
@@ -372,8 +378,7 @@ pub fn status_of(
         if let Some(after) = &eval.def.after
             && !holds.contains(&after.slug())
         {
-            eval.blockers
-                .push(format!("`{after}` is not held: this stage comes after it"));
+            eval.blockers.push(Blocker::After(after.to_string()));
         }
     }
     VersionStatus {

@@ -14,6 +14,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 
+use super::blockers::{Blocker, DecisionProblem};
 use super::stage::{self, Pos, StageEval, Superseded, VersionFiles};
 use super::{Blob, CardFacts, FileRec, Slot, classify, may_change, member_by_email};
 use crate::diag::Code;
@@ -1328,7 +1329,7 @@ impl Engine {
                 let held = self.stages.get(&vdir).and_then(|vs| vs.held.get(slug));
                 if let (EventKind::StageLeft, Some(held), Some(eval)) =
                     (*kind, held, evals.iter().find(|e| e.slug == *slug))
-                    && leave_reason(eval).starts_with("expired")
+                    && leave_reason(eval) == LeaveReason::Expired
                 {
                     *time = super::lapse_time(&files, eval, &policy, members, held.time, now);
                 }
@@ -1457,7 +1458,7 @@ fn step(vs: Option<&VersionStages>, evals: &[StageEval], time: i64) -> Steps {
                     slug.to_owned(),
                     EventKind::StageLeft,
                     eval.def.name.to_string(),
-                    leave_reason(eval),
+                    leave_reason(eval).to_string(),
                     time,
                 ));
             }
@@ -1552,22 +1553,48 @@ fn config_text(config: &OrgConfig) -> String {
 /// explaining stale approvals.
 const MAX_EARLIER: usize = 32;
 
+/// Why a held stage is no longer met.
+#[derive(Debug, Clone, PartialEq)]
+pub enum LeaveReason {
+    /// An approval approved other content.
+    Stale,
+    /// Approvals are older than the stage allows.
+    Expired,
+    /// Anything else: the stage's blockers.
+    Blocked(Vec<Blocker>),
+}
+
+impl std::fmt::Display for LeaveReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            LeaveReason::Stale => {
+                f.write_str("stale: the card or its lineage changed since the approvals")
+            }
+            LeaveReason::Expired => {
+                f.write_str("expired: approvals are older than the stage allows")
+            }
+            LeaveReason::Blocked(blockers) => f.write_str(
+                &blockers
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            ),
+        }
+    }
+}
+
 /// Returns why a held stage is no longer met.
-pub fn leave_reason(eval: &StageEval) -> String {
-    let stale = eval
-        .decisions
-        .iter()
-        .any(|d| d.problems.iter().any(|p| p.starts_with("stale")));
-    let expired = eval
-        .decisions
-        .iter()
-        .any(|d| d.problems.iter().any(|p| p.starts_with("expired")));
-    if stale {
-        "stale: the card or its lineage changed since the approvals".to_owned()
-    } else if expired {
-        "expired: approvals are older than the stage allows".to_owned()
+pub fn leave_reason(eval: &StageEval) -> LeaveReason {
+    let any = |test: fn(&DecisionProblem) -> bool| {
+        eval.decisions.iter().any(|d| d.problems.iter().any(test))
+    };
+    if any(DecisionProblem::is_stale) {
+        LeaveReason::Stale
+    } else if any(DecisionProblem::is_expired) {
+        LeaveReason::Expired
     } else {
-        eval.blockers.join("; ")
+        LeaveReason::Blocked(eval.blockers.clone())
     }
 }
 

@@ -7,6 +7,7 @@
 
 use std::collections::BTreeMap;
 
+use super::blockers::{Blocker, DecisionProblem, GateFailure, RequestProblem};
 use super::{Blob, CardFacts, FileRec, LockFacts};
 use crate::model::files::{DecisionKind, Member, Policy, StageDef};
 use crate::ssh::verify::SigState;
@@ -107,7 +108,7 @@ pub struct RequestEval {
     /// The last commit that added or changed it.
     pub commit: String,
     /// Why it does not count; empty when valid.
-    pub problems: Vec<String>,
+    pub problems: Vec<RequestProblem>,
 }
 
 /// One decision, judged.
@@ -122,7 +123,7 @@ pub struct DecisionEval {
     /// That commit's time.
     pub time: i64,
     /// Why it does not count; empty when valid.
-    pub problems: Vec<String>,
+    pub problems: Vec<DecisionProblem>,
     /// A rejection that blocks the stage (whether or not it is otherwise
     /// valid: see [`evaluate`]).
     pub blocks: bool,
@@ -153,7 +154,7 @@ pub struct StageEval {
     /// Pending, approved or rejected.
     pub state: ReviewState,
     /// Why the stage is not met (empty when it is, `after` aside).
-    pub blockers: Vec<String>,
+    pub blockers: Vec<Blocker>,
 }
 
 impl StageEval {
@@ -184,17 +185,17 @@ pub fn evaluate(
         .iter()
         .enumerate()
         .map(|(index, def)| {
-            let reviews = files.reviews.get(&def.name.slug());
-            evaluate_stage(
-                index,
+            let judge = Judge {
                 def,
-                reviews,
+                slug: def.name.slug(),
+                reviews: files.reviews.get(&def.name.slug()),
                 files,
-                digest.as_deref(),
+                digest: digest.as_deref(),
                 policy,
                 members,
                 now,
-            )
+            };
+            judge.stage(index)
         })
         .collect();
     let strays = files
@@ -206,284 +207,330 @@ pub fn evaluate(
     (evals, strays)
 }
 
-#[allow(clippy::too_many_arguments)]
-fn evaluate_stage(
-    index: usize,
-    def: &StageDef,
-    reviews: Option<&ReviewFiles<'_>>,
-    files: &VersionFiles<'_>,
-    digest: Option<&str>,
-    policy: &Policy,
-    members: &[Member],
+/// What judging one stage of a version looks at.
+struct Judge<'j> {
+    def: &'j StageDef,
+    slug: String,
+    reviews: Option<&'j ReviewFiles<'j>>,
+    files: &'j VersionFiles<'j>,
+    /// The card digest now.
+    digest: Option<&'j str>,
+    policy: &'j Policy,
+    members: &'j [Member],
     now: i64,
-) -> StageEval {
-    let member = |id: &str| members.iter().find(|m| m.id.as_str() == id);
-    let slug = def.name.slug();
-    let same_stage = |name: &crate::model::ids::StageName| {
-        name.as_str() == def.name.as_str() || name.slug() == slug
-    };
-    let mut blockers = Vec::new();
-    let request = reviews.and_then(|r| r.request).map(|(rec, blob)| {
-        let mut problems = Vec::new();
-        if let Some(commit) = &rec.violation {
-            problems.push(format!(
-                "changed by someone not allowed to request reviews (commit {})",
-                short(commit)
-            ));
-        }
-        match blob {
-            Blob::Request(r) => {
-                if !same_stage(&r.stage) {
-                    problems.push(format!(
-                        "asks for stage `{}` but lies in the folder of `{}`",
-                        r.stage, def.name
-                    ));
-                }
-                if member(r.requested_by.as_str()).is_none() {
-                    problems.push(format!("`{}` is not a member", r.requested_by));
-                }
-                // The requester is who committed the request, so nobody can
-                // name another requester to get round self-approval.
-                if let Some(author) = &rec.author
-                    && author != r.requested_by.as_str()
-                {
-                    problems.push(format!(
-                        "names `{}` as requester but was committed by `{author}`",
-                        r.requested_by
-                    ));
-                }
-                RequestEval {
-                    requested_by: r.requested_by.to_string(),
-                    reviewers: r.reviewers.iter().map(ToString::to_string).collect(),
-                    note: r.note.clone(),
-                    commit: rec.commit.clone(),
-                    problems,
-                }
-            }
-            Blob::Invalid(why) => RequestEval {
-                requested_by: String::new(),
-                reviewers: Vec::new(),
-                note: None,
-                commit: rec.commit.clone(),
-                problems: vec![format!("does not load: {why}")],
-            },
-            _ => RequestEval {
-                requested_by: String::new(),
-                reviewers: Vec::new(),
-                note: None,
-                commit: rec.commit.clone(),
-                problems: vec!["is not a review request".to_owned()],
-            },
-        }
-    });
-    match &request {
-        None => blockers.push("no review requested".to_owned()),
-        Some(r) if !r.problems.is_empty() => {
-            blockers.push(format!(
-                "the request does not count: {}",
-                r.problems.join("; ")
-            ));
-        }
-        Some(_) => {}
+}
+
+impl Judge<'_> {
+    fn member(&self, id: &str) -> Option<&Member> {
+        self.members.iter().find(|m| m.id.as_str() == id)
     }
-    let require_signed = def.require_signed || policy.require_signed;
-    let standing: &[(String, String)] = files.rejections.get(&slug).map_or(&[], Vec::as_slice);
-    let mut decisions = Vec::new();
-    for (file_member, (rec, blob)) in reviews.map(|r| &r.decisions).into_iter().flatten() {
+
+    /// True when a file's `stage` names this stage (by name or slug).
+    fn same_stage(&self, name: &crate::model::ids::StageName) -> bool {
+        name.as_str() == self.def.name.as_str() || name.slug() == self.slug
+    }
+
+    fn stage(&self, index: usize) -> StageEval {
+        let mut blockers = Vec::new();
+        let request = self
+            .reviews
+            .and_then(|r| r.request)
+            .map(|(rec, blob)| self.request(rec, blob));
+        match &request {
+            None => blockers.push(Blocker::NoRequest),
+            Some(r) if !r.problems.is_empty() => {
+                blockers.push(Blocker::Request(r.problems.clone()))
+            }
+            Some(_) => {}
+        }
+        let decisions: Vec<DecisionEval> = self
+            .reviews
+            .map(|r| &r.decisions)
+            .into_iter()
+            .flatten()
+            .map(|(file_member, (rec, blob))| {
+                self.decision(file_member, rec, blob, request.as_ref())
+            })
+            .collect();
+        let valid_approvers: Vec<&DecisionEval> = decisions
+            .iter()
+            .filter(|d| d.valid() && d.decision == Some(DecisionKind::Approve))
+            .collect();
+        let rejected_by: Vec<String> = self.standing().iter().map(|(who, _)| who.clone()).collect();
+        let pending: Vec<String> = request
+            .as_ref()
+            .map(|r| {
+                r.reviewers
+                    .iter()
+                    .filter(|x| {
+                        !valid_approvers.iter().any(|a| &a.reviewer == *x)
+                            && !rejected_by.contains(x)
+                    })
+                    .cloned()
+                    .collect()
+            })
+            .unwrap_or_default();
+        let approval_blockers = self.approval_blockers(
+            &valid_approvers,
+            rejected_by.clone(),
+            request.is_some(),
+            &pending,
+        );
+        let state = if !rejected_by.is_empty() {
+            ReviewState::Rejected
+        } else if approval_blockers.is_empty() && blockers.is_empty() {
+            ReviewState::Approved
+        } else {
+            ReviewState::Pending
+        };
+        blockers.extend(approval_blockers);
+        blockers.extend(self.card_blockers());
+        StageEval {
+            index,
+            def: self.def.clone(),
+            slug: self.slug.clone(),
+            request,
+            decisions,
+            pending,
+            state,
+            blockers,
+        }
+    }
+
+    /// Rejections that block, whatever happened to their files since:
+    /// `(member, commit)`.
+    fn standing(&self) -> &[(String, String)] {
+        self.files
+            .rejections
+            .get(&self.slug)
+            .map_or(&[], Vec::as_slice)
+    }
+
+    fn request(&self, rec: &FileRec, blob: &Blob) -> RequestEval {
         let mut problems = Vec::new();
-        let mut kind = None;
-        match blob {
-            Blob::Decision(d) => {
-                kind = Some(d.decision);
-                if d.reviewer.as_str() != file_member {
-                    problems.push(format!(
-                        "names reviewer `{}` but is the file of `{file_member}`",
-                        d.reviewer
+        if let Some(commit) = &rec.violation {
+            problems.push(RequestProblem::ForbiddenChange {
+                commit: commit.clone(),
+            });
+        }
+        let invalid = |problem| RequestEval {
+            requested_by: String::new(),
+            reviewers: Vec::new(),
+            note: None,
+            commit: rec.commit.clone(),
+            problems: vec![problem],
+        };
+        let r = match blob {
+            Blob::Request(r) => r,
+            Blob::Invalid(why) => return invalid(RequestProblem::DoesNotLoad(why.clone())),
+            _ => return invalid(RequestProblem::NotARequest),
+        };
+        if !self.same_stage(&r.stage) {
+            problems.push(RequestProblem::WrongStage {
+                asks: r.stage.to_string(),
+                folder: self.def.name.to_string(),
+            });
+        }
+        if self.member(r.requested_by.as_str()).is_none() {
+            problems.push(RequestProblem::NotMember(r.requested_by.to_string()));
+        }
+        // The requester is who committed the request, so nobody can name
+        // another requester to get round self-approval.
+        if let Some(author) = &rec.author
+            && author != r.requested_by.as_str()
+        {
+            problems.push(RequestProblem::NotCommittedByRequester {
+                named: r.requested_by.to_string(),
+                author: author.clone(),
+            });
+        }
+        RequestEval {
+            requested_by: r.requested_by.to_string(),
+            reviewers: r.reviewers.iter().map(ToString::to_string).collect(),
+            note: r.note.clone(),
+            commit: rec.commit.clone(),
+            problems,
+        }
+    }
+
+    /// What the file's contents say against it: reviewer, stage, and
+    /// whether it approved the content that stands now.
+    fn content_problems(
+        &self,
+        file_member: &str,
+        blob: &Blob,
+    ) -> (Option<DecisionKind>, Vec<DecisionProblem>) {
+        let d = match blob {
+            Blob::Decision(d) => d,
+            Blob::Invalid(why) => return (None, vec![DecisionProblem::DoesNotLoad(why.clone())]),
+            _ => return (None, vec![DecisionProblem::NotADecision]),
+        };
+        let mut problems = Vec::new();
+        if d.reviewer.as_str() != file_member {
+            problems.push(DecisionProblem::WrongReviewer {
+                named: d.reviewer.to_string(),
+                file: file_member.to_owned(),
+            });
+        }
+        if !self.same_stage(&d.stage) {
+            problems.push(DecisionProblem::WrongStage {
+                names: d.stage.to_string(),
+                stage: self.def.name.to_string(),
+            });
+        }
+        match self.digest {
+            Some(current) if current == d.card_digest => {
+                if !self.files.inputs_changed.is_empty() {
+                    problems.push(DecisionProblem::InputsChanged(
+                        self.files.inputs_changed.clone(),
                     ));
                 }
-                if !same_stage(&d.stage) {
-                    problems.push(format!("is for stage `{}`, not `{}`", d.stage, def.name));
-                }
-                match digest {
-                    Some(current) if current == d.card_digest => {
-                        if !files.inputs_changed.is_empty() {
-                            problems.push(format!(
-                                "stale: lineage inputs changed since the lock: {}",
-                                files.inputs_changed.join(", ")
-                            ));
-                        }
-                    }
-                    Some(current) => problems.push(format!(
-                        "stale: {}",
-                        stale_reason(files, &d.card_digest, current)
-                    )),
-                    None => problems.push("the version has no loadable card".to_owned()),
-                }
             }
-            Blob::Invalid(why) => problems.push(format!("does not load: {why}")),
-            _ => problems.push("is not a review decision".to_owned()),
+            Some(current) => problems.push(DecisionProblem::Stale(stale_reason(
+                self.files,
+                &d.card_digest,
+                current,
+            ))),
+            None => problems.push(DecisionProblem::NoCard),
         }
+        (Some(d.decision), problems)
+    }
+
+    fn decision(
+        &self,
+        file_member: &str,
+        rec: &FileRec,
+        blob: &Blob,
+        request: Option<&RequestEval>,
+    ) -> DecisionEval {
+        let (kind, mut problems) = self.content_problems(file_member, blob);
         if let Some(commit) = &rec.violation {
-            problems.push(format!(
-                "added or changed by someone other than `{file_member}` (commit {})",
-                short(commit)
-            ));
+            problems.push(DecisionProblem::ForbiddenChange {
+                member: file_member.to_owned(),
+                commit: commit.clone(),
+            });
         }
-        if member(file_member).is_none() {
-            problems.push(format!("`{file_member}` is not a member"));
+        if self.member(file_member).is_none() {
+            problems.push(DecisionProblem::NotMember(file_member.to_owned()));
         }
-        if require_signed && rec.sig != SigState::Valid {
-            problems.push(format!(
-                "stage `{}` requires signed approvals: {}",
-                def.name,
-                rec.sig.describe()
-            ));
+        if (self.def.require_signed || self.policy.require_signed) && rec.sig != SigState::Valid {
+            problems.push(DecisionProblem::Unsigned {
+                stage: self.def.name.to_string(),
+                why: rec.sig.describe(),
+            });
         }
-        if let Some((req_rec, _)) = reviews.and_then(|r| r.request)
+        if let Some((req_rec, _)) = self.reviews.and_then(|r| r.request)
             && rec.pos <= req_rec.pos
         {
-            problems.push(format!(
-                "committed before the request's last change (commit {}): the review was asked again",
-                short(&req_rec.commit)
-            ));
+            problems.push(DecisionProblem::BeforeRequest {
+                commit: req_rec.commit.clone(),
+            });
         }
-        if let Some(s) = files.superseded.get(&slug)
+        if let Some(s) = self.files.superseded.get(&self.slug)
             && rec.pos <= s.pos
         {
-            problems.push(format!(
-                "given before {} superseded this version in `{}` (commit {}): coming back needs a fresh approval",
-                s.by,
-                def.name,
-                short(&s.commit)
-            ));
+            problems.push(DecisionProblem::BeforeSupersession {
+                by: s.by.clone(),
+                stage: self.def.name.to_string(),
+                commit: s.commit.clone(),
+            });
         }
-        if let Some(r) = &request {
+        if let Some(r) = request {
             if !r.reviewers.iter().any(|x| x == file_member) {
-                problems.push(format!(
-                    "`{file_member}` is not among the requested reviewers"
-                ));
+                problems.push(DecisionProblem::NotRequested(file_member.to_owned()));
             }
-            if r.requested_by == *file_member && !policy.allow_self_approval {
-                problems.push(format!(
-                    "self-approval: `{file_member}` requested this review"
-                ));
+            if r.requested_by == file_member && !self.policy.allow_self_approval {
+                problems.push(DecisionProblem::SelfApproval(file_member.to_owned()));
             }
         }
-        if rec.time > now {
-            problems.push(format!(
-                "dated in the future ({}): it counts from that time on",
-                crate::model::time::Timestamp::from_unix(rec.time)
-            ));
-        } else if let Some(days) = def.expires_after_days {
-            let age = now.saturating_sub(rec.time);
+        if rec.time > self.now {
+            problems.push(DecisionProblem::Future(rec.time));
+        } else if let Some(days) = self.def.expires_after_days {
+            let age = self.now.saturating_sub(rec.time);
             if age > i64::from(days) * 86_400 {
-                problems.push(format!(
-                    "expired: decided {} days ago, stage `{}` decisions expire after {days} days",
-                    age / 86_400,
-                    def.name
-                ));
+                problems.push(DecisionProblem::Expired {
+                    days: age / 86_400,
+                    stage: self.def.name.to_string(),
+                    limit: days,
+                });
             }
         }
         // A rejection blocks until its member changes or deletes it, or an
         // admin dismisses it: editing the request, dropping the member from
         // `reviewers`, changing the card or a forbidden edit of the file
         // does not lift it.
-        let blocks = standing.iter().any(|(who, _)| who == file_member);
-        decisions.push(DecisionEval {
-            reviewer: file_member.clone(),
+        let blocks = self.standing().iter().any(|(who, _)| who == file_member);
+        DecisionEval {
+            reviewer: file_member.to_owned(),
             decision: kind,
             commit: rec.commit.clone(),
             time: rec.time,
             problems,
             blocks,
-        });
+        }
     }
-    let valid_approvers: Vec<&DecisionEval> = decisions
-        .iter()
-        .filter(|d| d.valid() && d.decision == Some(DecisionKind::Approve))
-        .collect();
-    let rejected_by: Vec<&str> = standing.iter().map(|(who, _)| who.as_str()).collect();
-    let pending: Vec<String> = request
-        .as_ref()
-        .map(|r| {
-            r.reviewers
+
+    /// Rejections, pending reviewers, changed inputs, too few approvals
+    /// and roles without an approval.
+    fn approval_blockers(
+        &self,
+        valid_approvers: &[&DecisionEval],
+        rejected_by: Vec<String>,
+        requested: bool,
+        pending: &[String],
+    ) -> Vec<Blocker> {
+        let mut out = Vec::new();
+        if !rejected_by.is_empty() {
+            out.push(Blocker::RejectedBy(rejected_by));
+        }
+        if requested && !pending.is_empty() {
+            out.push(Blocker::WaitingFor(pending.to_vec()));
+        }
+        if !self.files.inputs_changed.is_empty() {
+            out.push(Blocker::InputsChanged(self.files.inputs_changed.clone()));
+        }
+        let have = valid_approvers.len();
+        if have < self.def.min_approvals as usize {
+            out.push(Blocker::TooFewApprovals {
+                have,
+                need: self.def.min_approvals,
+            });
+        }
+        for role in &self.def.required_roles {
+            let held = valid_approvers
                 .iter()
-                .filter(|x| {
-                    !valid_approvers.iter().any(|a| &a.reviewer == *x)
-                        && !rejected_by.contains(&x.as_str())
-                })
-                .cloned()
-                .collect()
-        })
-        .unwrap_or_default();
-    let mut approval_blockers = Vec::new();
-    if !rejected_by.is_empty() {
-        approval_blockers.push(format!("rejected by {}", ticks(&rejected_by)));
+                .any(|a| self.member(&a.reviewer).is_some_and(|m| m.has_role(role)));
+            if !held {
+                out.push(Blocker::MissingRole(role.to_string()));
+            }
+        }
+        out
     }
-    if request.is_some() && !pending.is_empty() {
-        let names: Vec<&str> = pending.iter().map(String::as_str).collect();
-        approval_blockers.push(format!("waiting for {}", ticks(&names)));
-    }
-    if !files.inputs_changed.is_empty() {
-        approval_blockers.push(format!(
-            "inputs changed since the lock: {}",
-            files.inputs_changed.join(", ")
-        ));
-    }
-    let count = valid_approvers.len();
-    if count < def.min_approvals as usize {
-        approval_blockers.push(format!(
-            "{count} of {} required approvals",
-            def.min_approvals
-        ));
-    }
-    for role in &def.required_roles {
-        let held = valid_approvers
+
+    /// Required sections and metric gates of the card.
+    fn card_blockers(&self) -> Vec<Blocker> {
+        let Some(card) = self.files.card else {
+            return vec![Blocker::NoCard];
+        };
+        let sections = self
+            .def
+            .required_sections
             .iter()
-            .any(|a| member(&a.reviewer).is_some_and(|m| m.has_role(role)));
-        if !held {
-            approval_blockers.push(format!("no valid approval by a `{role}` member"));
-        }
-    }
-    let state = if !rejected_by.is_empty() {
-        ReviewState::Rejected
-    } else if approval_blockers.is_empty() && blockers.is_empty() {
-        ReviewState::Approved
-    } else {
-        ReviewState::Pending
-    };
-    blockers.extend(approval_blockers);
-    match files.card {
-        None => blockers.push("the version has no loadable card".to_owned()),
-        Some(card) => {
-            for section in &def.required_sections {
-                if !card.sections.iter().any(|s| s == section) {
-                    blockers.push(format!("card section `{section}` is missing or empty"));
-                }
-            }
-            for gate in &def.gates {
-                if let Some(problem) = gate_problem(card, gate) {
-                    blockers.push(problem);
-                }
-            }
-        }
-    }
-    StageEval {
-        index,
-        def: def.clone(),
-        slug,
-        request,
-        decisions,
-        pending,
-        state,
-        blockers,
+            .filter(|section| !card.sections.iter().any(|s| s == *section))
+            .map(|section| Blocker::MissingSection(section.to_string()));
+        let gates = self
+            .def
+            .gates
+            .iter()
+            .filter_map(|gate| gate_failure(card, gate).map(Blocker::Gate));
+        sections.chain(gates).collect()
     }
 }
 
-/// Returns why a metric gate fails, or `None` when it holds. The gate
+/// Returns how a metric gate fails, or `None` when it holds. The gate
 /// applies to the metric's overall values (no slice), on its dataset
 /// when the gate names one; every such value must hold.
-fn gate_problem(card: &CardFacts, gate: &crate::model::files::Gate) -> Option<String> {
+fn gate_failure(card: &CardFacts, gate: &crate::model::files::Gate) -> Option<GateFailure> {
     let values: Vec<f64> = card
         .metrics
         .iter()
@@ -497,38 +544,38 @@ fn gate_problem(card: &CardFacts, gate: &crate::model::files::Gate) -> Option<St
         })
         .map(|m| m.3)
         .collect();
+    let metric = || gate.metric.to_string();
     if values.is_empty() {
-        return Some(format!("gate: the card reports no `{}`", gate.metric));
+        return Some(GateFailure::NoValue { metric: metric() });
     }
-    for v in values {
+    for value in values {
         if let Some(min) = gate.min
-            && v.partial_cmp(&min)
+            && value
+                .partial_cmp(&min)
                 .is_none_or(|o| o == std::cmp::Ordering::Less)
         {
-            return Some(format!("gate: `{}` = {v} is below {min}", gate.metric));
+            return Some(GateFailure::Below {
+                metric: metric(),
+                value,
+                min,
+            });
         }
         if let Some(max) = gate.max
-            && v.partial_cmp(&max)
+            && value
+                .partial_cmp(&max)
                 .is_none_or(|o| o == std::cmp::Ordering::Greater)
         {
-            return Some(format!("gate: `{}` = {v} is above {max}", gate.metric));
+            return Some(GateFailure::Above {
+                metric: metric(),
+                value,
+                max,
+            });
         }
     }
     None
 }
 
-fn ticks(names: &[&str]) -> String {
-    names
-        .iter()
-        .map(|n| format!("`{n}`"))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-/// Returns the first 8 characters of a commit id.
-pub fn short(commit: &str) -> &str {
-    commit.get(..8).unwrap_or(commit)
-}
+pub use super::blockers::short;
 
 /// Returns what changed since the content a stale approval reviewed:
 /// the card fields and lineage inputs that differ, when that content
@@ -643,7 +690,7 @@ gates = [{ metric = "auc", min = 0.85 }]
         let e = &evals[0];
         assert_eq!(e.state, ReviewState::Pending);
         assert_eq!(
-            e.blockers,
+            e.blockers.iter().map(ToString::to_string).collect::<Vec<_>>(),
             vec![
                 "waiting for `bob`",
                 "1 of 2 required approvals",
