@@ -18,7 +18,7 @@ use super::blockers::{Blocker, DecisionProblem};
 use super::stage::{self, Pos, StageEval, Superseded, VersionFiles};
 use super::{Blob, CardFacts, FileRec, Slot, classify, may_change, member_by_email};
 use crate::diag::Code;
-use crate::model::files::{DecisionKind, OrgConfig, Policy, ProjectFile, StageDef};
+use crate::model::files::{DecisionKind, Member, OrgConfig, Policy, ProjectFile, StageDef};
 use crate::ssh;
 use crate::ssh::verify::SigState;
 
@@ -839,221 +839,281 @@ impl Engine {
         if changes.is_empty() {
             return;
         }
-        let trusted = self.trusted.contains(&rec.id);
-        let author_text = format!("{} <{}>", rec.author_name, rec.author_email);
-        let time = rec.author_time.min(rec.time).min(place.clamp);
-        // Bootstrap: only on the trunk, the first `cardinal.toml` is
-        // checked against itself; while it does not validate, only its
-        // author may change it.
-        let config_change = changes.iter().find(|c| c.path == crate::load::CONFIG_FILE);
-        let mut bootstrap: Option<OrgConfig> = None;
-        if self.state.config.is_none()
-            && place.trunk
-            && let Some(change) = config_change
-        {
-            let may = self
-                .state
-                .bootstrap
-                .as_ref()
-                .is_none_or(|who| who.eq_ignore_ascii_case(&rec.author_email));
-            match change.new.as_ref().and_then(|b| blobs.get(b)) {
-                Some(Blob::Config(cfg)) if may => bootstrap = Some((**cfg).clone()),
-                Some(_) if self.state.bootstrap.is_none() => {
-                    self.state.bootstrap = Some(rec.author_email.clone());
-                }
-                _ => {}
-            }
-        }
+        let bootstrap = self.bootstrap(rec, &changes, blobs, place);
         let checking = self.state.config.as_ref().or(bootstrap.as_ref());
         let member = checking.and_then(|c| member_by_email(c, &rec.author_email));
         let member_id = member.map(|m| m.id.to_string());
-        let author_label = member_id.clone().unwrap_or_else(|| author_text.clone());
-
-        let mut verdicts: Vec<Result<(), (Code, String)>> = Vec::with_capacity(changes.len());
-        let mut sigs: Vec<SigState> = Vec::with_capacity(changes.len());
-        let mut sig_cache: HashMap<String, SigState> = HashMap::new();
+        let author_text = format!("{} <{}>", rec.author_name, rec.author_email);
+        let by = By {
+            rec,
+            time: rec.author_time.min(rec.time).min(place.clamp),
+            pos,
+            trusted: self.trusted.contains(&rec.id),
+            author_label: member_id.clone().unwrap_or_else(|| author_text.clone()),
+            author_text,
+            member_id,
+        };
         let slots: Vec<Option<Slot>> = changes.iter().map(|c| classify(&c.path)).collect();
-        for (change, slot) in changes.iter().zip(&slots) {
-            let pending_bootstrap = matches!(slot, Some(Slot::Config))
-                && self.state.config.is_none()
-                && bootstrap.is_none();
-            let verdict = if trusted {
-                Ok(())
-            } else if pending_bootstrap {
-                match &self.state.bootstrap {
-                    _ if !place.trunk => Err((
-                        Code::UnauthorizedChange,
-                        "a side history's `cardinal.toml` never bootstraps the configuration"
-                            .to_owned(),
-                    )),
-                    Some(who) if !who.eq_ignore_ascii_case(&rec.author_email) => Err((
-                        Code::UnauthorizedChange,
-                        format!(
-                            "until a valid `cardinal.toml` is in effect, only `{who}`, who added the first one, may change it"
-                        ),
-                    )),
-                    _ => Ok(()),
-                }
-            } else {
-                match (slot, member) {
-                    (None, _) => Ok(()),
-                    (Some(_), None) => Err((
-                        Code::UnknownAuthor,
-                        format!(
-                            "`{author_text}` is not a member (no member lists the email `{}`)",
-                            rec.author_email
-                        ),
-                    )),
-                    (Some(slot), Some(m)) => may_change(
-                        slot,
-                        change.old.is_some(),
-                        change.new.is_none(),
-                        m,
-                        &self.state.projects,
-                    )
-                    .map_err(|rule| (Code::UnauthorizedChange, rule)),
-                }
-            };
-            let sig = match slot {
-                Some(Slot::Decision(_, _, _, who)) if !trusted && change.new.is_some() => sig_cache
-                    .entry(who.clone())
-                    .or_insert_with(|| {
-                        let keys = checking
-                            .and_then(|c| c.members.iter().find(|m| m.id.as_str() == who))
-                            .map(|m| m.signing_keys.clone())
-                            .unwrap_or_default();
-                        ssh::verify::verify(rec.signature.as_deref(), &rec.signed_data, &keys)
-                    })
-                    .clone(),
-                Some(Slot::Decision(..)) => SigState::Valid,
-                _ => SigState::Unsigned,
-            };
-            verdicts.push(verdict);
-            sigs.push(sig);
-        }
-
+        let mut sig_cache: HashMap<String, SigState> = HashMap::new();
+        let judged: Vec<(Verdict, SigState)> = changes
+            .iter()
+            .zip(&slots)
+            .map(|(change, slot)| {
+                let pending_bootstrap = matches!(slot, Some(Slot::Config))
+                    && self.state.config.is_none()
+                    && bootstrap.is_none();
+                let verdict =
+                    self.verdict(&by, change, slot.as_ref(), member, pending_bootstrap, place);
+                let sig = signature_state(&by, change, slot.as_ref(), checking, &mut sig_cache);
+                (verdict, sig)
+            })
+            .collect();
         let mut mine: BTreeSet<String> = BTreeSet::new();
-        for (((change, verdict), sig), slot) in changes.iter().zip(&verdicts).zip(sigs).zip(&slots)
-        {
+        for ((change, (verdict, sig)), slot) in changes.iter().zip(judged).zip(&slots) {
             if let Some(vdir) = version_dir(&change.path) {
                 mine.insert(vdir);
             }
-            let had_card = matches!(slot, Some(Slot::Content(_, Some(v))) if change.path.ends_with("/card.toml")
-                && self.state.files.contains_key(&format!("{v}/card.toml")));
-            if let Err((code, message)) = verdict {
-                self.violations.push(Violation {
-                    code: *code,
-                    error: true,
-                    commit: rec.id.clone(),
-                    path: change.path.clone(),
-                    author: author_text.clone(),
-                    message: message.clone(),
-                    old: change.old.clone(),
-                    new: change.new.clone(),
-                    waived: None,
-                });
+            self.apply_change(&by, change, slot.as_ref(), &verdict, sig, blobs);
+        }
+        self.remember_contents(&mine);
+        touched.extend(mine);
+    }
+
+    /// Bootstrap: only on the trunk, the first `cardinal.toml` is checked
+    /// against itself; while it does not validate, only its author may
+    /// change it. Returns the configuration a commit bootstraps.
+    fn bootstrap(
+        &mut self,
+        rec: &CommitRecord,
+        changes: &[Change],
+        blobs: &Blobs,
+        place: Place,
+    ) -> Option<OrgConfig> {
+        if self.state.config.is_some() || !place.trunk {
+            return None;
+        }
+        let change = changes
+            .iter()
+            .find(|c| c.path == crate::load::CONFIG_FILE)?;
+        let may = self
+            .state
+            .bootstrap
+            .as_ref()
+            .is_none_or(|who| who.eq_ignore_ascii_case(&rec.author_email));
+        match change.new.as_ref().and_then(|b| blobs.get(b)) {
+            Some(Blob::Config(cfg)) if may => return Some((**cfg).clone()),
+            Some(_) if self.state.bootstrap.is_none() => {
+                self.state.bootstrap = Some(rec.author_email.clone());
             }
-            let violation = verdict.is_err().then(|| rec.id.clone());
-            self.state.pending.push(change.path.clone());
-            let existed = self.state.files.get(&change.path);
-            match &change.new {
-                Some(new) => {
-                    let entry = existed.filter(|_| change.old.is_some());
-                    let file = FileRec {
-                        blob: new.clone(),
-                        commit: rec.id.clone(),
-                        time,
-                        violation: entry.and_then(|e| e.violation.clone()).or(violation),
-                        sig: match entry.map(|e| &e.sig) {
-                            Some(old) if *old != SigState::Valid => old.clone(),
-                            _ => sig,
-                        },
-                        author: if trusted { None } else { member_id.clone() },
-                        pos,
-                    };
-                    self.state.files.insert(change.path.clone(), file);
-                }
-                None => {
-                    self.state.files.remove(&change.path);
-                }
-            }
-            let legit = verdict.is_ok();
-            if let (Some(Slot::Decision(_, _, _, who)), true) = (slot, legit) {
-                let rejects = matches!(change.new.as_ref().and_then(|b| blobs.get(b)),
-                    Some(Blob::Decision(d)) if d.decision == DecisionKind::Reject && d.reviewer.as_str() == who);
-                if rejects {
-                    self.state
-                        .rejections
-                        .insert(change.path.clone(), rec.id.clone());
-                } else {
-                    self.state.rejections.remove(&change.path);
-                }
-            }
-            let ignored = |what: &str| Violation {
-                code: Code::IgnoredChange,
-                error: false,
+            _ => {}
+        }
+        None
+    }
+
+    /// Whether the commit's author may make one change.
+    fn verdict(
+        &self,
+        by: &By<'_>,
+        change: &Change,
+        slot: Option<&Slot>,
+        member: Option<&Member>,
+        pending_bootstrap: bool,
+        place: Place,
+    ) -> Verdict {
+        let rec = by.rec;
+        if by.trusted {
+            return Ok(());
+        }
+        if pending_bootstrap {
+            return match &self.state.bootstrap {
+                _ if !place.trunk => Err((
+                    Code::UnauthorizedChange,
+                    "a side history's `cardinal.toml` never bootstraps the configuration"
+                        .to_owned(),
+                )),
+                Some(who) if !who.eq_ignore_ascii_case(&rec.author_email) => Err((
+                    Code::UnauthorizedChange,
+                    format!(
+                        "until a valid `cardinal.toml` is in effect, only `{who}`, who added the first one, may change it"
+                    ),
+                )),
+                _ => Ok(()),
+            };
+        }
+        match (slot, member) {
+            (None, _) => Ok(()),
+            (Some(_), None) => Err((
+                Code::UnknownAuthor,
+                format!(
+                    "`{}` is not a member (no member lists the email `{}`)",
+                    by.author_text, rec.author_email
+                ),
+            )),
+            (Some(slot), Some(m)) => may_change(
+                slot,
+                change.old.is_some(),
+                change.new.is_none(),
+                m,
+                &self.state.projects,
+            )
+            .map_err(|rule| (Code::UnauthorizedChange, rule)),
+        }
+    }
+
+    /// Applies one judged change: records the violation, the file and a
+    /// rejection, lets an allowed configuration take effect, and logs it.
+    fn apply_change(
+        &mut self,
+        by: &By<'_>,
+        change: &Change,
+        slot: Option<&Slot>,
+        verdict: &Verdict,
+        sig: SigState,
+        blobs: &Blobs,
+    ) {
+        let rec = by.rec;
+        let had_card = matches!(slot, Some(Slot::Content(_, Some(v))) if change.path.ends_with("/card.toml")
+            && self.state.files.contains_key(&format!("{v}/card.toml")));
+        if let Err((code, message)) = verdict {
+            self.violations.push(Violation {
+                code: *code,
+                error: true,
                 commit: rec.id.clone(),
                 path: change.path.clone(),
-                author: author_text.clone(),
-                message: what.to_owned(),
+                author: by.author_text.clone(),
+                message: message.clone(),
                 old: change.old.clone(),
                 new: change.new.clone(),
                 waived: None,
-            };
-            match slot {
-                Some(Slot::Config) if legit => match change.new.as_ref().and_then(|b| blobs.get(b)) {
-                    Some(Blob::Config(cfg)) => {
-                        let admin = member_id.clone().unwrap_or_else(|| author_text.clone());
-                        let keep: BTreeSet<&str> =
-                            cfg.policy.waivers.iter().map(|w| w.commit.as_str()).collect();
-                        self.state.waivers.retain(|c, _| keep.contains(c.as_str()));
-                        for w in &cfg.policy.waivers {
-                            self.state
-                                .waivers
-                                .entry(w.commit.clone())
-                                .or_insert_with(|| admin.clone());
-                        }
-                        self.state.config = Some((**cfg).clone());
-                        self.state.bootstrap = None;
-                    }
-                    Some(Blob::Invalid(why)) => self.violations.push(ignored(&format!(
-                        "`cardinal.toml` does not validate ({why}); the previous configuration stays in effect"
-                    ))),
-                    Some(_) => self.violations.push(ignored(
-                        "`cardinal.toml` does not load; the previous configuration stays in effect",
-                    )),
-                    None => {}
-                },
-                Some(Slot::Project(p)) if legit => match change.new.as_ref().and_then(|b| blobs.get(b)) {
-                    Some(Blob::Project(f)) => {
-                        self.state.projects.insert(p.clone(), (**f).clone());
-                    }
-                    Some(Blob::Invalid(why)) => self.violations.push(ignored(&format!(
-                        "`{}` does not validate ({why}); the previous project file stays in effect",
-                        change.path
-                    ))),
-                    Some(_) => self.violations.push(ignored(&format!(
-                        "`{}` does not load; the previous project file stays in effect",
-                        change.path
-                    ))),
-                    None => {
-                        self.state.projects.remove(p);
-                    }
-                },
-                _ => {}
-            }
-            self.change_event(
-                rec,
-                time,
-                &author_label,
-                change,
-                slot.as_ref(),
-                verdict,
-                had_card,
-                blobs,
-            );
+            });
         }
-        for vdir in &mine {
+        self.record_file(by, change, verdict.is_err(), sig);
+        let legit = verdict.is_ok();
+        if let (Some(Slot::Decision(_, _, _, who)), true) = (slot, legit) {
+            let rejects = matches!(change.new.as_ref().and_then(|b| blobs.get(b)),
+                Some(Blob::Decision(d)) if d.decision == DecisionKind::Reject && d.reviewer.as_str() == who);
+            if rejects {
+                self.state
+                    .rejections
+                    .insert(change.path.clone(), rec.id.clone());
+            } else {
+                self.state.rejections.remove(&change.path);
+            }
+        }
+        if legit {
+            self.take_effect(by, change, slot, blobs);
+        }
+        self.change_event(
+            rec,
+            by.time,
+            &by.author_label,
+            change,
+            slot,
+            verdict,
+            had_card,
+            blobs,
+        );
+    }
+
+    /// Records a changed file as the tree now has it. An edit keeps an
+    /// earlier violation and a bad signature: only deleting the file and
+    /// committing it again clears them.
+    fn record_file(&mut self, by: &By<'_>, change: &Change, violates: bool, sig: SigState) {
+        self.state.pending.push(change.path.clone());
+        let Some(new) = &change.new else {
+            self.state.files.remove(&change.path);
+            return;
+        };
+        let violation = violates.then(|| by.rec.id.clone());
+        let entry = self
+            .state
+            .files
+            .get(&change.path)
+            .filter(|_| change.old.is_some());
+        let file = FileRec {
+            blob: new.clone(),
+            commit: by.rec.id.clone(),
+            time: by.time,
+            violation: entry.and_then(|e| e.violation.clone()).or(violation),
+            sig: match entry.map(|e| &e.sig) {
+                Some(old) if *old != SigState::Valid => old.clone(),
+                _ => sig,
+            },
+            author: if by.trusted {
+                None
+            } else {
+                by.member_id.clone()
+            },
+            pos: by.pos,
+        };
+        self.state.files.insert(change.path.clone(), file);
+    }
+
+    /// Lets an allowed change of `cardinal.toml` or a `project.toml` take
+    /// effect, unless it does not load or validate (then the previous one
+    /// stays, and the change is reported as ignored).
+    fn take_effect(&mut self, by: &By<'_>, change: &Change, slot: Option<&Slot>, blobs: &Blobs) {
+        let ignored = |what: String| Violation {
+            code: Code::IgnoredChange,
+            error: false,
+            commit: by.rec.id.clone(),
+            path: change.path.clone(),
+            author: by.author_text.clone(),
+            message: what,
+            old: change.old.clone(),
+            new: change.new.clone(),
+            waived: None,
+        };
+        let blob = change.new.as_ref().and_then(|b| blobs.get(b));
+        match (slot, blob) {
+            (Some(Slot::Config), Some(Blob::Config(cfg))) => {
+                let admin = by
+                    .member_id
+                    .clone()
+                    .unwrap_or_else(|| by.author_text.clone());
+                let keep: BTreeSet<&str> =
+                    cfg.policy.waivers.iter().map(|w| w.commit.as_str()).collect();
+                self.state.waivers.retain(|c, _| keep.contains(c.as_str()));
+                for w in &cfg.policy.waivers {
+                    self.state
+                        .waivers
+                        .entry(w.commit.clone())
+                        .or_insert_with(|| admin.clone());
+                }
+                self.state.config = Some((**cfg).clone());
+                self.state.bootstrap = None;
+            }
+            (Some(Slot::Config), Some(Blob::Invalid(why))) => self.violations.push(ignored(format!(
+                "`cardinal.toml` does not validate ({why}); the previous configuration stays in effect"
+            ))),
+            (Some(Slot::Config), Some(_)) => self.violations.push(ignored(
+                "`cardinal.toml` does not load; the previous configuration stays in effect"
+                    .to_owned(),
+            )),
+            (Some(Slot::Project(p)), Some(Blob::Project(f))) => {
+                self.state.projects.insert(p.clone(), (**f).clone());
+            }
+            (Some(Slot::Project(_)), Some(Blob::Invalid(why))) => {
+                self.violations.push(ignored(format!(
+                    "`{}` does not validate ({why}); the previous project file stays in effect",
+                    change.path
+                )))
+            }
+            (Some(Slot::Project(_)), Some(_)) => self.violations.push(ignored(format!(
+                "`{}` does not load; the previous project file stays in effect",
+                change.path
+            ))),
+            (Some(Slot::Project(p)), None) if change.new.is_none() => {
+                self.state.projects.remove(p);
+            }
+            _ => {}
+        }
+    }
+
+    /// Remembers the contents the touched versions now have, for
+    /// explaining stale approvals later.
+    fn remember_contents(&mut self, touched: &BTreeSet<String>) {
+        for vdir in touched {
             let files = self.state.version_content(vdir);
             let vs = self.stages.entry(vdir.clone()).or_default();
             if let Some(pair) = files
@@ -1065,7 +1125,6 @@ impl Engine {
                 }
             }
         }
-        touched.extend(mine);
     }
 
     /// Logs what one change of a commit does.
@@ -1552,6 +1611,50 @@ fn config_text(config: &OrgConfig) -> String {
 /// At most this many earlier contents are kept per version, for
 /// explaining stale approvals.
 const MAX_EARLIER: usize = 32;
+
+/// Whether a change is allowed: the finding code and rule when not.
+type Verdict = Result<(), (Code, String)>;
+
+/// A commit's author as the configuration in effect sees them, and where
+/// the commit sits.
+struct By<'r> {
+    rec: &'r CommitRecord,
+    /// The decision time: author-dated, clamped by the trunk.
+    time: i64,
+    pos: Pos,
+    /// Within the trusted history (`audit_from`).
+    trusted: bool,
+    /// `name <email>`.
+    author_text: String,
+    /// The member id, else `author_text`.
+    author_label: String,
+    member_id: Option<String>,
+}
+
+/// Returns the signature state of a decision change: verified against its
+/// member's keys in effect (once per member and commit).
+fn signature_state(
+    by: &By<'_>,
+    change: &Change,
+    slot: Option<&Slot>,
+    checking: Option<&OrgConfig>,
+    cache: &mut HashMap<String, SigState>,
+) -> SigState {
+    match slot {
+        Some(Slot::Decision(_, _, _, who)) if !by.trusted && change.new.is_some() => cache
+            .entry(who.clone())
+            .or_insert_with(|| {
+                let keys = checking
+                    .and_then(|c| c.members.iter().find(|m| m.id.as_str() == who))
+                    .map(|m| m.signing_keys.clone())
+                    .unwrap_or_default();
+                ssh::verify::verify(by.rec.signature.as_deref(), &by.rec.signed_data, &keys)
+            })
+            .clone(),
+        Some(Slot::Decision(..)) => SigState::Valid,
+        _ => SigState::Unsigned,
+    }
+}
 
 /// Why a held stage is no longer met.
 #[derive(Debug, Clone, PartialEq)]

@@ -690,7 +690,10 @@ gates = [{ metric = "auc", min = 0.85 }]
         let e = &evals[0];
         assert_eq!(e.state, ReviewState::Pending);
         assert_eq!(
-            e.blockers.iter().map(ToString::to_string).collect::<Vec<_>>(),
+            e.blockers
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>(),
             vec![
                 "waiting for `bob`",
                 "1 of 2 required approvals",
