@@ -632,111 +632,8 @@ impl Engine {
                 .collect();
             self.judge(rec, changes, blobs, place, &mut touched);
         } else {
-            // The trunk as it stood at the first parent, for the paths the
-            // replay changes: what the merge's tree has there unless it
-            // changed them itself.
-            let mut first: BTreeMap<String, Option<FileRec>> = BTreeMap::new();
-            for (n, &j) in side.iter().enumerate() {
-                let srec = &records[j];
-                // Parents outside the replay are the cut of a shallow clone.
-                let base = srec
-                    .parents
-                    .iter()
-                    .filter_map(|p| self.bases.get(p))
-                    .max()
-                    .copied()
-                    .unwrap_or(0);
-                self.bases.insert(srec.id.clone(), base);
-                let side_place = Place {
-                    trunk: false,
-                    clamp: place.clamp,
-                    pos: Some((base, n as u64 + 1)),
-                };
-                // A change made on top of another version of the file than
-                // the replay has (the trunk changed it meanwhile) is not
-                // the side author's to credit: whatever the merge keeps
-                // there is the merge's own change, judged below. A side
-                // history's root has no base: it adds its files.
-                let root = srec.parents.is_empty();
-                let on_base = |c: &PathChange, here: Option<&FileRec>| {
-                    root || here.map(|f| &f.blob) == c.old.as_ref()
-                };
-                for c in &srec.changes {
-                    let here = self.state.files.get(&c.path);
-                    if c.from_parent.is_none() && !on_base(c, here) && !first.contains_key(&c.path)
-                    {
-                        first.insert(c.path.clone(), here.cloned());
-                    }
-                }
-                let own: Vec<Change> = srec
-                    .changes
-                    .iter()
-                    .filter(|c| c.from_parent.is_none())
-                    .filter(|c| on_base(c, self.state.files.get(&c.path)))
-                    .filter(|c| self.state.files.get(&c.path).map(|f| &f.blob) != c.new.as_ref())
-                    .map(|c| Change {
-                        path: c.path.clone(),
-                        old: self.state.files.get(&c.path).map(|f| f.blob.clone()),
-                        new: c.new.clone(),
-                    })
-                    .collect();
-                for c in &own {
-                    if !first.contains_key(&c.path) {
-                        first.insert(c.path.clone(), self.state.files.get(&c.path).cloned());
-                    }
-                }
-                self.judge(srec, own, blobs, side_place, &mut touched);
-            }
-            let in_merge: HashMap<&str, Option<&String>> = rec
-                .changes
-                .iter()
-                .map(|c| (c.path.as_str(), c.new.as_ref()))
-                .collect();
-            let mut paths: BTreeSet<&str> = in_merge.keys().copied().collect();
-            paths.extend(first.keys().map(String::as_str));
-            let mut own = Vec::new();
-            for path in paths {
-                let merged: Option<String> = match in_merge.get(path) {
-                    Some(new) => new.cloned(),
-                    None => match first.get(path) {
-                        Some(old) => old.as_ref().map(|f| f.blob.clone()),
-                        None => self.state.files.get(path).map(|f| f.blob.clone()),
-                    },
-                };
-                let replayed = self.state.files.get(path);
-                // Only the trunk's first cardinal.toml bootstraps: when the
-                // configuration a side history brought never took effect,
-                // the merge that brings it onto the trunk is the bootstrap.
-                let bootstrap = path == crate::load::CONFIG_FILE
-                    && self.state.config.is_none()
-                    && self.state.bootstrap.is_none()
-                    && merged.is_some();
-                if replayed.map(|f| &f.blob) == merged.as_ref() && !bootstrap {
-                    continue;
-                }
-                // Taking the trunk's version over a side change that broke
-                // the rules restores what was in effect: nothing to judge.
-                let restored = first
-                    .get(path)
-                    .filter(|old| old.as_ref().map(|f| &f.blob) == merged.as_ref())
-                    .filter(|_| replayed.is_some_and(|f| f.violation.is_some()));
-                if let Some(old) = restored {
-                    match old.clone() {
-                        Some(rec) => self.state.files.insert(path.to_owned(), rec),
-                        None => self.state.files.remove(path),
-                    };
-                    continue;
-                }
-                own.push(Change {
-                    path: path.to_owned(),
-                    old: if bootstrap {
-                        None
-                    } else {
-                        replayed.map(|f| f.blob.clone())
-                    },
-                    new: merged,
-                });
-            }
+            let first = self.replay_side(side, records, blobs, place, &mut touched);
+            let own = self.merge_changes(rec, &first);
             self.judge(rec, own, blobs, place, &mut touched);
         }
         let config_changed = touches_config
@@ -790,6 +687,133 @@ impl Engine {
             &inputs_changed,
             now,
         );
+    }
+
+    /// Replays the side commits a merge brings in, as if rebased onto its
+    /// first parent. Returns the trunk as it stood at the first parent for
+    /// the paths the replay changes: what the merge's tree has there
+    /// unless it changed them itself.
+    fn replay_side(
+        &mut self,
+        side: &[usize],
+        records: &[CommitRecord],
+        blobs: &Blobs,
+        place: Place,
+        touched: &mut BTreeSet<String>,
+    ) -> BTreeMap<String, Option<FileRec>> {
+        let mut first: BTreeMap<String, Option<FileRec>> = BTreeMap::new();
+        for (n, &j) in side.iter().enumerate() {
+            let srec = &records[j];
+            // Parents outside the replay are the cut of a shallow clone.
+            let base = srec
+                .parents
+                .iter()
+                .filter_map(|p| self.bases.get(p))
+                .max()
+                .copied()
+                .unwrap_or(0);
+            self.bases.insert(srec.id.clone(), base);
+            let side_place = Place {
+                trunk: false,
+                clamp: place.clamp,
+                pos: Some((base, n as u64 + 1)),
+            };
+            // A change made on top of another version of the file than
+            // the replay has (the trunk changed it meanwhile) is not
+            // the side author's to credit: whatever the merge keeps
+            // there is the merge's own change, judged below. A side
+            // history's root has no base: it adds its files.
+            let root = srec.parents.is_empty();
+            let on_base = |c: &PathChange, here: Option<&FileRec>| {
+                root || here.map(|f| &f.blob) == c.old.as_ref()
+            };
+            for c in &srec.changes {
+                let here = self.state.files.get(&c.path);
+                if c.from_parent.is_none() && !on_base(c, here) && !first.contains_key(&c.path) {
+                    first.insert(c.path.clone(), here.cloned());
+                }
+            }
+            let own: Vec<Change> = srec
+                .changes
+                .iter()
+                .filter(|c| c.from_parent.is_none())
+                .filter(|c| on_base(c, self.state.files.get(&c.path)))
+                .filter(|c| self.state.files.get(&c.path).map(|f| &f.blob) != c.new.as_ref())
+                .map(|c| Change {
+                    path: c.path.clone(),
+                    old: self.state.files.get(&c.path).map(|f| f.blob.clone()),
+                    new: c.new.clone(),
+                })
+                .collect();
+            for c in &own {
+                if !first.contains_key(&c.path) {
+                    first.insert(c.path.clone(), self.state.files.get(&c.path).cloned());
+                }
+            }
+            self.judge(srec, own, blobs, side_place, touched);
+        }
+        first
+    }
+
+    /// Returns a merge's own changes: where its tree differs from the
+    /// replay. Taking the trunk's version over a side change that broke
+    /// the rules restores what was in effect instead.
+    fn merge_changes(
+        &mut self,
+        rec: &CommitRecord,
+        first: &BTreeMap<String, Option<FileRec>>,
+    ) -> Vec<Change> {
+        let in_merge: HashMap<&str, Option<&String>> = rec
+            .changes
+            .iter()
+            .map(|c| (c.path.as_str(), c.new.as_ref()))
+            .collect();
+        let mut paths: BTreeSet<&str> = in_merge.keys().copied().collect();
+        paths.extend(first.keys().map(String::as_str));
+        let mut own = Vec::new();
+        for path in paths {
+            let merged: Option<String> = match in_merge.get(path) {
+                Some(new) => new.cloned(),
+                None => match first.get(path) {
+                    Some(old) => old.as_ref().map(|f| f.blob.clone()),
+                    None => self.state.files.get(path).map(|f| f.blob.clone()),
+                },
+            };
+            let replayed = self.state.files.get(path);
+            // Only the trunk's first cardinal.toml bootstraps: when the
+            // configuration a side history brought never took effect,
+            // the merge that brings it onto the trunk is the bootstrap.
+            let bootstrap = path == crate::load::CONFIG_FILE
+                && self.state.config.is_none()
+                && self.state.bootstrap.is_none()
+                && merged.is_some();
+            if replayed.map(|f| &f.blob) == merged.as_ref() && !bootstrap {
+                continue;
+            }
+            // Taking the trunk's version over a side change that broke
+            // the rules restores what was in effect: nothing to judge.
+            let restored = first
+                .get(path)
+                .filter(|old| old.as_ref().map(|f| &f.blob) == merged.as_ref())
+                .filter(|_| replayed.is_some_and(|f| f.violation.is_some()));
+            if let Some(old) = restored {
+                match old.clone() {
+                    Some(rec) => self.state.files.insert(path.to_owned(), rec),
+                    None => self.state.files.remove(path),
+                };
+                continue;
+            }
+            own.push(Change {
+                path: path.to_owned(),
+                old: if bootstrap {
+                    None
+                } else {
+                    replayed.map(|f| f.blob.clone())
+                },
+                new: merged,
+            });
+        }
+        own
     }
 
     /// Applies the digests of in-repository lineage inputs that a trunk
