@@ -21,3 +21,6 @@ pub mod schema;
 pub mod ssh;
 pub mod validate;
 pub mod write;
+
+#[cfg(test)]
+mod layering;
