@@ -25,7 +25,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
         "validate",
         &["diag", "lineage", "load", "model", "schema", "ssh"],
     ),
-    ("policy", &["diag", "lineage", "load", "model", "ssh"]),
+    ("policy", &["diag", "lineage", "model", "ssh"]),
     ("drift", &["error", "load", "model"]),
     (
         "history",

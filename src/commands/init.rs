@@ -30,7 +30,7 @@ pub fn run(ctx: &Context, args: &InitArgs) -> Result<Outcome, Error> {
         path: dir.clone(),
         source,
     })?;
-    if dir.join(crate::load::CONFIG_FILE).exists() {
+    if dir.join(crate::model::layout::CONFIG_FILE).exists() {
         return Err(Error::Usage(format!(
             "`{}` already has a cardinal.toml; nothing was written",
             dir.display()
@@ -40,7 +40,7 @@ pub fn run(ctx: &Context, args: &InitArgs) -> Result<Outcome, Error> {
     let admin_id = repo::member_id_from(&who).unwrap_or_else(|| "admin".to_owned());
     let admin_name = who.name.clone().unwrap_or_else(|| admin_id.clone());
     let mut files = vec![(
-        crate::load::CONFIG_FILE.to_owned(),
+        crate::model::layout::CONFIG_FILE.to_owned(),
         scaffold::config(&args.org, &admin_id, &admin_name, who.email.as_deref())?,
     )];
     if !dir.join(".taplo.toml").exists() {

@@ -10,7 +10,8 @@ use git2::{ObjectType, Oid, Repository, Tree};
 use rayon::prelude::*;
 
 use crate::error::Error;
-use crate::load::{RawFile, Workspace, is_governed_path};
+use crate::load::{RawFile, Workspace};
+use crate::model::layout::is_governed_path;
 use crate::policy::replay::{Blobs, CommitRecord, PathChange};
 use crate::policy::{Blob, CardFacts, LockFacts, Slot, classify};
 
@@ -267,7 +268,7 @@ fn diff_root<'r>(
             .filter(|e| e.kind() == Some(kind))
             .map(|e| e.id())
     };
-    let config = crate::load::CONFIG_FILE;
+    let config = crate::model::layout::CONFIG_FILE;
     let (o, n) = (
         entry(old, config, ObjectType::Blob),
         entry(Some(new), config, ObjectType::Blob),

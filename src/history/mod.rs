@@ -146,7 +146,9 @@ fn walk(repo: &Repository, tip: Oid, hide: Option<Oid>) -> Result<Vec<Oid>, Erro
 /// Returns `[policy] audit_from` of the tree at `tip`, when set.
 fn audit_from(repo: &Repository, tip: Oid) -> Option<String> {
     let tree = repo.find_commit(tip).ok()?.tree().ok()?;
-    let entry = tree.get_path(Path::new(crate::load::CONFIG_FILE)).ok()?;
+    let entry = tree
+        .get_path(Path::new(crate::model::layout::CONFIG_FILE))
+        .ok()?;
     let blob = repo.find_blob(entry.id()).ok()?;
     let text = std::str::from_utf8(blob.content()).ok()?;
     let value: toml::Table = toml::from_str(text).ok()?;
@@ -292,7 +294,7 @@ fn replay_with(
             code: crate::diag::Code::IgnoredChange,
             error: false,
             commit: tip_text.clone(),
-            path: crate::load::CONFIG_FILE.to_owned(),
+            path: crate::model::layout::CONFIG_FILE.to_owned(),
             author: String::new(),
             message: why,
             old: None,

@@ -23,8 +23,7 @@ use crate::model::results::MonitoringResult;
 use crate::model::stage;
 use crate::schema::{self, FileKind};
 
-/// The name of the organisation's configuration file.
-pub const CONFIG_FILE: &str = "cardinal.toml";
+pub use crate::model::layout::{CONFIG_FILE, is_governed_path};
 
 /// One file handed to the loader.
 #[derive(Debug)]
@@ -176,36 +175,40 @@ impl Slot {
 /// Returns where a repository-relative path sits in the governed layout, or
 /// `None` for files the layout does not expect.
 fn classify(path: &str) -> Option<Slot> {
-    if path == CONFIG_FILE {
-        return Some(Slot::Config);
-    }
-    let parts: Vec<&str> = path.strip_prefix("projects/")?.split('/').collect();
-    let s = |i: usize| parts[i].to_owned();
-    Some(match parts.as_slice() {
-        [_, "project.toml"] => Slot::Project(s(0)),
-        [_, _, "model.toml"] => Slot::Model(s(0), s(1)),
-        [_, _, _, "card.toml"] => Slot::Card(s(0), s(1), s(2)),
-        [_, _, _, "lineage.lock"] => Slot::Lock(s(0), s(1), s(2)),
-        [_, _, _, "reviews", _, "request.toml"] => Slot::Request(s(0), s(1), s(2), s(4)),
-        [_, _, _, "reviews", _, file] if file.ends_with(".toml") => Slot::Decision(
-            s(0),
-            s(1),
-            s(2),
-            s(4),
-            file.trim_end_matches(".toml").to_owned(),
-        ),
-        [_, _, _, "monitoring", file] if file.ends_with(".toml") => {
-            Slot::Monitoring(s(0), s(1), s(2))
+    use crate::model::layout::{Place, VersionPath, place};
+    let owned = |v: VersionPath<'_>| {
+        (
+            v.project.to_owned(),
+            v.model.to_owned(),
+            v.version.to_owned(),
+        )
+    };
+    Some(match place(path)? {
+        Place::Config => Slot::Config,
+        Place::Project(p) => Slot::Project(p.to_owned()),
+        Place::Model(p, m) => Slot::Model(p.to_owned(), m.to_owned()),
+        Place::Card(v) => {
+            let (p, m, v) = owned(v);
+            Slot::Card(p, m, v)
         }
-        _ => return None,
+        Place::Lock(v) => {
+            let (p, m, v) = owned(v);
+            Slot::Lock(p, m, v)
+        }
+        Place::Request(v, stage) => {
+            let (p, m, v) = owned(v);
+            Slot::Request(p, m, v, stage.to_owned())
+        }
+        Place::Decision(v, stage, member) => {
+            let (p, m, v) = owned(v);
+            Slot::Decision(p, m, v, stage.to_owned(), member.to_owned())
+        }
+        Place::Monitoring(v, Some(file)) if file.ends_with(".toml") => {
+            let (p, m, v) = owned(v);
+            Slot::Monitoring(p, m, v)
+        }
+        Place::Monitoring(..) | Place::Other(..) => return None,
     })
-}
-
-/// Returns true for paths the loader reads: `cardinal.toml` and every TOML
-/// or lock file under `projects/`.
-pub fn is_governed_path(path: &str) -> bool {
-    path == CONFIG_FILE
-        || (path.starts_with("projects/") && (path.ends_with(".toml") || path.ends_with(".lock")))
 }
 
 /// Returns the repository root: `dir` itself or the nearest ancestor that

@@ -4,6 +4,7 @@
 pub mod digest;
 pub mod files;
 pub mod ids;
+pub mod layout;
 pub mod results;
 pub mod stage;
 pub mod time;

@@ -164,24 +164,21 @@ pub enum Slot {
 
 /// Returns where a governed path sits, or `None` outside the layout.
 pub fn classify(path: &str) -> Option<Slot> {
-    if path == crate::load::CONFIG_FILE {
-        return Some(Slot::Config);
-    }
-    let parts: Vec<&str> = path.strip_prefix("projects/")?.split('/').collect();
-    let p = (*parts.first()?).to_owned();
-    let vdir = || parts.get(..3).map(|v| format!("projects/{}", v.join("/")));
-    Some(match parts.as_slice() {
-        [_, "project.toml"] => Slot::Project(p),
-        [_, _, _, "reviews", slug, "request.toml"] => Slot::Request(p, vdir()?, (*slug).to_owned()),
-        [_, _, _, "reviews", slug, file] if file.ends_with(".toml") => Slot::Decision(
-            p,
-            vdir()?,
-            (*slug).to_owned(),
-            file.trim_end_matches(".toml").to_owned(),
+    use crate::model::layout::{Place, place};
+    Some(match place(path)? {
+        Place::Config => Slot::Config,
+        Place::Project(p) => Slot::Project(p.to_owned()),
+        Place::Model(p, _) => Slot::Content(p.to_owned(), None),
+        Place::Card(v) | Place::Lock(v) => Slot::Content(v.project.to_owned(), Some(v.dir())),
+        Place::Request(v, slug) => Slot::Request(v.project.to_owned(), v.dir(), slug.to_owned()),
+        Place::Decision(v, slug, member) => Slot::Decision(
+            v.project.to_owned(),
+            v.dir(),
+            slug.to_owned(),
+            member.to_owned(),
         ),
-        [_, _, _, "monitoring", ..] => Slot::Monitoring(p, vdir()?),
-        [_, _, _, _, ..] => Slot::Content(p, vdir()),
-        _ => Slot::Content(p, None),
+        Place::Monitoring(v, _) => Slot::Monitoring(v.project.to_owned(), v.dir()),
+        Place::Other(p, v) => Slot::Content(p.to_owned(), v.map(|v| v.dir())),
     })
 }
 

@@ -237,20 +237,7 @@ impl TreeState {
     }
 }
 
-/// Returns `projects/p/m/v` of a path inside a version folder.
-pub fn version_dir(path: &str) -> Option<String> {
-    let parts: Vec<&str> = path.split('/').collect();
-    (parts.len() >= 5 && parts.first() == Some(&"projects")).then(|| parts[..4].join("/"))
-}
-
-/// Returns `p/m@v` for `projects/p/m/v`.
-pub fn version_name(vdir: &str) -> String {
-    let parts: Vec<&str> = vdir.split('/').collect();
-    match parts.as_slice() {
-        [_, p, m, v] => format!("{p}/{m}@{v}"),
-        _ => vdir.to_owned(),
-    }
-}
+pub use crate::model::layout::{version_dir, version_name};
 
 /// A stage a version holds.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -607,7 +594,7 @@ impl Engine {
         // Configuration is compared before and after only when the commit
         // or a side commit it brings in touches it.
         let is_config = |c: &PathChange| {
-            c.path == crate::load::CONFIG_FILE
+            c.path == crate::model::layout::CONFIG_FILE
                 || matches!(classify(&c.path), Some(Slot::Project(_)))
         };
         let touches_config = rec.changes.iter().any(is_config)
@@ -783,7 +770,7 @@ impl Engine {
             // Only the trunk's first cardinal.toml bootstraps: when the
             // configuration a side history brought never took effect,
             // the merge that brings it onto the trunk is the bootstrap.
-            let bootstrap = path == crate::load::CONFIG_FILE
+            let bootstrap = path == crate::model::layout::CONFIG_FILE
                 && self.state.config.is_none()
                 && self.state.bootstrap.is_none()
                 && merged.is_some();
@@ -918,7 +905,7 @@ impl Engine {
         }
         let change = changes
             .iter()
-            .find(|c| c.path == crate::load::CONFIG_FILE)?;
+            .find(|c| c.path == crate::model::layout::CONFIG_FILE)?;
         let may = self
             .state
             .bootstrap
