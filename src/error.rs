@@ -41,6 +41,9 @@ pub enum Error {
     /// An input other than a governed file is malformed; says where and why.
     #[error("{0}")]
     Input(String),
+    /// The results could not be written to stdout.
+    #[error("cannot write the output: {0}")]
+    Output(String),
 }
 
 impl Error {

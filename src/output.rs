@@ -14,12 +14,14 @@
 
 use std::borrow::Cow;
 use std::io::{IsTerminal, Write};
+use std::sync::{Arc, OnceLock};
 
 use codespan_reporting::diagnostic as cs;
 use codespan_reporting::term::{self, termcolor};
 use serde::Serialize;
 
 use crate::diag::{Diagnostic, Severity, SourceMap};
+use crate::error::Error;
 
 /// `--format`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -32,6 +34,18 @@ pub enum Format {
     Github,
     /// A Markdown report (for pull-request comments).
     Markdown,
+}
+
+impl Format {
+    /// Returns the name `--format` takes.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Human => "human",
+            Format::Json => "json",
+            Format::Github => "github",
+            Format::Markdown => "markdown",
+        }
+    }
 }
 
 /// `--color`.
@@ -52,6 +66,8 @@ pub struct Output {
     pub format: Format,
     color: bool,
     quiet: bool,
+    /// The first failed write to stdout; later writes are skipped.
+    stdout_failed: Arc<OnceLock<std::io::Error>>,
 }
 
 /// One finding as `--format json` writes it.
@@ -129,6 +145,30 @@ impl Output {
             format,
             color,
             quiet,
+            stdout_failed: Arc::default(),
+        }
+    }
+
+    /// Writes to stdout, remembering the first failure.
+    fn put(&self, write: impl FnOnce(&mut std::io::StdoutLock<'static>) -> std::io::Result<()>) {
+        if self.stdout_failed.get().is_some() {
+            return;
+        }
+        if let Err(e) = write(&mut std::io::stdout().lock()) {
+            let _ = self.stdout_failed.set(e);
+        }
+    }
+
+    /// Flushes stdout and fails when a write to it failed: a full disk or
+    /// a closed file must not look like success. A closed pipe (`| head`)
+    /// is not a failure: the reader has what it wanted.
+    pub fn finish(&self) -> Result<(), Error> {
+        self.put(|out| out.flush());
+        match self.stdout_failed.get() {
+            Some(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+                Err(Error::Output(e.to_string()))
+            }
+            _ => Ok(()),
         }
     }
 
@@ -146,9 +186,7 @@ impl Output {
     pub fn json<T: Serialize>(&self, value: &T) {
         let text = serde_json::to_string_pretty(value)
             .unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"));
-        let mut out = std::io::stdout().lock();
-        // A closed pipe (`| head`) is not an error worth reporting.
-        let _ = writeln!(out, "{text}");
+        self.put(|out| writeln!(out, "{text}"));
     }
 
     /// Prints a line of results on stdout (not in JSON mode) as given: the
@@ -157,7 +195,7 @@ impl Output {
     /// Markdown or a workflow command of ours.
     pub fn line(&self, text: impl AsRef<str>) {
         if !self.is_json() {
-            let _ = writeln!(std::io::stdout().lock(), "{}", text.as_ref());
+            self.put(|out| writeln!(out, "{}", text.as_ref()));
         }
     }
 
@@ -194,7 +232,6 @@ impl Output {
             Format::Json => self.json(&json_findings(sources, diags)),
             Format::Github => {
                 let wire = json_findings(sources, diags);
-                let mut out = std::io::stdout().lock();
                 for f in &wire.findings {
                     let level = if f.severity == Severity::Error {
                         "error"
@@ -212,24 +249,27 @@ impl Output {
                         props.push(format!("col={col}"));
                     }
                     props.push(format!("title={}", escape_property(&f.code)));
-                    let _ = writeln!(
-                        out,
-                        "::{level} {}::{}",
-                        props.join(","),
-                        escape_data(&f.message)
-                    );
+                    self.put(|out| {
+                        writeln!(
+                            out,
+                            "::{level} {}::{}",
+                            props.join(","),
+                            escape_data(&f.message)
+                        )
+                    });
                 }
             }
             Format::Markdown => {
                 let wire = json_findings(sources, diags);
-                let mut out = std::io::stdout().lock();
                 if wire.findings.is_empty() {
-                    let _ = writeln!(out, "No findings in {what}.");
+                    self.put(|out| writeln!(out, "No findings in {what}."));
                 } else {
-                    let _ = writeln!(
-                        out,
-                        "| severity | code | where | message |\n|---|---|---|---|"
-                    );
+                    self.put(|out| {
+                        writeln!(
+                            out,
+                            "| severity | code | where | message |\n|---|---|---|---|"
+                        )
+                    });
                     for f in &wire.findings {
                         let place = match (&f.file, f.line, f.column) {
                             (Some(file), Some(l), Some(c)) => {
@@ -238,17 +278,19 @@ impl Output {
                             (Some(file), _, _) => markdown_code(file),
                             _ => String::new(),
                         };
-                        let _ = writeln!(
-                            out,
-                            "| {} | `{}` | {place} | {} |",
-                            if f.severity == Severity::Error {
-                                "error"
-                            } else {
-                                "warning"
-                            },
-                            f.code,
-                            escape_markdown(&f.message)
-                        );
+                        let severity = if f.severity == Severity::Error {
+                            "error"
+                        } else {
+                            "warning"
+                        };
+                        self.put(|out| {
+                            writeln!(
+                                out,
+                                "| {severity} | `{}` | {place} | {} |",
+                                f.code,
+                                escape_markdown(&f.message)
+                            )
+                        });
                     }
                 }
             }
@@ -644,7 +686,7 @@ impl<'f, 's: 'f> codespan_reporting::files::Files<'f> for Excerpts<'s> {
 impl Output {
     /// Prints text on stdout exactly as given (whatever the format).
     pub fn raw(&self, text: &str) {
-        let _ = std::io::stdout().lock().write_all(text.as_bytes());
+        self.put(|out| out.write_all(text.as_bytes()));
     }
 }
 

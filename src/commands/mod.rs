@@ -25,7 +25,7 @@ use std::path::PathBuf;
 use crate::error::Error;
 use crate::load::{self, Workspace};
 use crate::model::time::Timestamp;
-use crate::output::Output;
+use crate::output::{Format, Output};
 use cli::{Cli, Command};
 
 /// How a command ended, when it did not fail.
@@ -98,10 +98,48 @@ fn parse_now(now: Option<&str>) -> Result<i64, Error> {
     }
 }
 
+/// The output formats each command has: `validate`, `audit` and `drift`
+/// report findings in all four; the scaffolding commands, `profile` (CSV
+/// or SQL) and the demo print for people only; the rest in human and
+/// JSON. Any other format is a usage error, not a silent fallback.
+fn check_format(command: &Command, format: Format) -> Result<(), Error> {
+    use Format::{Github, Human, Json, Markdown};
+    let (name, formats): (&str, &[Format]) = match command {
+        Command::Validate(_) => ("validate", &[Human, Json, Github, Markdown]),
+        Command::Audit(_) => ("audit", &[Human, Json, Github, Markdown]),
+        Command::Drift(_) => ("drift", &[Human, Json, Github, Markdown]),
+        Command::Init(_) => ("init", &[Human]),
+        Command::New(_) => ("new", &[Human]),
+        Command::Demo(_) => ("demo", &[Human]),
+        Command::Profile(_) => ("profile", &[Human]),
+        Command::Schema(_) => ("schema", &[Human, Json]),
+        Command::Lineage(_) => ("lineage", &[Human, Json]),
+        Command::Verify(_) => ("verify", &[Human, Json]),
+        Command::Digest(_) => ("digest", &[Human, Json]),
+        Command::RequestReview(_) => ("request-review", &[Human, Json]),
+        Command::Approve(_) => ("approve", &[Human, Json]),
+        Command::Reject(_) => ("reject", &[Human, Json]),
+        Command::Status(_) => ("status", &[Human, Json]),
+        Command::Which(_) => ("which", &[Human, Json]),
+        Command::Log(_) => ("log", &[Human, Json]),
+        Command::Quality(_) => ("quality", &[Human, Json]),
+    };
+    if formats.contains(&format) {
+        return Ok(());
+    }
+    let names: Vec<&str> = formats.iter().map(|f| f.name()).collect();
+    Err(Error::Usage(format!(
+        "`{name}` has no {} output (it prints: {})",
+        format.name(),
+        names.join(", ")
+    )))
+}
+
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> Result<Outcome, (Output, Error)> {
     let out = Output::new(cli.global.format, cli.global.color, cli.global.quiet);
     let result = (|| {
+        check_format(&cli.command, cli.global.format)?;
         let ctx = Context {
             dir_given: cli.global.dir.is_some(),
             dir: cli.global.dir.clone().unwrap_or_else(|| PathBuf::from(".")),
@@ -129,5 +167,7 @@ pub fn run(cli: Cli) -> Result<Outcome, (Output, Error)> {
             Command::Profile(args) => profile::run(&ctx, args),
         }
     })();
+    // A failed write of the results fails the command, whatever it found.
+    let result = result.and_then(|outcome| out.finish().map(|()| outcome));
     result.map_err(|e| (out, e))
 }
