@@ -33,7 +33,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "diag", "error", "lineage", "load", "model", "policy", "validate",
         ],
     ),
-    ("scaffold", &["error"]),
+    ("scaffold", &["error", "model"]),
     (
         "commands",
         &[

@@ -22,29 +22,13 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("taplo.toml", include_str!("../templates/taplo.toml.hbs")),
 ];
 
-/// Escapes a value for a TOML basic string.
-fn toml_escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            c if c.is_control() => out.push_str(&format!("\\u{:04X}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 fn registry() -> Result<&'static Handlebars<'static>, Error> {
     static REGISTRY: OnceLock<Result<Handlebars<'static>, String>> = OnceLock::new();
     REGISTRY
         .get_or_init(|| {
             let mut hb = Handlebars::new();
             hb.set_strict_mode(true);
-            hb.register_escape_fn(toml_escape);
+            hb.register_escape_fn(crate::model::toml::escape_basic);
             for (name, text) in TEMPLATES {
                 hb.register_template_string(name, text)
                     .map_err(|e| e.to_string())?;

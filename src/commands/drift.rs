@@ -313,13 +313,12 @@ fn print_markdown(out: &Output, report: &DriftReport) {
 /// it lies inside the repository, else as given.
 pub(crate) fn repo_relative(path: &Path, root: &Path) -> String {
     if let (Ok(p), Ok(r)) = (path.canonicalize(), root.canonicalize())
-        && let Ok(rel) = p.strip_prefix(&r)
+        && let Some(rel) = p
+            .strip_prefix(&r)
+            .ok()
+            .and_then(crate::model::layout::slash_path)
     {
-        return rel
-            .components()
-            .map(|c| c.as_os_str().to_string_lossy().into_owned())
-            .collect::<Vec<_>>()
-            .join("/");
+        return rel;
     }
     path.display().to_string()
 }

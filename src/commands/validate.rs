@@ -77,9 +77,6 @@ pub fn relative_to_root(root: &Path, file: &Path) -> Result<String, Error> {
             root.display()
         ))
     })?;
-    Ok(rel
-        .components()
-        .map(|c| c.as_os_str().to_string_lossy().into_owned())
-        .collect::<Vec<_>>()
-        .join("/"))
+    crate::model::layout::slash_path(rel)
+        .ok_or_else(|| Error::Usage(format!("`{}` is not a UTF-8 path", file.display())))
 }

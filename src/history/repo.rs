@@ -299,12 +299,8 @@ impl Committer {
                 self.workdir.display()
             ))
         })?;
-        let parts: Vec<&str> = rel
-            .components()
-            .map(|c| c.as_os_str().to_str())
-            .collect::<Option<_>>()
-            .ok_or_else(|| Error::Usage(format!("--commit: `{}` is not UTF-8", abs.display())))?;
-        Ok(parts.join("/"))
+        crate::model::layout::slash_path(rel)
+            .ok_or_else(|| Error::Usage(format!("--commit: `{}` is not UTF-8", abs.display())))
     }
 
     /// Makes a commit object on top of the branch holding HEAD's tree with

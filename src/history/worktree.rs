@@ -33,7 +33,9 @@ impl From<Error> for Unusable {
 pub struct Worktree {
     repo: Repository,
     workdir: PathBuf,
-    prefix: Vec<String>,
+    /// The folder's path in the working tree (`/`-separated; empty at the
+    /// top).
+    prefix: String,
 }
 
 impl Worktree {
@@ -48,12 +50,14 @@ impl Worktree {
             })
         };
         let workdir = canonical(workdir)?;
-        let prefix: Vec<String> = canonical(root)?
-            .strip_prefix(&workdir)
-            .map_err(|_| Unusable::Outside)?
-            .components()
-            .map(|c| c.as_os_str().to_string_lossy().into_owned())
-            .collect();
+        let root = canonical(root)?;
+        let inside = root.strip_prefix(&workdir).map_err(|_| Unusable::Outside)?;
+        let prefix = crate::model::layout::slash_path(inside).ok_or_else(|| {
+            Unusable::Failed(Error::Usage(format!(
+                "`{}` is not a UTF-8 path",
+                root.display()
+            )))
+        })?;
         if let Err(e) = repo.head() {
             if e.code() == git2::ErrorCode::UnbornBranch {
                 return Err(Unusable::NoCommits);
@@ -75,13 +79,12 @@ impl Worktree {
     /// Returns the repository path of `rel`, a path relative to the folder
     /// the tree was opened at.
     pub fn to_repo(&self, rel: &str) -> String {
-        let mut parts = self.prefix.clone();
-        parts.extend(
-            rel.split('/')
-                .filter(|p| !p.is_empty() && *p != ".")
-                .map(str::to_owned),
-        );
-        parts.join("/")
+        let parts = rel.split('/').filter(|p| !p.is_empty() && *p != ".");
+        std::iter::once(self.prefix.as_str())
+            .filter(|p| !p.is_empty())
+            .chain(parts)
+            .collect::<Vec<_>>()
+            .join("/")
     }
 
     /// Returns, for each of `paths` (repository paths, files or folders)

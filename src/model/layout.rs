@@ -110,6 +110,13 @@ pub fn version_dir(path: &str) -> Option<String> {
     }
 }
 
+/// Returns a relative path with `/` separators, as the layout writes
+/// paths, or `None` when a component is not UTF-8.
+pub fn slash_path(path: &std::path::Path) -> Option<String> {
+    let parts: Option<Vec<&str>> = path.components().map(|c| c.as_os_str().to_str()).collect();
+    parts.map(|p| p.join("/"))
+}
+
 /// Returns `p/m@v` for `projects/p/m/v`.
 pub fn version_name(vdir: &str) -> String {
     let parts: Vec<&str> = vdir.split('/').collect();

@@ -8,3 +8,4 @@ pub mod layout;
 pub mod results;
 pub mod stage;
 pub mod time;
+pub mod toml;

@@ -174,9 +174,9 @@ fn require_committed(root: &Path, handle: &VersionHandle<'_>, verb: &str) -> Res
                 .is_ok_and(|m| m.file_type().is_symlink())
                 && let Ok(target) = full.canonicalize()
                 && let Ok(inside) = target.strip_prefix(tree.workdir())
-                && let Some(inside) = inside.to_str()
+                && let Some(inside) = crate::model::layout::slash_path(inside)
             {
-                paths.push(inside.replace(std::path::MAIN_SEPARATOR, "/"));
+                paths.push(inside);
             }
         }
     }

@@ -5,67 +5,24 @@
 use crate::document::Document;
 use crate::error::Error;
 use crate::model::files::{DecisionKind, ReviewDecision, ReviewRequest};
+use crate::model::toml::{basic_string, text};
 use crate::schema::FileKind;
-
-/// Returns `s` as a TOML basic string.
-fn toml_string(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            '\r' => out.push_str("\\r"),
-            c if c.is_control() => out.push_str(&format!("\\u{:04X}", u32::from(c))),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
-
-/// Returns Markdown text as a TOML string: a multi-line basic string when
-/// it spans lines (readable in diffs), else a basic string.
-fn toml_text(s: &str) -> String {
-    if !s.contains('\n') {
-        return toml_string(s);
-    }
-    let mut out = String::from("\"\"\"\n");
-    for c in s.chars() {
-        match c {
-            // Escaping every quote keeps `"""` from ever closing the string.
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' | '\t' => out.push(c),
-            '\r' => out.push_str("\\r"),
-            c if c.is_control() => out.push_str(&format!("\\u{:04X}", u32::from(c))),
-            c => out.push(c),
-        }
-    }
-    if !s.ends_with('\n') {
-        out.push('\n');
-    }
-    out.push_str("\"\"\"");
-    out
-}
 
 /// Returns the text of `request.toml`, laid out as the examples are.
 pub(super) fn render_request(r: &ReviewRequest) -> String {
     let reviewers: Vec<String> = r
         .reviewers
         .iter()
-        .map(|id| toml_string(id.as_str()))
+        .map(|id| basic_string(id.as_str()))
         .collect();
     let mut out = format!(
         "stage = {}\nrequested_by = {}\nreviewers = [{}]\n",
-        toml_string(r.stage.as_str()),
-        toml_string(r.requested_by.as_str()),
+        basic_string(r.stage.as_str()),
+        basic_string(r.requested_by.as_str()),
         reviewers.join(", ")
     );
     if let Some(note) = &r.note {
-        out.push_str(&format!("note = {}\n", toml_text(note)));
+        out.push_str(&format!("note = {}\n", text(note)));
     }
     if let Some(created) = &r.created {
         out.push_str(&format!("created = {created}\n"));
@@ -77,16 +34,16 @@ pub(super) fn render_request(r: &ReviewRequest) -> String {
 pub(super) fn render_decision(d: &ReviewDecision) -> String {
     let mut out = format!(
         "reviewer = {}\nstage = {}\ndecision = {}\ncard_digest = {}\n",
-        toml_string(d.reviewer.as_str()),
-        toml_string(d.stage.as_str()),
-        toml_string(match d.decision {
+        basic_string(d.reviewer.as_str()),
+        basic_string(d.stage.as_str()),
+        basic_string(match d.decision {
             DecisionKind::Approve => "approve",
             DecisionKind::Reject => "reject",
         }),
-        toml_string(&d.card_digest)
+        basic_string(&d.card_digest)
     );
     if let Some(comment) = &d.comment {
-        out.push_str(&format!("comment = {}\n", toml_text(comment)));
+        out.push_str(&format!("comment = {}\n", text(comment)));
     }
     if let Some(created) = &d.created {
         out.push_str(&format!("created = {created}\n"));
