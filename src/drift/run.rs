@@ -58,6 +58,27 @@ pub struct DriftReport {
     pub current_rows: u64,
 }
 
+impl DriftReport {
+    /// Sums up the features' results under a plan's dataset drift share.
+    fn new(
+        features: Vec<FeatureReport>,
+        plan: &DriftPlan,
+        baseline_rows: u64,
+        current_rows: u64,
+    ) -> Self {
+        let drifts: Vec<FeatureDrift> = features.iter().map(|f| f.drift.clone()).collect();
+        let (dataset_drift, share) = core::dataset_drift(&drifts, plan.drift_share);
+        DriftReport {
+            features,
+            dataset_drift,
+            drift_share: share,
+            drift_share_threshold: plan.drift_share,
+            baseline_rows,
+            current_rows,
+        }
+    }
+}
+
 pub fn parse_method(name: &str) -> Result<Option<Method>, Error> {
     if name == "auto" {
         return Ok(None);
@@ -255,16 +276,12 @@ pub fn run_drift(baseline: &Path, current: &Path, plan: &DriftPlan) -> Result<Dr
             })
         })
         .collect::<Result<_, Error>>()?;
-    let drifts: Vec<FeatureDrift> = features.iter().map(|f| f.drift.clone()).collect();
-    let (dataset_drift, share) = core::dataset_drift(&drifts, plan.drift_share);
-    Ok(DriftReport {
+    Ok(DriftReport::new(
         features,
-        dataset_drift,
-        drift_share: share,
-        drift_share_threshold: plan.drift_share,
+        plan,
         baseline_rows,
         current_rows,
-    })
+    ))
 }
 
 /// Returns a finite number, else None (JSON null).
@@ -462,16 +479,7 @@ pub fn run_profile_drift(
     if features.is_empty() {
         return Err(Error::Input("no feature to test".to_owned()));
     }
-    let drifts: Vec<FeatureDrift> = features.iter().map(|f| f.drift.clone()).collect();
-    let (dataset_drift, share) = core::dataset_drift(&drifts, plan.drift_share);
-    Ok(DriftReport {
-        features,
-        dataset_drift,
-        drift_share: share,
-        drift_share_threshold: plan.drift_share,
-        baseline_rows: b.rows,
-        current_rows: c.rows,
-    })
+    Ok(DriftReport::new(features, plan, b.rows, c.rows))
 }
 
 #[cfg(test)]

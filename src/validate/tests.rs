@@ -39,6 +39,13 @@ fn findings_in(ws: &Workspace, path: &str) -> Vec<Diagnostic> {
         .collect()
 }
 
+/// The one finding whose primary place is `path`.
+fn only_finding_in(ws: &Workspace, path: &str) -> Diagnostic {
+    let mut found = findings_in(ws, path);
+    assert_eq!(found.len(), 1, "{found:?}");
+    found.remove(0)
+}
+
 /// Returns `line:column` (1-based) of a byte offset in `text`.
 fn line_col(text: &str, offset: usize) -> String {
     let before = text.get(..offset).unwrap_or(text);
@@ -107,11 +114,9 @@ fn a_results_file_named_for_its_kind_and_time_is_clean() {
 fn a_results_file_under_another_name_is_a_name_mismatch() {
     let path = format!("{MONITORING}20241015T120000Z-quality.toml");
     let ws = workspace(&[(&path, DRIFT_RESULT)]);
-    let found = findings_in(&ws, &path);
-    assert_eq!(found.len(), 1, "{found:?}");
     assert_diag!(
         ws,
-        &found[0],
+        &only_finding_in(&ws, &path),
         Code::NameMismatch,
         "1:8",
         "\"drift\"",
@@ -125,11 +130,9 @@ fn results_of_another_version_are_a_name_mismatch() {
     let path = format!("{MONITORING}20241015T120000Z-drift.toml");
     let text = DRIFT_RESULT.replace("credit/churn@2.0.0", "credit/churn@1.1.0");
     let ws = workspace(&[(&path, &text)]);
-    let found = findings_in(&ws, &path);
-    assert_eq!(found.len(), 1, "{found:?}");
     assert_diag!(
         ws,
-        &found[0],
+        &only_finding_in(&ws, &path),
         Code::NameMismatch,
         "3:11",
         "\"credit/churn@1.1.0\"",
@@ -142,19 +145,16 @@ fn a_results_file_is_checked_against_its_schema() {
     let path = format!("{MONITORING}20241015T120000Z-drift.toml");
     let text = DRIFT_RESULT.replace("drifted = false", "drifted = \"no\"");
     let ws = workspace(&[(&path, &text)]);
-    let found = findings_in(&ws, &path);
-    assert_eq!(found.len(), 1, "{found:?}");
-    assert_eq!(found[0].code, Code::WrongType);
-    let label = found[0].primary().expect("placed");
+    let found = only_finding_in(&ws, &path);
+    assert_eq!(found.code, Code::WrongType);
+    let label = found.primary().expect("placed");
     let source = ws.sources.get(&path).expect("loaded");
     assert_eq!(source.get(label.span.clone()), Some("\"no\""));
     let unknown = DRIFT_RESULT.replace("current_rows = 80", "current_rows = 80\nnote = \"x\"");
     let ws = workspace(&[(&path, &unknown)]);
-    let found = findings_in(&ws, &path);
-    assert_eq!(found.len(), 1, "{found:?}");
     assert_diag!(
         ws,
-        &found[0],
+        &only_finding_in(&ws, &path),
         Code::UnknownKey,
         "8:1",
         "note",
