@@ -1,0 +1,169 @@
+//! The JSON every command prints (`--format json`), as plain structs.
+
+use serde::Serialize;
+
+use super::is_whole_file;
+use crate::diag::{Diagnostic, Severity, SourceMap};
+
+/// One finding as `--format json` writes it.
+#[derive(Debug, Serialize)]
+pub struct JsonFinding {
+    /// `error` or `warning`.
+    pub severity: Severity,
+    /// The stable code.
+    pub code: String,
+    /// The message.
+    pub message: String,
+    /// Repository-relative path, or null.
+    pub file: Option<String>,
+    /// 1-based line, or null.
+    pub line: Option<usize>,
+    /// 1-based column, or null.
+    pub column: Option<usize>,
+    /// The commit, for history findings.
+    pub commit: Option<String>,
+    /// How to fix it, or null.
+    pub help: Option<String>,
+}
+
+/// `{"ok": bool, "findings": [...]}`.
+#[derive(Debug, Serialize)]
+pub struct JsonFindings {
+    /// True when no finding is an error.
+    pub ok: bool,
+    /// Every finding, sorted by file and position.
+    pub findings: Vec<JsonFinding>,
+}
+
+/// Returns the wire form of findings.
+pub fn json_findings(sources: &SourceMap, diags: &[Diagnostic]) -> JsonFindings {
+    let findings = diags
+        .iter()
+        .map(|d| {
+            let label = d.primary();
+            let pos = label.and_then(|l| {
+                if is_whole_file(d) {
+                    None
+                } else {
+                    sources.line_col(&l.file, l.span.start)
+                }
+            });
+            JsonFinding {
+                severity: d.severity,
+                code: d.code.as_str().to_owned(),
+                message: d.message.clone(),
+                file: label.map(|l| l.file.clone()),
+                line: pos.map(|p| p.0),
+                column: pos.map(|p| p.1),
+                commit: d.commit.clone(),
+                help: d.help.clone(),
+            }
+        })
+        .collect();
+    JsonFindings {
+        ok: !diags.iter().any(Diagnostic::is_error),
+        findings,
+    }
+}
+
+/// `cardinal status --format json`.
+#[derive(Debug, Serialize)]
+pub struct JsonStatus {
+    /// The commit the status is computed at.
+    pub commit: String,
+    /// "Now" used for expiry, RFC 3339.
+    pub now: String,
+    /// One entry per version.
+    pub versions: Vec<JsonVersionStatus>,
+}
+
+/// One version in `status`.
+#[derive(Debug, Serialize)]
+pub struct JsonVersionStatus {
+    /// Project id.
+    pub project: String,
+    /// Model id.
+    pub model: String,
+    /// Version.
+    pub version: String,
+    /// The current stage, or null.
+    pub stage: Option<String>,
+    /// The commit at which the current stage was reached, or null.
+    pub since: Option<String>,
+    /// That commit's time, RFC 3339, or null.
+    pub since_time: Option<String>,
+    /// Every stage held now (the current one and those passed on the way).
+    pub holds: Vec<String>,
+    /// The card digest, or null when the card does not load.
+    pub card_digest: Option<String>,
+    /// Reviews: every stage with a request or a decision.
+    pub reviews: Vec<JsonReview>,
+}
+
+/// One review in `status`.
+#[derive(Debug, Serialize)]
+pub struct JsonReview {
+    /// The stage's display name.
+    pub stage: String,
+    /// `pending`, `approved` or `rejected`.
+    pub state: &'static str,
+    /// True when the version holds this stage now.
+    pub reached: bool,
+    /// True when a newer version of the model took this (exclusive) stage.
+    pub superseded: bool,
+    /// The requester, or null without a request.
+    pub requested_by: Option<String>,
+    /// The requested reviewers.
+    pub reviewers: Vec<String>,
+    /// Requested reviewers without a valid approval.
+    pub pending: Vec<String>,
+    /// Why the stage is not (or no longer) met.
+    pub blockers: Vec<String>,
+    /// Why the request does not count.
+    pub request_problems: Vec<String>,
+    /// Every decision file.
+    pub approvals: Vec<JsonApproval>,
+}
+
+/// One decision in `status`.
+#[derive(Debug, Serialize)]
+pub struct JsonApproval {
+    /// The member.
+    pub reviewer: String,
+    /// `approve`, `reject`, or null when the file does not load.
+    pub decision: Option<&'static str>,
+    /// True when it counts.
+    pub valid: bool,
+    /// The last commit that added or changed it.
+    pub commit: String,
+    /// Why it does not count.
+    pub problems: Vec<String>,
+}
+
+/// `cardinal log --format json`.
+#[derive(Debug, Serialize)]
+pub struct JsonLog {
+    /// Entries, newest first.
+    pub events: Vec<JsonEvent>,
+}
+
+/// One activity-log entry.
+#[derive(Debug, Serialize)]
+pub struct JsonEvent {
+    /// RFC 3339.
+    pub time: String,
+    /// The commit, or null (e.g. approvals expiring with time).
+    pub commit: Option<String>,
+    /// Member id, else `name <email>`; null for derived events.
+    pub author: Option<String>,
+    /// `review_requested`, `approved`, `rejected`, `request_withdrawn`,
+    /// `decision_withdrawn`, `stage_reached`, `stage_left`,
+    /// `stages_redefined`, `members_changed`.
+    pub kind: String,
+    /// `project/model@version`, or null.
+    pub version: Option<String>,
+    /// The stage, or null.
+    pub stage: Option<String>,
+    /// Details in words.
+    pub detail: String,
+}
