@@ -5,7 +5,6 @@
 use std::path::{Path, PathBuf};
 
 use clap::{Args, ValueEnum};
-use serde::Serialize;
 
 use super::{Context, Outcome};
 use crate::drift::Kind;
@@ -15,6 +14,7 @@ use crate::drift::run::{
 use crate::error::Error;
 use crate::model::results::{DriftResult, FeatureResult, HistogramResult, MonitoringResult};
 use crate::model::time::Timestamp;
+use crate::output::wire::{JsonDrift, JsonFeature};
 use crate::output::{Output, escape_data, escape_human, markdown_code};
 
 /// Compare a current sample with a baseline and report drift per feature
@@ -114,38 +114,6 @@ fn apply_flags(plan: &mut DriftPlan, args: &DriftArgs) -> Result<(), Error> {
         return Err(Error::Usage(format!("threshold {t} is not a number")));
     }
     Ok(())
-}
-
-#[derive(Serialize)]
-struct JsonFeature<'a> {
-    name: &'a str,
-    kind: &'static str,
-    method: &'static str,
-    // JSON writes None as null; TOML, which has no null, leaves the key out.
-    statistic: Option<f64>,
-    p_value: Option<f64>,
-    threshold: f64,
-    drifted: bool,
-    baseline_count: usize,
-    current_count: usize,
-    baseline_missing: u64,
-    current_missing: u64,
-}
-
-/// The JSON of docs/cli.md.
-#[derive(Serialize)]
-struct JsonDrift<'a> {
-    baseline: String,
-    current: String,
-    baseline_rows: u64,
-    current_rows: u64,
-    dataset_drift: bool,
-    drift_share: f64,
-    drift_share_threshold: f64,
-    drifted_features: usize,
-    features: Vec<JsonFeature<'a>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    written: Option<String>,
 }
 
 /// Returns a report as its results file stores it, with histograms.

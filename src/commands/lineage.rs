@@ -4,7 +4,6 @@ use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use clap::Args;
-use serde::Serialize;
 
 use super::{Context, Outcome};
 use crate::error::Error;
@@ -16,6 +15,7 @@ use crate::lineage::files::TreeHasher;
 use crate::load::{VersionHandle, Workspace};
 use crate::model::files::LineageLock;
 use crate::output::Output;
+use crate::output::wire::{JsonLineage, JsonLineageInput};
 use crate::write;
 
 /// Print the lineage of a version: each input's digest, size and file count, and the root
@@ -35,24 +35,6 @@ pub struct LineageArgs {
     /// Hash every file, ignoring the stat cache
     #[arg(long)]
     pub no_cache: bool,
-}
-
-#[derive(Serialize)]
-struct JsonInput<'a> {
-    kind: &'a str,
-    name: &'a str,
-    digest: &'a str,
-    size: Option<u64>,
-    files: Option<u64>,
-    verified: bool,
-}
-
-#[derive(Serialize)]
-struct JsonLineage<'a> {
-    version: String,
-    root: &'a str,
-    inputs: Vec<JsonInput<'a>>,
-    written: bool,
 }
 
 /// The stat cache and progress reporting shared by `lineage` and `verify`.
@@ -204,7 +186,7 @@ pub fn run(ctx: &Context, args: &LineageArgs) -> Result<Outcome, Error> {
             root: &lock.root,
             inputs: inputs
                 .iter()
-                .map(|i| JsonInput {
+                .map(|i| JsonLineageInput {
                     kind: i.kind.as_str(),
                     name: &i.name,
                     digest: &i.digest,

@@ -4,18 +4,16 @@
 use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
-use serde::Serialize;
 
 use super::drift::num;
 use super::{Context, Outcome};
-use crate::drift::gates::{
-    Gate, QualityPlan, QualityReport, Task, plan_of, run_quality, task_name,
-};
+use crate::drift::gates::{QualityPlan, QualityReport, Task, plan_of, run_quality, task_name};
 use crate::drift::run::finite;
 use crate::error::Error;
 use crate::model::results::{GateResult, MonitoringResult, QualityResult};
 use crate::model::time::Timestamp;
 use crate::output::Output;
+use crate::output::wire::{JsonGate, JsonMetric, JsonQuality};
 
 /// Compute model quality on a labelled sample and check the card's thresholds
 ///
@@ -91,25 +89,6 @@ fn apply_flags(plan: &mut QualityPlan, args: &QualityArgs) -> Result<(), Error> 
         plan.gates.push((m, None, Some(v)));
     }
     Ok(())
-}
-
-#[derive(Serialize)]
-struct JsonMetric {
-    name: &'static str,
-    value: Option<f64>,
-}
-
-#[derive(Serialize)]
-struct JsonQuality<'a> {
-    current: String,
-    ok: bool,
-    task: &'static str,
-    rows: usize,
-    skipped: usize,
-    metrics: Vec<JsonMetric>,
-    gates: &'a [Gate],
-    #[serde(skip_serializing_if = "Option::is_none")]
-    written: Option<String>,
 }
 
 /// Prints the human form of a quality result.
@@ -225,7 +204,17 @@ pub fn run(ctx: &Context, args: &QualityArgs) -> Result<Outcome, Error> {
             rows: q.rows,
             skipped: q.skipped,
             metrics,
-            gates: &q.gates,
+            gates: q
+                .gates
+                .iter()
+                .map(|g| JsonGate {
+                    metric: g.metric.clone(),
+                    value: g.value,
+                    min: g.min,
+                    max: g.max,
+                    passed: g.passed,
+                })
+                .collect(),
             written,
         });
     } else {

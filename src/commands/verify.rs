@@ -3,13 +3,13 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use clap::Args;
-use serde::Serialize;
 
 use super::lineage::HashSession;
 use super::{Context, Outcome};
 use crate::error::Error;
 use crate::lineage::InputError;
 use crate::load::VersionHandle;
+use crate::output::wire::{JsonVerify, JsonVerifyInput, JsonVersion};
 
 /// Recompute each version's lineage and compare it with its lineage.lock
 ///
@@ -24,34 +24,6 @@ pub struct VerifyArgs {
     /// Hash every file, ignoring the stat cache
     #[arg(long)]
     pub no_cache: bool,
-}
-
-#[derive(Serialize)]
-pub(crate) struct JsonInput {
-    pub(crate) kind: String,
-    pub(crate) name: String,
-    pub(crate) digest: String,
-    pub(crate) state: &'static str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub(crate) reason: Option<String>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub(crate) changed_files: Vec<String>,
-}
-
-#[derive(Serialize)]
-pub(crate) struct JsonVersion {
-    pub(crate) version: String,
-    pub(crate) root: Option<String>,
-    pub(crate) ok: bool,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub(crate) error: Option<String>,
-    pub(crate) inputs: Vec<JsonInput>,
-}
-
-#[derive(Serialize)]
-struct JsonVerify {
-    ok: bool,
-    versions: Vec<JsonVersion>,
 }
 
 /// Returns up to five paths whose lines differ between two manifests.
@@ -156,7 +128,7 @@ pub(crate) fn verify_version(
             }
             (Ok(now), Some(_)) => (now.digest.clone(), "ok", None, Vec::new()),
         };
-        inputs.push(JsonInput {
+        inputs.push(JsonVerifyInput {
             kind: key.0,
             name: key.1,
             digest,
@@ -167,7 +139,7 @@ pub(crate) fn verify_version(
     }
     for ((kind, name), l) in &locked {
         if !seen.contains(&(kind.clone(), name.clone())) {
-            inputs.push(JsonInput {
+            inputs.push(JsonVerifyInput {
                 kind: kind.clone(),
                 name: name.clone(),
                 digest: l.digest.clone(),

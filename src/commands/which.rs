@@ -2,7 +2,6 @@
 //! model holding a stage now, from the Git history, for deploy scripts.
 
 use clap::Args;
-use serde::Serialize;
 
 use super::query::{
     all_models, all_versions, declared_stages, history_root, parse_model, replay_for,
@@ -11,6 +10,7 @@ use super::query::{
 use super::{Context, Outcome};
 use crate::error::Error;
 use crate::model::time::Timestamp;
+use crate::output::wire::{JsonHolder, JsonSince, JsonWhich};
 use crate::policy::replay::{Held, version_name};
 
 /// Print the version of a model that holds a stage, for deploy scripts
@@ -39,39 +39,6 @@ pub struct WhichArgs {
     /// Replay the whole history, ignoring the cache in .git/cardinal/
     #[arg(long)]
     pub no_cache: bool,
-}
-
-/// When a version reached a stage, as `--format json` writes it.
-#[derive(Debug, Serialize)]
-struct JsonSince {
-    /// The commit at which it was reached.
-    commit: String,
-    /// That commit's time, RFC 3339.
-    time: String,
-}
-
-/// One version holding the stage.
-#[derive(Debug, Serialize)]
-struct JsonHolder {
-    /// `project/model@version`.
-    version: String,
-    /// When it reached the stage.
-    since: JsonSince,
-}
-
-/// `cardinal which --format json`.
-#[derive(Debug, Serialize)]
-struct JsonWhich {
-    /// `project/model`.
-    model: String,
-    /// The stage's declared display name.
-    stage: String,
-    /// The version that reached the stage last, or null.
-    version: Option<String>,
-    /// When it reached it, or null.
-    since: Option<JsonSince>,
-    /// Every version printed, the one that reached the stage last first.
-    holders: Vec<JsonHolder>,
 }
 
 fn since(held: &Held) -> JsonSince {

@@ -167,3 +167,156 @@ pub struct JsonEvent {
     /// Details in words.
     pub detail: String,
 }
+
+/// Part of `cardinal drift --format json`.
+#[derive(Serialize)]
+pub struct JsonFeature<'a> {
+    pub name: &'a str,
+    pub kind: &'static str,
+    pub method: &'static str,
+    // JSON writes None as null; TOML, which has no null, leaves the key out.
+    pub statistic: Option<f64>,
+    pub p_value: Option<f64>,
+    pub threshold: f64,
+    pub drifted: bool,
+    pub baseline_count: usize,
+    pub current_count: usize,
+    pub baseline_missing: u64,
+    pub current_missing: u64,
+}
+
+/// The JSON of docs/cli.md.
+#[derive(Serialize)]
+pub struct JsonDrift<'a> {
+    pub baseline: String,
+    pub current: String,
+    pub baseline_rows: u64,
+    pub current_rows: u64,
+    pub dataset_drift: bool,
+    pub drift_share: f64,
+    pub drift_share_threshold: f64,
+    pub drifted_features: usize,
+    pub features: Vec<JsonFeature<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub written: Option<String>,
+}
+
+/// Part of `cardinal lineage --format json`.
+#[derive(Serialize)]
+pub struct JsonLineageInput<'a> {
+    pub kind: &'a str,
+    pub name: &'a str,
+    pub digest: &'a str,
+    pub size: Option<u64>,
+    pub files: Option<u64>,
+    pub verified: bool,
+}
+
+/// Part of `cardinal lineage --format json`.
+#[derive(Serialize)]
+pub struct JsonLineage<'a> {
+    pub version: String,
+    pub root: &'a str,
+    pub inputs: Vec<JsonLineageInput<'a>>,
+    pub written: bool,
+}
+
+/// Part of `cardinal verify --format json`.
+#[derive(Serialize)]
+pub struct JsonVerifyInput {
+    pub(crate) kind: String,
+    pub(crate) name: String,
+    pub(crate) digest: String,
+    pub(crate) state: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) reason: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub(crate) changed_files: Vec<String>,
+}
+
+/// Part of `cardinal verify --format json`.
+#[derive(Serialize)]
+pub struct JsonVersion {
+    pub(crate) version: String,
+    pub(crate) root: Option<String>,
+    pub(crate) ok: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) error: Option<String>,
+    pub(crate) inputs: Vec<JsonVerifyInput>,
+}
+
+/// Part of `cardinal verify --format json`.
+#[derive(Serialize)]
+pub struct JsonVerify {
+    pub ok: bool,
+    pub versions: Vec<JsonVersion>,
+}
+
+/// When a version reached a stage, as `--format json` writes it.
+#[derive(Debug, Serialize)]
+pub struct JsonSince {
+    /// The commit at which it was reached.
+    pub commit: String,
+    /// That commit's time, RFC 3339.
+    pub time: String,
+}
+
+/// One version holding the stage.
+#[derive(Debug, Serialize)]
+pub struct JsonHolder {
+    /// `project/model@version`.
+    pub version: String,
+    /// When it reached the stage.
+    pub since: JsonSince,
+}
+
+/// `cardinal which --format json`.
+#[derive(Debug, Serialize)]
+pub struct JsonWhich {
+    /// `project/model`.
+    pub model: String,
+    /// The stage's declared display name.
+    pub stage: String,
+    /// The version that reached the stage last, or null.
+    pub version: Option<String>,
+    /// When it reached it, or null.
+    pub since: Option<JsonSince>,
+    /// Every version printed, the one that reached the stage last first.
+    pub holders: Vec<JsonHolder>,
+}
+
+/// Part of `cardinal quality --format json`.
+#[derive(Serialize)]
+pub struct JsonMetric {
+    pub name: &'static str,
+    pub value: Option<f64>,
+}
+
+/// Part of `cardinal quality --format json`.
+#[derive(Serialize)]
+pub struct JsonQuality {
+    pub current: String,
+    pub ok: bool,
+    pub task: &'static str,
+    pub rows: usize,
+    pub skipped: usize,
+    pub metrics: Vec<JsonMetric>,
+    pub gates: Vec<JsonGate>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub written: Option<String>,
+}
+
+/// One threshold of `cardinal quality --format json`.
+#[derive(Debug, Serialize)]
+pub struct JsonGate {
+    /// The metric.
+    pub metric: String,
+    /// Its value (null when it cannot be computed).
+    pub value: Option<f64>,
+    /// Inclusive lower bound.
+    pub min: Option<f64>,
+    /// Inclusive upper bound.
+    pub max: Option<f64>,
+    /// True when the value is within bounds.
+    pub passed: bool,
+}
