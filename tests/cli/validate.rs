@@ -1,8 +1,6 @@
 //! `cardinal validate` through the real binary: every finding code from a
 //! bad file, with its file, line and column; malformed input of every sort.
 
-#![allow(clippy::unwrap_used)]
-
 use std::path::Path;
 
 use assert_cmd::Command;
@@ -805,8 +803,8 @@ fn no_repository_is_a_usage_error() {
 
 #[test]
 fn every_code_is_documented_in_the_cli_reference() {
-    let docs = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/cli.md"))
-        .unwrap();
+    let docs =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/cli.md")).unwrap();
     for code in cardinal::diag::Code::ALL {
         assert!(
             docs.lines()

@@ -6,10 +6,8 @@
 //! the exact stage, the blocker and the audit finding. The controls show
 //! that honest branches, merges, key rotations, re-requests, waivers and
 //! dismissals keep working.
-#![allow(clippy::unwrap_used)]
 
-#[path = "history/repo.rs"]
-mod repo;
+use crate::harness as repo;
 
 use repo::{Repo, STAGES, approval, audit, config, findings, problems, review};
 use serde_json::Value;

@@ -1,7 +1,6 @@
 //! `lineage`, `verify` and `digest` through the real binary on a real Git
 //! repository: digests agree with `sha256sum` and `git rev-parse`,
 //! tampering is caught, symbolic links cannot leave the repository.
-#![allow(clippy::unwrap_used)]
 
 use std::path::Path;
 use std::process::Command as Std;

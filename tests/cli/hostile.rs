@@ -3,10 +3,8 @@
 //! who can push) on a real repository, asserting what SECURITY.md
 //! promises. Tests marked `#[ignore = "finding: …"]` fail today: each is a
 //! hole not closed yet, named in its reason; run them with `--ignored`.
-#![allow(clippy::unwrap_used)]
 
-#[path = "history/repo.rs"]
-mod repo;
+use crate::harness as repo;
 
 use repo::{Repo, STAGES, approval, audit, config, findings, review};
 use serde_json::Value;

@@ -3,8 +3,6 @@
 //! reach a terminal raw, GitHub workflow commands cannot be forged, and
 //! Markdown reports cannot be broken out of.
 
-#![allow(clippy::unwrap_used)]
-
 use std::cell::Cell;
 use std::path::Path;
 use std::process::Command as Std;

@@ -1,7 +1,6 @@
 //! `drift` and `quality` through the real binary, against expected values
 //! that `reference/drift/make_expected.py` computed with scipy, Evidently
 //! and sklearn on the committed datasets in `tests/data/drift/`.
-#![allow(clippy::unwrap_used)]
 
 use std::io::Write;
 use std::path::{Path, PathBuf};

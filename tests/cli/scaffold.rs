@@ -1,6 +1,5 @@
 //! `init`, `new` and `demo` through the real binary, in temp dirs with a
 //! real Git configuration and real repositories.
-#![allow(clippy::unwrap_used)]
 
 use std::path::Path;
 

@@ -2,7 +2,6 @@
 //! repositories made with the git CLI, with a temp HOME and no system Git
 //! configuration; signatures made with real `ssh-keygen` keys and checked
 //! with `git verify-commit`.
-#![allow(clippy::unwrap_used)]
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

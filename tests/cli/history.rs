@@ -2,10 +2,8 @@
 //! repositories: `status`, `audit`, `log`, signatures, merges, branches,
 //! shallow clones and the cache. Every scenario asserts the exact stage
 //! and the reasons a decision does or does not count.
-#![allow(clippy::unwrap_used)]
 
-#[path = "history/repo.rs"]
-mod repo;
+use crate::harness as repo;
 
 use repo::{Repo, STAGES, approval, audit, config, problems, review};
 use serde_json::Value;
