@@ -3,14 +3,9 @@
 //! reach a terminal raw, GitHub workflow commands cannot be forged, and
 //! Markdown reports cannot be broken out of.
 
-use std::cell::Cell;
-use std::path::Path;
-use std::process::Command as Std;
+use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
-
-/// 2024-01-01T00:00:00Z.
-const START: i64 = 1_704_067_200;
+use crate::harness::{TestRepo, code};
 
 const CONFIG: &str = r#"[org]
 name = "Test"
@@ -43,106 +38,16 @@ const MODEL: &str = "name = \"m\"\n";
 const CARD: &str = "version = \"1.0.0\"\n\n[[metrics]]\nname = \"auc\"\nvalue = 0.9\n";
 const V: &str = "projects/p/m/1.0.0";
 
-/// A governed repository in a temporary folder, with its own `HOME`.
-struct Repo {
-    dir: tempfile::TempDir,
-    home: tempfile::TempDir,
-    clock: Cell<i64>,
-}
-
-impl Repo {
-    /// `git init`, the configuration, project `p`, model `m` and card
-    /// `1.0.0`, committed by alice.
-    fn new() -> Self {
-        let repo = Repo {
-            dir: tempfile::tempdir().unwrap(),
-            home: tempfile::tempdir().unwrap(),
-            clock: Cell::new(START),
-        };
-        repo.git_as("alice", &["init", "-q", "-b", "main"]);
-        repo.write("cardinal.toml", CONFIG);
-        repo.write("projects/p/project.toml", PROJECT);
-        repo.write("projects/p/m/model.toml", MODEL);
-        repo.write(&format!("{V}/card.toml"), CARD);
-        repo.commit("alice", "set up");
-        repo
-    }
-
-    fn path(&self) -> &Path {
-        self.dir.path()
-    }
-
-    fn write(&self, rel: &str, text: &str) {
-        self.write_bytes(rel, text.as_bytes());
-    }
-
-    fn write_bytes(&self, rel: &str, bytes: &[u8]) {
-        let path = self.path().join(rel);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, bytes).unwrap();
-    }
-
-    /// Runs git as `who` (author and committer) at the current clock.
-    fn git_as(&self, who: &str, args: &[&str]) -> String {
-        let date = format!("@{} +0000", self.clock.get());
-        let email = format!("{who}@t.test");
-        let out = Std::new("git")
-            .current_dir(self.path())
-            .args(args)
-            .env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("HOME", self.home.path())
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .env("GIT_AUTHOR_NAME", who)
-            .env("GIT_AUTHOR_EMAIL", &email)
-            .env("GIT_COMMITTER_NAME", who)
-            .env("GIT_COMMITTER_EMAIL", &email)
-            .env("GIT_AUTHOR_DATE", &date)
-            .env("GIT_COMMITTER_DATE", &date)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "git {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap()
-    }
-
-    /// Commits everything as `who`, a day after the previous commit;
-    /// returns the commit id.
-    fn commit(&self, who: &str, message: &str) -> String {
-        self.clock.set(self.clock.get() + 86_400);
-        self.git_as(who, &["add", "-A"]);
-        self.git_as(who, &["commit", "-q", "--allow-empty", "-m", message]);
-        self.git_as(who, &["rev-parse", "HEAD"]).trim().to_owned()
-    }
-
-    /// The real binary, with a clean environment.
-    fn cmd(&self) -> Command {
-        let mut cmd = Command::cargo_bin("cardinal").unwrap();
-        cmd.env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("HOME", self.home.path())
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .arg("-C")
-            .arg(self.path());
-        cmd
-    }
-
-    /// Runs cardinal; returns (exit code, stdout, stderr) as bytes.
-    fn run(&self, args: &[&str]) -> (i32, Vec<u8>, Vec<u8>) {
-        let out = self.cmd().args(args).output().unwrap();
-        (out.status.code().unwrap(), out.stdout, out.stderr)
-    }
-
-    /// Returns the card digest of `p/m@1.0.0`.
-    fn digest(&self) -> String {
-        let (code, stdout, stderr) = self.run(&["digest", "p/m@1.0.0", "--format", "json"]);
-        assert_eq!(code, 0, "{}", String::from_utf8_lossy(&stderr));
-        let json: serde_json::Value = serde_json::from_slice(&stdout).unwrap();
-        json["card_digest"].as_str().unwrap().to_owned()
-    }
+/// `git init`, the configuration, project `p`, model `m` and card
+/// `1.0.0`, committed by alice.
+fn output_repo() -> TestRepo {
+    let repo = TestRepo::git_init();
+    repo.write("cardinal.toml", CONFIG);
+    repo.write("projects/p/project.toml", PROJECT);
+    repo.write("projects/p/m/model.toml", MODEL);
+    repo.write(&format!("{V}/card.toml"), CARD);
+    repo.commit("alice", "set up");
+    repo
 }
 
 /// Returns the lines of output bytes as text (only after checking bytes).
@@ -176,15 +81,16 @@ fn assert_no_raw_controls(what: &str, bytes: &[u8]) {
 
 #[test]
 fn a_concealing_comment_cannot_hide_the_violation_in_the_log() {
-    let repo = Repo::new();
+    let repo = output_repo();
+    let setup = repo.head();
     repo.write(
         &format!("{V}/reviews/staging/request.toml"),
         "stage = \"Staging\"\nrequested_by = \"erin\"\nreviewers = [\"dave\"]\n",
     );
-    repo.commit("erin", "request");
+    let request = repo.commit("erin", "request");
     // erin writes dave's decision: a violation, which the comment tries to
     // conceal (ESC [8m) and to overwrite (CR).
-    let digest = repo.digest();
+    let digest = repo.digest("p/m@1.0.0");
     repo.write(
         &format!("{V}/reviews/staging/dave.toml"),
         &format!(
@@ -192,31 +98,28 @@ fn a_concealing_comment_cannot_hide_the_violation_in_the_log() {
         ),
     );
     let forged = repo.commit("erin", "approve on dave's behalf");
-    let (code, stdout, _) = repo.run(&["log", "--no-cache", "--color", "always"]);
+    let (code, stdout, _) = repo.run_bytes(&["log", "--no-cache", "--color", "always"]);
     assert_eq!(code, 0);
     assert_no_raw_controls("log", &stdout);
-    let text = lines(&stdout);
-    let line = text
-        .iter()
-        .find(|l| l.contains("approved"))
-        .unwrap_or_else(|| panic!("no approval in {text:?}"));
-    let prefix = format!(
-        "2024-01-04 00:00 {:<8} {:<12} {:<18} p/m@1.0.0 [Staging] ",
-        &forged[..8],
-        "erin",
-        "approved"
-    );
-    assert!(line.starts_with(&prefix), "{line:?}");
-    let detail = &line[prefix.len()..];
-    assert!(
-        detail.starts_with("fine\\u{d}looks good\\u{1b}[8m\\u{202e} (violation: "),
-        "{detail:?}"
+    // The comment is shown escaped, and the violation after it.
+    let (forged, request, setup) = (&forged[..8], &request[..8], &setup[..8]);
+    assert_eq!(
+        String::from_utf8(stdout).unwrap(),
+        format!(
+            "2024-01-04 00:00 {forged} erin         approved           p/m@1.0.0 [Staging] \
+             fine\\u{{d}}looks good\\u{{1b}}[8m\\u{{202e}} \
+             (violation: only `dave` may write `dave`'s decision (an admin may only delete it))\n\
+             2024-01-03 00:00 {request} erin         review requested   p/m@1.0.0 [Staging] asks `dave` for `Staging`\n\
+             2024-01-02 00:00 {setup} alice        stages redefined   global stages: Staging\n\
+             2024-01-02 00:00 {setup} alice        members changed    added `alice`, added `dave`, added `erin`\n\
+             2024-01-02 00:00 {setup} alice        version created    p/m@1.0.0\n"
+        )
     );
 }
 
 #[test]
 fn validate_snippets_and_messages_show_control_characters_escaped() {
-    let repo = Repo::new();
+    let repo = output_repo();
     // A raw ESC and a raw CR inside a string: not valid TOML, and the
     // excerpt of the line must not replay them.
     repo.write_bytes(
@@ -230,7 +133,7 @@ fn validate_snippets_and_messages_show_control_characters_escaped() {
         "stage = \"Staging\"\nrequested_by = \"erin\"\nreviewers = [\"\u{202e}\", \"x\\u001b]0;pwned\\u0007\"]\n",
     );
     for color in ["never", "always"] {
-        let (code, stdout, stderr) = repo.run(&["validate", "--color", color]);
+        let (code, stdout, stderr) = repo.run_bytes(&["validate", "--color", color]);
         assert_eq!(code, 1);
         assert_no_raw_controls("validate stdout", &stdout);
         if color == "always" {
@@ -239,43 +142,41 @@ fn validate_snippets_and_messages_show_control_characters_escaped() {
             continue;
         }
         assert_no_raw_controls("validate stderr", &stderr);
-        let text = lines(&stderr);
-        let has = |want: &str| {
-            assert!(
-                text.iter().any(|l| l == want),
-                "no line {want:?} in\n{}",
-                text.join("\n")
+        assert_eq!(String::from_utf8_lossy(&stdout), "");
+        assert_eq!(
+            String::from_utf8(stderr).unwrap(),
+            concat!(
+                "error[toml-syntax]: invalid TOML: invalid basic string, expected non-double-quote visible characters, `\\`\n",
+                "  ┌─ projects/p/m/1.0.0/card.toml:2:15\n",
+                "  │\n",
+                "2 │ summary = \"ok \\u{1b}[8mhidden\\u{d}gone\"\n",
+                "  │               ^^^^^^\n",
+                "\n",
+                "error[invalid-value]: invalid value for `reviewers[0]`: `\\u{202e}`: expected lower-case letters, digits, `.`, `_` or `-`, starting with a letter or digit\n",
+                "  ┌─ projects/p/m/1.0.0/reviews/staging/request.toml:3:14\n",
+                "  │\n",
+                "3 │ reviewers = [\"\\u{202e}\", \"x\\u001b]0;pwned\\u0007\"]\n",
+                "  │              ^^^^^^^^^^\n",
+                "\n",
+                "error[invalid-value]: invalid value for `reviewers[1]`: `x\\u{1b}]0;pwned\\u{7}`: expected lower-case letters, digits, `.`, `_` or `-`, starting with a letter or digit\n",
+                // The column counts characters of the file, not of the
+                // escaped excerpt: the same as --format json.
+                "  ┌─ projects/p/m/1.0.0/reviews/staging/request.toml:3:19\n",
+                "  │\n",
+                "3 │ reviewers = [\"\\u{202e}\", \"x\\u001b]0;pwned\\u0007\"]\n",
+                // The carets are under the value in the excerpt.
+                "  │                          ^^^^^^^^^^^^^^^^^^^^^^^\n",
+                "\n",
+                "3 errors, 0 warnings in 5 files\n",
             )
-        };
-        has(
-            "error[toml-syntax]: invalid TOML: invalid basic string, expected non-double-quote visible characters, `\\`",
         );
-        has(&format!("  ┌─ {V}/card.toml:2:15"));
-        has("2 │ summary = \"ok \\u{1b}[8mhidden\\u{d}gone\"");
-        has(
-            "error[invalid-value]: invalid value for `reviewers[1]`: `x\\u{1b}]0;pwned\\u{7}`: expected lower-case letters, digits, `.`, `_` or `-`, starting with a letter or digit",
-        );
-        // The column counts characters of the file, not of the escaped
-        // excerpt: the same as --format json.
-        has(&format!("  ┌─ {V}/reviews/staging/request.toml:3:19"));
-        has("3 │ reviewers = [\"\\u{202e}\", \"x\\u001b]0;pwned\\u0007\"]");
-        // The carets are under the value in the excerpt.
-        has("  │                          ^^^^^^^^^^^^^^^^^^^^^^^");
     }
-    let (_, stdout, _) = repo.run(&["validate", "--format", "json"]);
+    let (_, stdout, _) = repo.run_bytes(&["validate", "--format", "json"]);
     let json: serde_json::Value = serde_json::from_slice(&stdout).unwrap();
-    let member = json["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["message"].as_str().unwrap().contains("reviewers[1]"))
-        .unwrap();
-    assert!(
-        member["message"]
-            .as_str()
-            .unwrap()
-            .contains("`x\u{1b}]0;pwned\u{7}`"),
-        "{member}"
+    let member = &json["findings"][2];
+    assert_eq!(
+        member["message"].as_str().unwrap(),
+        "invalid value for `reviewers[1]`: `x\u{1b}]0;pwned\u{7}`: expected lower-case letters, digits, `.`, `_` or `-`, starting with a letter or digit"
     );
     assert_eq!(
         (&member["line"], &member["column"]),
@@ -285,10 +186,10 @@ fn validate_snippets_and_messages_show_control_characters_escaped() {
 
 #[test]
 fn github_annotations_escape_file_names_from_the_filesystem() {
-    let repo = Repo::new();
+    let repo = output_repo();
     let name = "projects/p/a,b::error::x%25\n::error file=y::forged.toml";
     repo.write(name, "x = 1\n");
-    let (code, stdout, _) = repo.run(&["validate", "--format", "github"]);
+    let (code, stdout, _) = repo.run_bytes(&["validate", "--format", "github"]);
     assert_eq!(code, 0);
     assert_eq!(
         lines(&stdout),
@@ -297,22 +198,28 @@ fn github_annotations_escape_file_names_from_the_filesystem() {
         ]
     );
     // Human output shows the same name on one line.
-    let (_, _, stderr) = repo.run(&["validate"]);
+    let (_, _, stderr) = repo.run_bytes(&["validate"]);
     let text = String::from_utf8(stderr).unwrap();
-    assert!(
-        text.contains("`projects/p/a,b::error::x%25\\u{a}::error file=y::forged.toml` is not"),
-        "{text}"
+    assert_eq!(
+        text,
+        concat!(
+            "warning[unexpected-file]: `projects/p/a,b::error::x%25\\u{a}::error file=y::forged.toml` is not part of the governed layout\n",
+            " = in projects/p/a,b::error::x%25\\u{a}::error file=y::forged.toml\n",
+            " = help: see the repository layout: projects/<project>/<model>/<version>/…\n",
+            "\n",
+            "ok: 4 files, 1 warning\n",
+        )
     );
 }
 
 #[test]
 fn markdown_findings_escape_table_and_html_syntax() {
-    let repo = Repo::new();
+    let repo = output_repo();
     repo.write(
         &format!("{V}/reviews/staging/request.toml"),
         "stage = \"Staging\"\nrequested_by = \"erin\"\nreviewers = [\"<script>|x` [a](b) ![i](j) \\\\|\\n| z\"]\n",
     );
-    let (code, stdout, _) = repo.run(&["validate", "--format", "markdown"]);
+    let (code, stdout, _) = repo.run_bytes(&["validate", "--format", "markdown"]);
     assert_eq!(code, 1);
     assert_eq!(
         lines(&stdout),
@@ -326,7 +233,7 @@ fn markdown_findings_escape_table_and_html_syntax() {
 
 /// Writes a CSV whose one column is named `header` (quoted) with 200
 /// values from `base` on.
-fn csv(dir: &Path, file: &str, header: &str, base: f64) -> std::path::PathBuf {
+fn csv(dir: &Path, file: &str, header: &str, base: f64) -> PathBuf {
     let mut text = format!("\"{}\"\n", header.replace('"', "\"\""));
     for i in 0..200 {
         text.push_str(&format!("{}\n", base + f64::from(i) / 200.0));
@@ -338,41 +245,46 @@ fn csv(dir: &Path, file: &str, header: &str, base: f64) -> std::path::PathBuf {
 
 #[test]
 fn drift_prints_hostile_feature_names_safely_in_every_format() {
-    let dir = tempfile::tempdir().unwrap();
+    let files = TestRepo::empty();
     let header = "a|b`<i>\n::error::forged\u{1b}[8m";
-    let baseline = csv(dir.path(), "b.csv", header, 0.0);
-    let current = csv(dir.path(), "c.csv", header, 5.0);
+    let baseline = csv(files.path(), "b.csv", header, 0.0);
+    let current = csv(files.path(), "c.csv", header, 5.0);
     let run = |format: &str| {
-        let out = Command::cargo_bin("cardinal")
-            .unwrap()
-            .env_clear()
-            .env("HOME", dir.path())
-            .args(["--format", format, "drift", "--baseline"])
+        let out = files
+            .bare(&["--format", format, "drift", "--baseline"])
             .arg(&baseline)
             .arg("--current")
             .arg(&current)
             .output()
             .unwrap();
-        assert_eq!(out.status.code(), Some(1), "{format}");
+        assert_eq!(code(&out), 1, "{format}");
         out.stdout
     };
     let human = run("human");
     assert_no_raw_controls("drift", &human);
-    let human = lines(&human);
-    assert_eq!(human.len(), 3, "{human:?}");
-    assert!(
-        human[1].starts_with("a|b`<i>\\u{a}::error::forged\\u{1b}[8m  numeric "),
-        "{human:?}"
-    );
-    let github = lines(&run("github"));
     assert_eq!(
-        github[0],
-        "::warning title=drift::feature `a|b`<i>%0A::error::forged\\u{1b}[8m` drifted (ks 1.94e-119 vs threshold 0.05)"
+        String::from_utf8(human).unwrap(),
+        concat!(
+            "feature                               kind         method        statistic     p-value  threshold   missing  drift\n",
+            "a|b`<i>\\u{a}::error::forged\\u{1b}[8m  numeric      ks               1.0000   1.94e-119     0.0500       0/0  DRIFT\n",
+            "dataset drift: YES (1 of 1 features drifted, share 1.000 >= 0.5)\n",
+        )
     );
-    assert_eq!(github.len(), 2, "{github:?}");
-    let markdown = lines(&run("markdown"));
     assert_eq!(
-        markdown[2],
-        "| <code>a\\|b\\`&lt;i&gt;<br>::error::forged\\u{1b}\\[8m</code> | numeric | ks | 1.0000 | 1.94e-119 | 0.0500 | 0/0 | **drift** |"
+        String::from_utf8(run("github")).unwrap(),
+        concat!(
+            "::warning title=drift::feature `a|b`<i>%0A::error::forged\\u{1b}[8m` drifted (ks 1.94e-119 vs threshold 0.05)\n",
+            "::error title=dataset-drift::1 of 1 features drifted (share 1.000 >= 0.5)\n",
+        )
+    );
+    assert_eq!(
+        String::from_utf8(run("markdown")).unwrap(),
+        concat!(
+            "| feature | kind | method | statistic | p-value | threshold | missing | drift |\n",
+            "|---|---|---|---:|---:|---:|---:|---|\n",
+            "| <code>a\\|b\\`&lt;i&gt;<br>::error::forged\\u{1b}\\[8m</code> | numeric | ks | 1.0000 | 1.94e-119 | 0.0500 | 0/0 | **drift** |\n",
+            "\n",
+            "Dataset drift: **yes** (share of drifted features 1.000, threshold 0.5).\n",
+        )
     );
 }

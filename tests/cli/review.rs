@@ -4,21 +4,15 @@
 //! with `git verify-commit`.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-use std::process::Output;
 
-use assert_cmd::Command;
+use serde_json::Value;
+
+use crate::harness::{TestRepo, checked, text};
 
 const NOW: &str = "2024-05-01T10:00:00Z";
-const NOW_UNIX: &str = "1714557600";
+const NOW_UNIX: i64 = 1_714_557_600;
 const VERSION: &str = "credit/churn@1.0.0";
 const REVIEWS: &str = "projects/credit/churn/1.0.0/reviews";
-
-/// A governed repository in a temp HOME.
-struct Repo {
-    home: tempfile::TempDir,
-    dir: PathBuf,
-}
 
 /// Members: alice (admin), bob (risk), carol (reviewer), dave (owner of
 /// `credit`), erin (collaborator of `credit`), request (an awkward id).
@@ -30,39 +24,39 @@ name = "Acme"
 [[members]]
 id = "alice"
 name = "Alice"
-emails = ["alice@acme.test"]
+emails = ["alice@t.test"]
 roles = ["admin"]
 
 [[members]]
 id = "bob"
 name = "Bob"
-emails = ["Bob@Acme.test"]
+emails = ["Bob@T.test"]
 roles = ["risk", "reviewer"]
 signing_keys = [{bob_key}]
 
 [[members]]
 id = "carol"
 name = "Carol"
-emails = ["carol@acme.test"]
+emails = ["carol@t.test"]
 roles = ["reviewer"]
 signing_keys = [{carol_key}]
 
 [[members]]
 id = "dave"
 name = "Dave"
-emails = ["dave@acme.test"]
+emails = ["dave@t.test"]
 roles = ["ml-lead"]
 
 [[members]]
 id = "erin"
 name = "Erin"
-emails = ["erin@acme.test"]
+emails = ["erin@t.test"]
 roles = ["data-scientist"]
 
 [[members]]
 id = "request"
 name = "Awkward Id"
-emails = ["request@acme.test"]
+emails = ["request@t.test"]
 roles = ["reviewer"]
 
 [[stages]]
@@ -94,236 +88,123 @@ fn quoted(key: &str) -> String {
     }
 }
 
-impl Repo {
-    /// A repository with one commit by alice holding the configuration, the
-    /// `credit` project (owner dave, collaborator erin) with model `churn`
-    /// 1.0.0, and the `lab` project with its own stage list.
-    fn new() -> Self {
-        Self::with_keys("", "")
-    }
-
-    fn with_keys(carol_key: &str, bob_key: &str) -> Self {
-        let repo = Self::empty();
-        repo.write(
-            "cardinal.toml",
-            &config(&quoted(carol_key), &quoted(bob_key)),
-        );
-        repo.write(
-            "projects/credit/project.toml",
-            "name = \"credit\"\nowners = [\"dave\"]\ncollaborators = [\"erin\"]\n",
-        );
-        repo.write("projects/credit/churn/model.toml", "name = \"churn\"\n");
-        repo.write(
-            "projects/credit/churn/1.0.0/card.toml",
-            "version = \"1.0.0\"\nsummary = \"Churn\"\n\n[[metrics]]\nname = \"auc\"\nvalue = 0.91\n",
-        );
-        repo.write(
-            "projects/lab/project.toml",
-            "name = \"lab\"\nowners = [\"erin\"]\n\n[[stages]]\nname = \"Lab Trial\"\n",
-        );
-        repo.write("projects/lab/toy/model.toml", "name = \"toy\"\n");
-        repo.write(
-            "projects/lab/toy/0.1/card.toml",
-            "version = \"0.1\"\nsummary = \"Toy\"\n",
-        );
-        repo.git(&["add", "-A"]);
-        repo.git(&[
-            "-c",
-            "user.name=Alice",
-            "-c",
-            "user.email=alice@acme.test",
-            "commit",
-            "-qm",
-            "Set up",
-        ]);
-        repo
-    }
-
-    /// An initialized repository with no commits.
-    fn empty() -> Self {
-        let home = tempfile::tempdir().unwrap();
-        let dir = home.path().join("repo");
-        std::fs::create_dir_all(&dir).unwrap();
-        let repo = Repo { home, dir };
-        repo.git(&["init", "-q", "-b", "main"]);
-        repo
-    }
-
-    fn write(&self, rel: &str, text: &str) {
-        let path = self.dir.join(rel);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, text).unwrap();
-    }
-
-    fn read(&self, rel: &str) -> String {
-        std::fs::read_to_string(self.dir.join(rel)).unwrap()
-    }
-
-    fn git_output(&self, args: &[&str]) -> Output {
-        std::process::Command::new("git")
-            .arg("-C")
-            .arg(&self.dir)
-            .args(args)
-            .env("HOME", self.home.path())
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .env_remove("GIT_DIR")
-            .env_remove("GIT_WORK_TREE")
-            .env_remove("GIT_INDEX_FILE")
-            .output()
-            .unwrap()
-    }
-
-    fn git(&self, args: &[&str]) -> String {
-        let out = self.git_output(args);
-        assert!(
-            out.status.success(),
-            "git {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap()
-    }
-
-    /// Makes the member with this id the current Git user.
-    fn as_user(&self, id: &str) {
-        let email = if id == "bob" {
-            // Emails map to members case-insensitively.
-            "bob@acme.test".to_owned()
-        } else {
-            format!("{id}@acme.test")
-        };
-        let name = format!("{}{}", id[..1].to_uppercase(), &id[1..]);
-        self.git(&["config", "user.name", &name]);
-        self.git(&["config", "user.email", &email]);
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        let mut cmd = Command::cargo_bin("cardinal").unwrap();
-        cmd.env_clear()
-            .env("HOME", self.home.path())
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .arg("-C")
-            .arg(&self.dir)
-            .args(if args.contains(&"--now") {
-                &[][..]
-            } else {
-                &["--now", NOW][..]
-            })
-            .args(args)
-            .output()
-            .unwrap()
-    }
-
-    /// Runs cardinal and expects exit 0.
-    fn ok(&self, args: &[&str]) -> Output {
-        let out = self.run(args);
-        assert_eq!(
-            out.status.code(),
-            Some(0),
-            "{args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        out
-    }
-
-    /// Runs cardinal, expects exit 2 with nothing changed (working tree,
-    /// index, HEAD), and returns stderr.
-    fn refused(&self, args: &[&str]) -> String {
-        let before = self.snapshot();
-        let out = self.run(args);
-        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
-        assert!(stderr.starts_with("error: "), "{args:?}: {stderr}");
-        assert!(
-            before == self.snapshot(),
-            "{args:?} changed the repository: {stderr}"
-        );
-        stderr
-    }
-
-    /// Every file of the working tree and its bytes, the index file, HEAD
-    /// and the branch.
-    fn snapshot(&self) -> BTreeMap<String, Vec<u8>> {
-        fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<String, Vec<u8>>) {
-            for entry in std::fs::read_dir(dir).unwrap() {
-                let path = entry.unwrap().path();
-                let rel = path
-                    .strip_prefix(root)
-                    .unwrap()
-                    .to_string_lossy()
-                    .into_owned();
-                if rel == ".git" {
-                    continue;
-                }
-                if path.is_dir() {
-                    out.insert(format!("{rel}/"), Vec::new());
-                    walk(root, &path, out);
-                } else {
-                    out.insert(rel, std::fs::read(&path).unwrap());
-                }
-            }
-        }
-        let mut out = BTreeMap::new();
-        walk(&self.dir, &self.dir, &mut out);
-        let git = self.dir.join(".git");
-        out.insert(
-            ".git/index".into(),
-            std::fs::read(git.join("index")).unwrap_or_default(),
-        );
-        out.insert(
-            ".git/HEAD".into(),
-            std::fs::read(git.join("HEAD")).unwrap_or_default(),
-        );
-        let head = self.git_output(&["rev-parse", "HEAD"]).stdout;
-        out.insert("HEAD".into(), head);
-        out
-    }
-
-    fn head(&self) -> String {
-        self.git(&["rev-parse", "HEAD"]).trim().to_owned()
-    }
-
-    /// The paths the HEAD commit changes.
-    fn head_files(&self) -> Vec<String> {
-        self.git(&["show", "--name-only", "--format=", "HEAD"])
-            .lines()
-            .map(str::to_owned)
-            .collect()
-    }
-
-    fn digest(&self, version: &str) -> String {
-        let out = self.ok(&["digest", version]);
-        String::from_utf8(out.stdout).unwrap().trim().to_owned()
-    }
-
-    /// Generates an ed25519 key with no passphrase; returns its path and
-    /// public key line.
-    fn key(&self, name: &str) -> (PathBuf, String) {
-        self.key_as(name, &["-t", "ed25519"])
-    }
-
-    /// Generates a key with `ssh-keygen` and `args` (`-t rsa -b 2048`) and
-    /// no passphrase; returns its path and public key line.
-    fn key_as(&self, name: &str, args: &[&str]) -> (PathBuf, String) {
-        let path = self.home.path().join(name);
-        let out = std::process::Command::new("ssh-keygen")
-            .args(["-q", "-N", "", "-C", name])
-            .args(args)
-            .arg("-f")
-            .arg(&path)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let public = std::fs::read_to_string(path.with_extension("pub")).unwrap();
-        (path, public.trim().to_owned())
-    }
+/// A repository with one commit by alice holding the configuration, the
+/// `credit` project (owner dave, collaborator erin) with model `churn`
+/// 1.0.0, and the `lab` project with its own stage list; cardinal runs
+/// at `NOW`.
+fn review_repo() -> TestRepo {
+    with_keys("", "")
 }
 
-fn request_production(repo: &Repo, extra: &[&str]) -> Output {
+/// The same with these signing keys for carol and bob.
+fn with_keys(carol_key: &str, bob_key: &str) -> TestRepo {
+    let repo = empty_repo();
+    repo.write(
+        "cardinal.toml",
+        &config(&quoted(carol_key), &quoted(bob_key)),
+    );
+    repo.write(
+        "projects/credit/project.toml",
+        "name = \"credit\"\nowners = [\"dave\"]\ncollaborators = [\"erin\"]\n",
+    );
+    repo.write("projects/credit/churn/model.toml", "name = \"churn\"\n");
+    repo.write(
+        "projects/credit/churn/1.0.0/card.toml",
+        "version = \"1.0.0\"\nsummary = \"Churn\"\n\n[[metrics]]\nname = \"auc\"\nvalue = 0.91\n",
+    );
+    repo.write(
+        "projects/lab/project.toml",
+        "name = \"lab\"\nowners = [\"erin\"]\n\n[[stages]]\nname = \"Lab Trial\"\n",
+    );
+    repo.write("projects/lab/toy/model.toml", "name = \"toy\"\n");
+    repo.write(
+        "projects/lab/toy/0.1/card.toml",
+        "version = \"0.1\"\nsummary = \"Toy\"\n",
+    );
+    repo.commit("alice", "Set up");
+    repo
+}
+
+/// An initialized repository with no commits; cardinal runs at `NOW`.
+fn empty_repo() -> TestRepo {
+    TestRepo::git_init().now_at(NOW)
+}
+
+/// Runs cardinal, expects exit 2 with nothing changed (working tree,
+/// index, HEAD), and returns stderr.
+#[track_caller]
+fn refused(repo: &TestRepo, args: &[&str]) -> String {
+    let before = snapshot(repo);
+    let (code, _, stderr) = repo.run(args);
+    assert_eq!(code, 2, "{args:?}: {stderr}");
+    assert!(stderr.starts_with("error: "), "{args:?}: {stderr}");
+    assert!(
+        before == snapshot(repo),
+        "{args:?} changed the repository: {stderr}"
+    );
+    stderr
+}
+
+/// Every file of the working tree and its bytes, the index file, HEAD
+/// and the branch.
+fn snapshot(repo: &TestRepo) -> BTreeMap<String, Vec<u8>> {
+    fn walk(root: &std::path::Path, dir: &std::path::Path, out: &mut BTreeMap<String, Vec<u8>>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            let rel = path
+                .strip_prefix(root)
+                .unwrap()
+                .to_string_lossy()
+                .into_owned();
+            if rel == ".git" {
+                continue;
+            }
+            if path.is_dir() {
+                out.insert(format!("{rel}/"), Vec::new());
+                walk(root, &path, out);
+            } else {
+                out.insert(rel, std::fs::read(&path).unwrap());
+            }
+        }
+    }
+    let mut out = BTreeMap::new();
+    walk(repo.path(), repo.path(), &mut out);
+    let git = repo.path().join(".git");
+    out.insert(
+        ".git/index".into(),
+        std::fs::read(git.join("index")).unwrap_or_default(),
+    );
+    out.insert(
+        ".git/HEAD".into(),
+        std::fs::read(git.join("HEAD")).unwrap_or_default(),
+    );
+    let head = repo.git_output(&["rev-parse", "HEAD"]).stdout;
+    out.insert("HEAD".into(), head);
+    out
+}
+
+/// Returns the permission bits of a file.
+fn mode(repo: &TestRepo, rel: &str) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(repo.path().join(rel))
+        .unwrap()
+        .permissions()
+        .mode()
+        & 0o7777
+}
+
+/// Returns the decision file `approve` (or `reject`) writes for `who` on
+/// the Production review of `VERSION` at `NOW`.
+fn decision_file(repo: &TestRepo, who: &str, decision: &str, comment: Option<&str>) -> String {
+    let digest = repo.digest(VERSION);
+    let comment = comment.map_or(String::new(), |c| format!("comment = \"{c}\"\n"));
+    format!(
+        "reviewer = \"{who}\"\nstage = \"Production\"\ndecision = \"{decision}\"\n\
+         card_digest = \"{digest}\"\n{comment}created = {NOW}\n"
+    )
+}
+
+fn request_production(repo: &TestRepo, extra: &[&str]) -> (String, String) {
     repo.as_user("erin");
     let mut args = vec![
         "request-review",
@@ -343,7 +224,7 @@ fn request_production(repo: &Repo, extra: &[&str]) -> Output {
 
 #[test]
 fn request_and_two_approvals_are_commits_by_their_authors() {
-    let repo = Repo::new();
+    let repo = review_repo();
     let start = repo.head();
     request_production(&repo, &["--commit"]);
     let request = format!("{REVIEWS}/production/request.toml");
@@ -352,7 +233,7 @@ fn request_and_two_approvals_are_commits_by_their_authors() {
         repo.git(&["log", "-1", "--format=%an <%ae>|%cn <%ce>|%at|%s"])
             .trim(),
         format!(
-            "Erin <erin@acme.test>|Erin <erin@acme.test>|{NOW_UNIX}|Request Production review of credit/churn@1.0.0"
+            "erin <erin@t.test>|erin <erin@t.test>|{NOW_UNIX}|Request Production review of credit/churn@1.0.0"
         )
     );
     assert_eq!(repo.git(&["rev-parse", "HEAD^"]).trim(), start);
@@ -367,7 +248,7 @@ fn request_and_two_approvals_are_commits_by_their_authors() {
     for (who, comment) in [("bob", "Risk is fine"), ("carol", "Fairness ok")] {
         repo.as_user(who);
         // The stage by slug works as well as by name.
-        let out = repo.ok(&[
+        let (out, err) = repo.ok(&[
             "approve",
             VERSION,
             "--stage",
@@ -376,13 +257,17 @@ fn request_and_two_approvals_are_commits_by_their_authors() {
             comment,
             "--commit",
         ]);
-        assert!(String::from_utf8_lossy(&out.stderr).contains("committed"));
+        assert_eq!(out, "");
         let file = format!("{REVIEWS}/production/{who}.toml");
+        assert_eq!(
+            err,
+            format!("wrote `{file}`\ncommitted {}\n", &repo.head()[..10])
+        );
         assert_eq!(repo.head_files(), std::slice::from_ref(&file));
         assert_eq!(
             repo.git(&["log", "-1", "--format=%ae|%ce|%s%n%b"]).trim(),
             format!(
-                "{who}@acme.test|{who}@acme.test|Approve credit/churn@1.0.0 for Production\n{comment}"
+                "{who}@t.test|{who}@t.test|Approve credit/churn@1.0.0 for Production\n{comment}"
             )
         );
         assert_eq!(
@@ -407,7 +292,7 @@ fn request_and_two_approvals_are_commits_by_their_authors() {
 
 #[test]
 fn without_commit_only_the_file_is_written() {
-    let repo = Repo::new();
+    let repo = review_repo();
     let head = repo.head();
     request_production(&repo, &[]);
     assert_eq!(repo.head(), head);
@@ -416,7 +301,7 @@ fn without_commit_only_the_file_is_written() {
         format!("?? {REVIEWS}/production/request.toml\n")
     );
     repo.as_user("bob");
-    let out = repo.ok(&[
+    let (out, err) = repo.ok(&[
         "--format",
         "json",
         "approve",
@@ -424,24 +309,24 @@ fn without_commit_only_the_file_is_written() {
         "--stage",
         "Production",
     ]);
-    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(err, "");
+    let json: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(json["path"], format!("{REVIEWS}/production/bob.toml"));
     assert_eq!(json["decision"], "approve");
     assert_eq!(json["card_digest"], repo.digest(VERSION));
-    assert_eq!(json["commit"], serde_json::Value::Null);
+    assert_eq!(json["commit"], Value::Null);
     assert_eq!(json["signed"], false);
     // No comment: no comment key.
-    assert!(
-        !repo
-            .read(&format!("{REVIEWS}/production/bob.toml"))
-            .contains("comment")
+    assert_eq!(
+        repo.read(&format!("{REVIEWS}/production/bob.toml")),
+        decision_file(&repo, "bob", "approve", None)
     );
     repo.ok(&["validate"]);
 }
 
 #[test]
 fn a_reviewer_may_change_their_mind() {
-    let repo = Repo::new();
+    let repo = review_repo();
     request_production(&repo, &["--commit"]);
     repo.as_user("bob");
     let file = format!("{REVIEWS}/production/bob.toml");
@@ -454,12 +339,15 @@ fn a_reviewer_may_change_their_mind() {
         "AUC too low",
         "--commit",
     ]);
-    assert!(repo.read(&file).contains("decision = \"reject\""));
+    assert_eq!(
+        repo.read(&file),
+        decision_file(&repo, "bob", "reject", Some("AUC too low"))
+    );
     assert_eq!(
         repo.git(&["log", "-1", "--format=%s"]).trim(),
         "Reject credit/churn@1.0.0 for Production"
     );
-    let out = repo.ok(&[
+    let (out, err) = repo.ok(&[
         "--format",
         "json",
         "approve",
@@ -468,10 +356,14 @@ fn a_reviewer_may_change_their_mind() {
         "Production",
         "--commit",
     ]);
-    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(err, "note: this replaces your earlier reject decision\n");
+    let json: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(json["replaced"], true);
     assert_eq!(json["commit"].as_str().unwrap(), repo.head());
-    assert!(repo.read(&file).contains("decision = \"approve\""));
+    assert_eq!(
+        repo.read(&file),
+        decision_file(&repo, "bob", "approve", None)
+    );
     assert_eq!(repo.head_files(), [file]);
 
     // A card edit makes the approval stale; approving again records the
@@ -487,15 +379,14 @@ fn a_reviewer_may_change_their_mind() {
     assert_ne!(old, new);
     repo.as_user("bob");
     repo.ok(&["approve", VERSION, "--stage", "Production", "--commit"]);
-    assert!(
-        repo.read(&format!("{REVIEWS}/production/bob.toml"))
-            .contains(&new)
-    );
+    let file = repo.read(&format!("{REVIEWS}/production/bob.toml"));
+    assert_eq!(file, decision_file(&repo, "bob", "approve", None));
+    assert_eq!(file.matches(&new).count(), 1);
 }
 
 #[test]
 fn requests_are_refused_with_reasons_and_write_nothing() {
-    let repo = Repo::new();
+    let repo = review_repo();
     fn production<'a>(reviewers: &[&'a str]) -> Vec<&'a str> {
         let mut args = vec![
             "request-review",
@@ -513,174 +404,256 @@ fn requests_are_refused_with_reasons_and_write_nothing() {
     }
 
     repo.git(&["config", "user.email", "mallory@evil.test"]);
-    let err = repo.refused(&production(&["bob", "carol"]));
-    assert!(
-        err.contains("`mallory@evil.test`") && err.contains("not a member"),
-        "{err}"
+    let err = refused(&repo, &production(&["bob", "carol"]));
+    assert_eq!(
+        err,
+        "error: the current Git user `mallory@evil.test` (user.email) is not a member: no `[[members]]` entry in cardinal.toml lists this email; ask an admin to add it, or set `git config user.email` to the email listed for you\n"
     );
 
     repo.as_user("bob");
-    let err = repo.refused(&production(&["carol", "request"]));
-    assert!(
-        err.contains("may not request reviews in project `credit`")
-            && err.contains("owners (`dave`)")
-            && err.contains("collaborators (`erin`)"),
-        "{err}"
+    let err = refused(&repo, &production(&["carol", "request"]));
+    assert_eq!(
+        err,
+        "error: `bob` may not request reviews in project `credit`: only its owners (`dave`) and collaborators (`erin`) may; nothing was written\n"
     );
 
     repo.as_user("erin");
-    let err = repo.refused(&[
-        "request-review",
-        VERSION,
-        "--stage",
-        "Prod",
-        "--reviewer",
-        "bob",
-        "--note",
-        "n",
-    ]);
-    assert!(
-        err.contains("unknown stage `Prod`")
-            && err.contains("`Staging`, `Production`, `Signed Release`"),
-        "{err}"
+    let err = refused(
+        &repo,
+        &[
+            "request-review",
+            VERSION,
+            "--stage",
+            "Prod",
+            "--reviewer",
+            "bob",
+            "--note",
+            "n",
+        ],
+    );
+    assert_eq!(
+        err,
+        "error: unknown stage `Prod` for project `credit`; declared stages: `Staging`, `Production`, `Signed Release`\n"
     );
     // The lab project replaces the global stages.
-    let err = repo.refused(&[
-        "request-review",
-        "lab/toy@0.1",
-        "--stage",
-        "Staging",
-        "--reviewer",
-        "bob",
-        "--note",
-        "n",
-    ]);
-    assert!(
-        err.contains("the project's own list") && err.contains("`Lab Trial`"),
-        "{err}"
+    let err = refused(
+        &repo,
+        &[
+            "request-review",
+            "lab/toy@0.1",
+            "--stage",
+            "Staging",
+            "--reviewer",
+            "bob",
+            "--note",
+            "n",
+        ],
+    );
+    assert_eq!(
+        err,
+        "error: unknown stage `Staging` for project `lab`; declared stages (the project's own list): `Lab Trial`\n"
     );
 
-    let err = repo.refused(&production(&["bob", "zed"]));
-    assert!(err.contains("`zed` is not a member"), "{err}");
-    let err = repo.refused(&production(&["bob", "Not An Id"]));
-    assert!(err.contains("invalid member id"), "{err}");
-    let err = repo.refused(&production(&["bob", "carol", "bob"]));
-    assert!(err.contains("`bob` is given twice"), "{err}");
-    let err = repo.refused(&production(&["bob", "erin"]));
-    assert!(err.contains("cannot review your own request"), "{err}");
-    let err = repo.refused(&production(&["bob"]));
-    assert!(err.contains("needs 2 approvals"), "{err}");
-    let err = repo.refused(&production(&["carol", "request"]));
-    assert!(
-        err.contains("role `risk`") && err.contains("`bob`"),
-        "{err}"
+    let err = refused(&repo, &production(&["bob", "zed"]));
+    assert_eq!(
+        err,
+        "error: --reviewer `zed` is not a member; members: `alice`, `bob`, `carol`, `dave`, `erin`, `request`\n"
     );
-    let err = repo.refused(&[
-        "request-review",
-        "credit/churn@9.9.9",
-        "--stage",
-        "Staging",
-        "--reviewer",
-        "bob",
-        "--note",
-        "n",
-    ]);
-    assert!(err.contains("no version `credit/churn@9.9.9`"), "{err}");
-    let err = repo.refused(&[
-        "request-review",
-        "churn",
-        "--stage",
-        "Staging",
-        "--reviewer",
-        "bob",
-        "--note",
-        "n",
-    ]);
-    assert!(err.contains("invalid version reference"), "{err}");
-    let err = repo.refused(&[
-        "--now",
-        "99999999999999",
-        "request-review",
-        VERSION,
-        "--stage",
-        "Staging",
-        "--reviewer",
-        "bob",
-        "--note",
-        "n",
-    ]);
-    assert!(err.contains("0000 to 9999"), "{err}");
+    let err = refused(&repo, &production(&["bob", "Not An Id"]));
+    assert_eq!(
+        err,
+        "error: --reviewer: invalid member id `Not An Id`: expected lower-case letters, digits, `.`, `_` or `-`, starting with a letter or digit\n"
+    );
+    let err = refused(&repo, &production(&["bob", "carol", "bob"]));
+    assert_eq!(err, "error: --reviewer `bob` is given twice\n");
+    let err = refused(&repo, &production(&["bob", "erin"]));
+    assert_eq!(
+        err,
+        "error: you (`erin`) cannot review your own request: the policy forbids self-approval (`[policy] allow_self_approval = false`), so the stage could never be reached; list other reviewers\n"
+    );
+    let err = refused(&repo, &production(&["bob"]));
+    assert_eq!(
+        err,
+        "error: `Production` needs 2 approvals but only 1 reviewer is listed; add reviewers\n"
+    );
+    let err = refused(&repo, &production(&["carol", "request"]));
+    assert_eq!(
+        err,
+        "error: `Production` needs an approver with the role `risk` and no listed reviewer holds it; members with it: `bob`\n"
+    );
+    let err = refused(
+        &repo,
+        &[
+            "request-review",
+            "credit/churn@9.9.9",
+            "--stage",
+            "Staging",
+            "--reviewer",
+            "bob",
+            "--note",
+            "n",
+        ],
+    );
+    assert_eq!(
+        err,
+        "error: no version `credit/churn@9.9.9` in this repository\n"
+    );
+    let err = refused(
+        &repo,
+        &[
+            "request-review",
+            "churn",
+            "--stage",
+            "Staging",
+            "--reviewer",
+            "bob",
+            "--note",
+            "n",
+        ],
+    );
+    assert_eq!(
+        err,
+        "error: invalid version reference `churn`: expected `project/model@version` or `model@version`\n"
+    );
+    let err = refused(
+        &repo,
+        &[
+            "--now",
+            "99999999999999",
+            "request-review",
+            VERSION,
+            "--stage",
+            "Staging",
+            "--reviewer",
+            "bob",
+            "--note",
+            "n",
+        ],
+    );
+    assert_eq!(
+        err,
+        "error: --now 99999999999999 is outside the years 0000 to 9999 that TOML can write\n"
+    );
     // Missing flags are clap usage errors.
-    repo.refused(&[
-        "request-review",
-        VERSION,
-        "--stage",
-        "Staging",
-        "--note",
-        "n",
-    ]);
-    repo.refused(&[
-        "request-review",
-        VERSION,
-        "--stage",
-        "Staging",
-        "--reviewer",
-        "bob",
-    ]);
+    let usage =
+        "Usage: cardinal request-review --stage <STAGE> --reviewer <ID>... --note <TEXT> <VERSION>";
+    assert_eq!(
+        refused(
+            &repo,
+            &[
+                "request-review",
+                VERSION,
+                "--stage",
+                "Staging",
+                "--note",
+                "n"
+            ]
+        ),
+        format!(
+            "error: the following required arguments were not provided:\n  --reviewer <ID>...\n\n\
+             {usage}\n\nFor more information, try '--help'.\n"
+        )
+    );
+    assert_eq!(
+        refused(
+            &repo,
+            &[
+                "request-review",
+                VERSION,
+                "--stage",
+                "Staging",
+                "--reviewer",
+                "bob"
+            ]
+        ),
+        format!(
+            "error: the following required arguments were not provided:\n  --note <TEXT>\n\n\
+             {usage}\n\nFor more information, try '--help'.\n"
+        )
+    );
 
     // One request per stage; --force replaces it.
     request_production(&repo, &["--commit"]);
-    let err = repo.refused(&production(&["bob", "carol"]));
-    assert!(
-        err.contains("already requested by `erin`") && err.contains("--force"),
-        "{err}"
+    let err = refused(&repo, &production(&["bob", "carol"]));
+    assert_eq!(
+        err,
+        "error: a review of `credit/churn@1.0.0` for `Production` was already requested by `erin` (`projects/credit/churn/1.0.0/reviews/production/request.toml`); pass --force to replace it; nothing was written\n"
     );
     repo.as_user("dave");
     let mut forced = production(&["bob", "carol", "request"]);
     forced.extend(["--force", "--commit"]);
     repo.ok(&forced);
-    assert!(
-        repo.read(&format!("{REVIEWS}/production/request.toml"))
-            .contains("requested_by = \"dave\"")
+    assert_eq!(
+        repo.read(&format!("{REVIEWS}/production/request.toml")),
+        concat!(
+            "stage = \"Production\"\n",
+            "requested_by = \"dave\"\n",
+            "reviewers = [\"bob\", \"carol\", \"request\"]\n",
+            "note = \"n\"\n",
+            "created = 2024-05-01T10:00:00Z\n",
+        )
     );
 }
 
 #[test]
 fn decisions_are_refused_with_reasons_and_write_nothing() {
-    let repo = Repo::new();
+    let repo = review_repo();
     repo.as_user("bob");
-    let err = repo.refused(&["approve", VERSION, "--stage", "Production"]);
-    assert!(
-        err.contains("no review of `credit/churn@1.0.0` for `Production` has been requested"),
-        "{err}"
+    let err = refused(&repo, &["approve", VERSION, "--stage", "Production"]);
+    assert_eq!(
+        err,
+        "error: no review of `credit/churn@1.0.0` for `Production` has been requested; a project owner or collaborator asks first with `cardinal request-review credit/churn@1.0.0 --stage \"Production\" --reviewer bob --note …`\n"
     );
 
     request_production(&repo, &["--commit"]);
     repo.as_user("dave");
-    let err = repo.refused(&["approve", VERSION, "--stage", "Production"]);
-    assert!(
-        err.contains("not a reviewer") && err.contains("`bob`, `carol`"),
-        "{err}"
+    let err = refused(&repo, &["approve", VERSION, "--stage", "Production"]);
+    assert_eq!(
+        err,
+        "error: you (`dave`) are not a reviewer of the `Production` request for `credit/churn@1.0.0`; its reviewers: `bob`, `carol` (the requester, `erin`, can add you with `cardinal request-review --force`)\n"
     );
-    repo.git(&["config", "user.email", "nobody@acme.test"]);
-    let err = repo.refused(&["approve", VERSION, "--stage", "Production"]);
-    assert!(err.contains("not a member"), "{err}");
+    repo.git(&["config", "user.email", "nobody@t.test"]);
+    let err = refused(&repo, &["approve", VERSION, "--stage", "Production"]);
+    assert_eq!(
+        err,
+        "error: the current Git user `nobody@t.test` (user.email) is not a member: no `[[members]]` entry in cardinal.toml lists this email; ask an admin to add it, or set `git config user.email` to the email listed for you\n"
+    );
     repo.as_user("bob");
-    let err = repo.refused(&["approve", VERSION, "--stage", "Nope"]);
-    assert!(err.contains("unknown stage `Nope`"), "{err}");
-    let err = repo.refused(&["approve", "credit/churn@2.0.0", "--stage", "Production"]);
-    assert!(err.contains("no version"), "{err}");
+    let err = refused(&repo, &["approve", VERSION, "--stage", "Nope"]);
+    assert_eq!(
+        err,
+        "error: unknown stage `Nope` for project `credit`; declared stages: `Staging`, `Production`, `Signed Release`\n"
+    );
+    let err = refused(
+        &repo,
+        &["approve", "credit/churn@2.0.0", "--stage", "Production"],
+    );
+    assert_eq!(
+        err,
+        "error: no version `credit/churn@2.0.0` in this repository\n"
+    );
     // A rejection needs a reason.
-    repo.refused(&["reject", VERSION, "--stage", "Production"]);
-    let err = repo.refused(&[
-        "reject",
-        VERSION,
-        "--stage",
-        "Production",
-        "--comment",
-        "  ",
-    ]);
-    assert!(err.contains("--comment"), "{err}");
+    assert_eq!(
+        refused(&repo, &["reject", VERSION, "--stage", "Production"]),
+        "error: the following required arguments were not provided:\n  --comment <TEXT>\n\n\
+         Usage: cardinal reject --stage <STAGE> --comment <TEXT> <VERSION>\n\n\
+         For more information, try '--help'.\n"
+    );
+    let err = refused(
+        &repo,
+        &[
+            "reject",
+            VERSION,
+            "--stage",
+            "Production",
+            "--comment",
+            "  ",
+        ],
+    );
+    assert_eq!(
+        err,
+        "error: reject needs a --comment saying why; nothing was written\n"
+    );
 
     // Self-approval, in a request written by hand that lists the requester.
     repo.write(
@@ -688,42 +661,57 @@ fn decisions_are_refused_with_reasons_and_write_nothing() {
         "stage = \"Staging\"\nrequested_by = \"erin\"\nreviewers = [\"erin\", \"request\"]\n",
     );
     repo.as_user("erin");
-    let err = repo.refused(&["approve", VERSION, "--stage", "Staging"]);
-    assert!(err.contains("allow_self_approval = false"), "{err}");
+    let err = refused(&repo, &["approve", VERSION, "--stage", "Staging"]);
+    assert_eq!(
+        err,
+        "error: you (`erin`) requested this review, and the policy forbids deciding on your own request (`[policy] allow_self_approval = false`); another listed reviewer must approve\n"
+    );
     // A member whose id is `request` would overwrite the request.
     repo.as_user("request");
-    let err = repo.refused(&["approve", VERSION, "--stage", "Staging"]);
-    assert!(err.contains("request.toml"), "{err}");
+    let err = refused(&repo, &["approve", VERSION, "--stage", "Staging"]);
+    assert_eq!(
+        err,
+        "error: the member id `request` cannot hold a decision: its file would be the stage's request.toml; rename the member in cardinal.toml\n"
+    );
     // A review folder that is a symbolic link out of the repository.
-    let outside = repo.home.path().join("outside");
+    let outside = repo.home().join("outside");
     std::fs::create_dir_all(&outside).unwrap();
-    std::fs::create_dir_all(repo.dir.join("projects/lab/toy/0.1")).unwrap();
-    std::os::unix::fs::symlink(&outside, repo.dir.join("projects/lab/toy/0.1/reviews")).unwrap();
+    std::fs::create_dir_all(repo.path().join("projects/lab/toy/0.1")).unwrap();
+    std::os::unix::fs::symlink(&outside, repo.path().join("projects/lab/toy/0.1/reviews")).unwrap();
     repo.as_user("erin");
-    let err = repo.refused(&[
-        "request-review",
-        "lab/toy@0.1",
-        "--stage",
-        "Lab Trial",
-        "--reviewer",
-        "bob",
-        "--note",
-        "n",
-    ]);
-    assert!(err.contains("symbolic link"), "{err}");
+    let err = refused(
+        &repo,
+        &[
+            "request-review",
+            "lab/toy@0.1",
+            "--stage",
+            "Lab Trial",
+            "--reviewer",
+            "bob",
+            "--note",
+            "n",
+        ],
+    );
+    assert_eq!(
+        err,
+        "error: `projects/lab/toy/0.1/reviews` is a symbolic link; review files are written only into real folders of the repository; nothing was written\n"
+    );
     assert_eq!(std::fs::read_dir(&outside).unwrap().count(), 0);
-    std::fs::remove_file(repo.dir.join("projects/lab/toy/0.1/reviews")).unwrap();
+    std::fs::remove_file(repo.path().join("projects/lab/toy/0.1/reviews")).unwrap();
 
     // A broken request is reported as such.
     repo.write(&format!("{REVIEWS}/staging/request.toml"), "stage = \n");
     repo.as_user("bob");
-    let err = repo.refused(&["approve", VERSION, "--stage", "Staging"]);
-    assert!(err.contains("has problems"), "{err}");
+    let err = refused(&repo, &["approve", VERSION, "--stage", "Staging"]);
+    assert_eq!(
+        err,
+        "error: `projects/credit/churn/1.0.0/reviews/staging/request.toml` has problems, so there is no request to approve against; run `cardinal validate`\n"
+    );
 }
 
 #[test]
 fn commit_is_refused_when_the_repository_is_not_ready() {
-    let repo = Repo::new();
+    let repo = review_repo();
     request_production(&repo, &["--commit"]);
     repo.as_user("bob");
     let approve = ["approve", VERSION, "--stage", "Production", "--commit"];
@@ -731,12 +719,10 @@ fn commit_is_refused_when_the_repository_is_not_ready() {
     // Staged changes would be mixed into the commit.
     repo.write("notes.txt", "wip\n");
     repo.git(&["add", "notes.txt"]);
-    let err = repo.refused(&approve);
-    assert!(
-        err.contains("staged changes")
-            && err.contains("`notes.txt`")
-            && err.contains("git restore --staged"),
-        "{err}"
+    let err = refused(&repo, &approve);
+    assert_eq!(
+        err,
+        "error: --commit: the index has staged changes (`notes.txt`), which would be mixed into this commit; commit them first, or unstage them with `git restore --staged .` (or `git stash`), then try again\n"
     );
     repo.git(&["reset", "-q"]);
     // Unstaged and untracked files are fine and stay out of the commit.
@@ -750,8 +736,14 @@ fn commit_is_refused_when_the_repository_is_not_ready() {
     // Detached HEAD.
     repo.git(&["checkout", "-q", "--detach"]);
     repo.as_user("carol");
-    let err = repo.refused(&["approve", VERSION, "--stage", "Production", "--commit"]);
-    assert!(err.contains("HEAD is detached"), "{err}");
+    let err = refused(
+        &repo,
+        &["approve", VERSION, "--stage", "Production", "--commit"],
+    );
+    assert_eq!(
+        err,
+        "error: --commit: HEAD is detached; check out a branch first (`git switch BRANCH`)\n"
+    );
     repo.git(&["checkout", "-q", "main"]);
 
     // A merge stopped by a conflict.
@@ -764,25 +756,43 @@ fn commit_is_refused_when_the_repository_is_not_ready() {
     repo.git(&["commit", "-qm", "notes on side"]);
     repo.git(&["checkout", "-q", "main"]);
     assert!(!repo.git_output(&["merge", "-q", "side"]).status.success());
-    let err = repo.refused(&["approve", VERSION, "--stage", "Production", "--commit"]);
-    assert!(err.contains("a merge is in progress"), "{err}");
+    let err = refused(
+        &repo,
+        &["approve", VERSION, "--stage", "Production", "--commit"],
+    );
+    assert_eq!(
+        err,
+        "error: --commit: a merge is in progress; finish or abort it first\n"
+    );
     repo.git(&["merge", "--abort"]);
 
     // No user.name.
     repo.git(&["config", "--unset", "user.name"]);
-    let err = repo.refused(&["approve", VERSION, "--stage", "Production", "--commit"]);
-    assert!(err.contains("user.name"), "{err}");
+    let err = refused(
+        &repo,
+        &["approve", VERSION, "--stage", "Production", "--commit"],
+    );
+    assert_eq!(
+        err,
+        "error: --commit: no Git user name; set it with `git config user.name \"Your Name\"`\n"
+    );
     repo.as_user("carol");
 
     // The branch cannot be moved: the written file is taken back.
-    let lock = repo.dir.join(".git/refs/heads/main.lock");
+    let lock = repo.path().join(".git/refs/heads/main.lock");
     std::fs::write(&lock, "").unwrap();
-    let err = repo.refused(&["approve", VERSION, "--stage", "Production", "--commit"]);
-    assert!(err.contains("git"), "{err}");
+    // (The message after `git:` is libgit2's.)
+    let locked =
+        "error: git: failed to lock file '[REPO]/.git/refs/heads/main.lock' for writing: \n";
+    let err = refused(
+        &repo,
+        &["approve", VERSION, "--stage", "Production", "--commit"],
+    );
+    assert_eq!(repo.mask(&err), locked);
     // Also when it replaces an earlier decision.
     repo.as_user("bob");
     let before = repo.read(&format!("{REVIEWS}/production/bob.toml"));
-    repo.refused(&[
+    let reject = [
         "reject",
         VERSION,
         "--stage",
@@ -790,12 +800,13 @@ fn commit_is_refused_when_the_repository_is_not_ready() {
         "--comment",
         "no",
         "--commit",
-    ]);
+    ];
+    assert_eq!(repo.mask(&refused(&repo, &reject)), locked);
     assert_eq!(repo.read(&format!("{REVIEWS}/production/bob.toml")), before);
     std::fs::remove_file(lock).unwrap();
 
     // A repository without commits.
-    let empty = Repo::empty();
+    let empty = empty_repo();
     empty.write("cardinal.toml", &config("", ""));
     empty.write(
         "projects/credit/project.toml",
@@ -807,34 +818,37 @@ fn commit_is_refused_when_the_repository_is_not_ready() {
         "version = \"1.0.0\"\n",
     );
     empty.as_user("erin");
-    let err = empty.refused(&[
-        "request-review",
-        VERSION,
-        "--stage",
-        "Staging",
-        "--reviewer",
-        "bob",
-        "--note",
-        "n",
-        "--commit",
-    ]);
-    assert!(err.contains("no commits yet"), "{err}");
+    let err = refused(
+        &empty,
+        &[
+            "request-review",
+            VERSION,
+            "--stage",
+            "Staging",
+            "--reviewer",
+            "bob",
+            "--note",
+            "n",
+            "--commit",
+        ],
+    );
+    assert_eq!(
+        err,
+        "error: request-review acts on committed content only: the repository has no commits yet; commit `projects/credit/churn/1.0.0/card.toml` first; nothing was written\n"
+    );
 }
 
 #[test]
 fn sign_makes_commits_git_verifies() {
-    let home_probe = Repo::empty();
-    let (carol_key, carol_pub) = home_probe.key("carol_key");
-    let (erin_key, _) = home_probe.key("erin_key");
-    let repo = Repo::with_keys(&carol_pub, "");
-    let allowed = repo.home.path().join("allowed_signers");
+    let home_probe = empty_repo();
+    let (carol_key, carol_pub) = home_probe.keygen("carol_key");
+    let (erin_key, _) = home_probe.keygen("erin_key");
+    let repo = with_keys(&carol_pub, "");
+    let allowed = repo.home().join("allowed_signers");
     let erin_pub = std::fs::read_to_string(erin_key.with_extension("pub")).unwrap();
     std::fs::write(
         &allowed,
-        format!(
-            "carol@acme.test {carol_pub}\nerin@acme.test {}",
-            erin_pub.trim()
-        ),
+        format!("carol@t.test {carol_pub}\nerin@t.test {}", erin_pub.trim()),
     )
     .unwrap();
     let allowed_flag = format!("gpg.ssh.allowedSignersFile={}", allowed.display());
@@ -856,7 +870,7 @@ fn sign_makes_commits_git_verifies() {
         "user.signingkey",
         &format!("{}.pub", carol_key.display()),
     ]);
-    let out = repo.ok(&[
+    let (out, err) = repo.ok(&[
         "--format",
         "json",
         "approve",
@@ -865,12 +879,10 @@ fn sign_makes_commits_git_verifies() {
         "Production",
         "--sign",
     ]);
-    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(err, "");
+    let json: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(json["signed"], true);
-    assert!(
-        json["signing_key"].as_str().unwrap().starts_with("SHA256:"),
-        "{json}"
-    );
+    assert_eq!(json["signing_key"], repo.fingerprint(&carol_key));
     assert_eq!(json["commit"].as_str().unwrap(), repo.head());
     assert_eq!(
         repo.head_files(),
@@ -882,9 +894,10 @@ fn sign_makes_commits_git_verifies() {
         "{}",
         String::from_utf8_lossy(&verify.stderr)
     );
+    // Git's own words.
     let log = repo.git(&["-c", &allowed_flag, "log", "-1", "--show-signature"]);
     assert!(
-        log.contains("Good \"git\" signature for carol@acme.test"),
+        log.contains("Good \"git\" signature for carol@t.test"),
         "{log}"
     );
     // The commit is exactly what git builds: its header lines in git's order.
@@ -896,39 +909,51 @@ fn sign_makes_commits_git_verifies() {
         .map(|l| l.split(' ').next().unwrap())
         .collect();
     assert_eq!(headers, ["tree", "parent", "author", "committer", "gpgsig"]);
-    assert!(
-        raw.contains("\n -----END SSH SIGNATURE-----\n\nApprove"),
-        "{raw}"
+    let tree = repo.git(&["rev-parse", "HEAD^{tree}"]);
+    let parent = repo.git(&["rev-parse", "HEAD^"]);
+    let (header, signed) = raw
+        .split_once("gpgsig -----BEGIN SSH SIGNATURE-----\n")
+        .unwrap();
+    assert_eq!(
+        header,
+        format!(
+            "tree {}\nparent {}\nauthor carol <carol@t.test> {NOW_UNIX} +0000\n\
+             committer carol <carol@t.test> {NOW_UNIX} +0000\n",
+            tree.trim(),
+            parent.trim()
+        )
     );
+    let (_, message) = signed.split_once(" -----END SSH SIGNATURE-----\n").unwrap();
+    assert_eq!(message, "\nApprove credit/churn@1.0.0 for Production\n");
     // Ed25519 signatures are deterministic, so git itself, signing the same
     // tree, parent, people, time and message, makes the very same commit.
-    let message = repo.home.path().join("message");
+    let message = repo.home().join("message");
     std::fs::write(&message, raw.split_once("\n\n").unwrap().1).unwrap();
-    let by_git = std::process::Command::new("git")
-        .arg("-C")
-        .arg(&repo.dir)
-        .args(["commit-tree", "-S", "HEAD^{tree}", "-p", "HEAD^", "-F"])
-        .arg(&message)
-        .env("HOME", repo.home.path())
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_AUTHOR_DATE", format!("{NOW_UNIX} +0000"))
-        .env("GIT_COMMITTER_DATE", format!("{NOW_UNIX} +0000"))
-        .output()
-        .unwrap();
-    assert!(
-        by_git.status.success(),
-        "{}",
-        String::from_utf8_lossy(&by_git.stderr)
+    let message = message.to_str().unwrap();
+    let by_git = repo.git_dated(
+        "carol",
+        NOW_UNIX,
+        NOW_UNIX,
+        &[
+            "commit-tree",
+            "-S",
+            "HEAD^{tree}",
+            "-p",
+            "HEAD^",
+            "-F",
+            message,
+        ],
     );
-    assert_eq!(String::from_utf8_lossy(&by_git.stdout).trim(), repo.head());
+    assert_eq!(by_git.trim(), repo.head());
     repo.ok(&["validate"]);
 }
 
 #[test]
 fn sign_is_refused_when_it_could_not_work() {
-    let probe = Repo::empty();
-    let (bob_key, _) = probe.key("bob_key");
-    let repo = Repo::new();
+    let probe = empty_repo();
+    let (bob_key, bob_pub) = probe.keygen("bob_key");
+    let bob_fingerprint = probe.fingerprint(&bob_key);
+    let repo = review_repo();
     repo.as_user("erin");
     repo.ok(&[
         "request-review",
@@ -946,83 +971,122 @@ fn sign_is_refused_when_it_could_not_work() {
 
     // Git is set up for GPG (the default format).
     repo.git(&["config", "user.signingkey", bob_key.to_str().unwrap()]);
-    let err = repo.refused(&approve);
-    assert!(
-        err.contains("not supported") && err.contains("git commit -S"),
-        "{err}"
+    let err = refused(&repo, &approve);
+    assert_eq!(
+        err,
+        "error: --sign makes SSH signatures, but Git is set up for `openpgp` signing (gpg.format is unset, so Git's default); GPG and X.509 signing are not supported: run `git config gpg.format ssh` and `git config user.signingkey ~/.ssh/id_ed25519.pub`, or write the file without --commit/--sign and commit it with `git commit -S`\n"
     );
     repo.git(&["config", "gpg.format", "openpgp"]);
-    let err = repo.refused(&approve);
-    assert!(err.contains("`openpgp`"), "{err}");
+    let err = refused(&repo, &approve);
+    assert_eq!(
+        err,
+        "error: --sign makes SSH signatures, but Git is set up for `openpgp` signing (gpg.format); GPG and X.509 signing are not supported: run `git config gpg.format ssh` and `git config user.signingkey ~/.ssh/id_ed25519.pub`, or write the file without --commit/--sign and commit it with `git commit -S`\n"
+    );
 
     // No key configured.
     repo.git(&["config", "gpg.format", "ssh"]);
     repo.git(&["config", "--unset", "user.signingkey"]);
-    let err = repo.refused(&approve);
-    assert!(err.contains("user.signingkey"), "{err}");
+    let err = refused(&repo, &approve);
+    assert_eq!(
+        err,
+        "error: --sign needs an SSH key: run `git config user.signingkey ~/.ssh/id_ed25519.pub` (a key file, or `key::ssh-ed25519 AAAA…` for a key in ssh-agent); gpg.ssh.defaultKeyCommand is not supported\n"
+    );
 
     // A key file that does not exist.
     repo.git(&["config", "user.signingkey", "/nonexistent/key"]);
-    let err = repo.refused(&approve);
-    assert!(
-        err.contains("signing with `/nonexistent/key` failed"),
-        "{err}"
-    );
+    let err = refused(&repo, &approve);
+    // (After `failed: ` come ssh-keygen's words.)
+    let ssh_keygen = err
+        .strip_prefix("error: signing with `/nonexistent/key` failed: ")
+        .unwrap_or_else(|| panic!("{err}"));
+    assert!(ssh_keygen.contains("/nonexistent/key"), "{err}");
 
     // The stage requires signatures by the member's listed keys; bob lists none.
     repo.git(&["config", "user.signingkey", bob_key.to_str().unwrap()]);
-    let err = repo.refused(&approve);
-    assert!(
-        err.contains("`bob` has no signing_keys") && err.contains("ssh-ed25519 AAAA"),
-        "{err}"
+    let err = refused(&repo, &approve);
+    let bob_pub_key = bob_pub.rsplit_once(' ').unwrap().0;
+    assert_eq!(
+        probe.mask(&err),
+        format!(
+            "error: the signing key [HOME]/bob_key (ssh-ed25519 {bob_fingerprint}) is not listed: \
+             `bob` has no signing_keys in cardinal.toml, so this stage would not count the approval; \
+             ask an admin to add `{bob_pub_key}` to your member entry; nothing was written\n"
+        )
     );
 
     // An unsigned commit would not count either.
-    let err = repo.refused(&["approve", VERSION, "--stage", "Signed Release", "--commit"]);
-    assert!(err.contains("requires signed approvals"), "{err}");
+    let err = refused(
+        &repo,
+        &["approve", VERSION, "--stage", "Signed Release", "--commit"],
+    );
+    assert_eq!(
+        err,
+        "error: `Signed Release` requires signed approvals: an unsigned commit would not count; use --sign (with gpg.format=ssh and user.signingkey set); nothing was written\n"
+    );
     // Without --commit the file is written, with a reminder.
-    let out = repo.ok(&["approve", VERSION, "--stage", "Signed Release"]);
-    assert!(String::from_utf8_lossy(&out.stderr).contains("git commit -S"));
+    let (out, err) = repo.ok(&["approve", VERSION, "--stage", "Signed Release"]);
+    assert_eq!(out, "");
+    assert_eq!(
+        err,
+        concat!(
+            "wrote `projects/credit/churn/1.0.0/reviews/signed-release/bob.toml`\n",
+            "commit it with `git add projects/credit/churn/1.0.0/reviews/signed-release/bob.toml && git commit`, or pass --commit\n",
+            "note: `Signed Release` requires signed approvals: commit this file with `git commit -S` (gpg.format=ssh) or run again with --sign\n",
+        )
+    );
 
     // gpg.ssh.program that fails.
-    let probe2 = Repo::new();
+    let probe2 = review_repo();
     probe2.as_user("erin");
     probe2.git(&["config", "gpg.format", "ssh"]);
     probe2.git(&["config", "user.signingkey", bob_key.to_str().unwrap()]);
     probe2.git(&["config", "gpg.ssh.program", "false"]);
-    let err = probe2.refused(&[
-        "request-review",
-        VERSION,
-        "--stage",
-        "Staging",
-        "--reviewer",
-        "bob",
-        "--note",
-        "n",
-        "--sign",
-    ]);
-    assert!(err.contains("signing with"), "{err}");
+    let err = refused(
+        &probe2,
+        &[
+            "request-review",
+            VERSION,
+            "--stage",
+            "Staging",
+            "--reviewer",
+            "bob",
+            "--note",
+            "n",
+            "--sign",
+        ],
+    );
+    // `false` says nothing, so neither does the message after `failed:`.
+    assert_eq!(
+        probe.mask(&err),
+        "error: signing with `[HOME]/bob_key` failed: \n"
+    );
     probe2.git(&["config", "gpg.ssh.program", "/nonexistent/ssh-keygen"]);
-    let err = probe2.refused(&[
-        "request-review",
-        VERSION,
-        "--stage",
-        "Staging",
-        "--reviewer",
-        "bob",
-        "--note",
-        "n",
-        "--sign",
-    ]);
-    assert!(err.contains("could not run"), "{err}");
+    let err = refused(
+        &probe2,
+        &[
+            "request-review",
+            VERSION,
+            "--stage",
+            "Staging",
+            "--reviewer",
+            "bob",
+            "--note",
+            "n",
+            "--sign",
+        ],
+    );
+    assert_eq!(
+        err,
+        "error: could not run `/nonexistent/ssh-keygen` to sign: No such file or directory (os error 2) (install OpenSSH 8.2p1 or later, or set gpg.ssh.program)\n"
+    );
 }
 
 #[test]
 fn sign_checks_rsa_and_unsupported_keys_before_committing() {
-    let probe = Repo::empty();
-    let (bob_key, bob_pub) = probe.key_as("bob_key", &["-t", "rsa", "-b", "2048"]);
-    let (carol_key, carol_pub) = probe.key_as("carol_key", &["-t", "ecdsa", "-b", "521"]);
-    let repo = Repo::with_keys(&carol_pub, &bob_pub);
+    let probe = empty_repo();
+    let (bob_key, bob_pub) = probe.keygen_as("bob_key", &["-t", "rsa", "-b", "2048"]);
+    let (carol_key, carol_pub) = probe.keygen_as("carol_key", &["-t", "ecdsa", "-b", "521"]);
+    let repo = with_keys(&carol_pub, &bob_pub);
     repo.as_user("erin");
     repo.ok(&[
         "request-review",
@@ -1044,10 +1108,19 @@ fn sign_checks_rsa_and_unsupported_keys_before_committing() {
     repo.as_user("carol");
     repo.git(&["config", "user.signingkey", carol_key.to_str().unwrap()]);
     let before = repo.head();
-    let err = repo.refused(&["approve", VERSION, "--stage", "Signed Release", "--sign"]);
-    assert!(
-        err.contains("would not be accepted: signature unverifiable: key type `ecdsa-sha2-nistp521` is not supported"),
-        "{err}"
+    let err = refused(
+        &repo,
+        &["approve", VERSION, "--stage", "Signed Release", "--sign"],
+    );
+    assert_eq!(
+        probe.mask(&err),
+        format!(
+            "error: the signature made with [HOME]/carol_key (ecdsa-sha2-nistp521 {}) would not be accepted: \
+             signature unverifiable: key type `ecdsa-sha2-nistp521` is not supported \
+             (use `ssh-ed25519`, `ssh-rsa`, `ecdsa-sha2-nistp256`, `ecdsa-sha2-nistp384`), \
+             so this stage would not count the approval; nothing was written\n",
+            probe.fingerprint(&carol_key)
+        )
     );
     assert_eq!(repo.head(), before);
 
@@ -1055,7 +1128,7 @@ fn sign_checks_rsa_and_unsupported_keys_before_committing() {
     // for carol).
     repo.as_user("bob");
     repo.git(&["config", "user.signingkey", bob_key.to_str().unwrap()]);
-    let out = repo.ok(&[
+    let (out, err) = repo.ok(&[
         "--format",
         "json",
         "approve",
@@ -1064,10 +1137,12 @@ fn sign_checks_rsa_and_unsupported_keys_before_committing() {
         "Signed Release",
         "--sign",
     ]);
-    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(err, "");
+    let json: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(json["signed"], true, "{json}");
-    let out = repo.ok(&["--format", "json", "status", VERSION, "--no-cache"]);
-    let status: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let (out, err) = repo.ok(&["--format", "json", "status", VERSION, "--no-cache"]);
+    assert_eq!(err, "");
+    let status: Value = serde_json::from_str(&out).unwrap();
     let bob = &status["versions"][0]["reviews"][0]["approvals"][0];
     assert_eq!(bob["reviewer"], "bob", "{status}");
     assert_eq!(bob["valid"], true, "{status}");
@@ -1075,30 +1150,39 @@ fn sign_checks_rsa_and_unsupported_keys_before_committing() {
 
 #[test]
 fn commit_gpgsign_signs_and_an_uncommitted_request_is_pointed_out() {
-    let probe = Repo::empty();
-    let (key, public) = probe.key("carol_key");
-    let repo = Repo::with_keys(&public, "");
+    let probe = empty_repo();
+    let (key, public) = probe.keygen("carol_key");
+    let repo = with_keys(&public, "");
     // The request is written but not committed.
     request_production(&repo, &[]);
     repo.as_user("carol");
     repo.git(&["config", "commit.gpgSign", "true"]);
     // GPG is Git's default format: --commit refuses rather than make an
     // unsigned commit the user's configuration says should be signed.
-    let err = repo.refused(&["approve", VERSION, "--stage", "Production", "--commit"]);
-    assert!(err.contains("commit.gpgSign is true"), "{err}");
+    let err = refused(
+        &repo,
+        &["approve", VERSION, "--stage", "Production", "--commit"],
+    );
+    assert_eq!(
+        err,
+        "error: Git's commit.gpgSign is true, so --commit signs as git commit would: --sign makes SSH signatures, but Git is set up for `openpgp` signing (gpg.format is unset, so Git's default); GPG and X.509 signing are not supported: run `git config gpg.format ssh` and `git config user.signingkey ~/.ssh/id_ed25519.pub`, or write the file without --commit/--sign and commit it with `git commit -S`\n"
+    );
     repo.git(&["config", "gpg.format", "ssh"]);
     repo.git(&["config", "user.signingkey", key.to_str().unwrap()]);
-    let out = repo.ok(&["approve", VERSION, "--stage", "Production", "--commit"]);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        stderr.contains("signed with ssh-ed25519 SHA256:"),
-        "{stderr}"
+    let (out, err) = repo.ok(&["approve", VERSION, "--stage", "Production", "--commit"]);
+    assert_eq!(out, "");
+    // Signed with carol's own key, so no warning about it.
+    assert_eq!(
+        err,
+        format!(
+            "wrote `{REVIEWS}/production/carol.toml`\n\
+             committed {}, signed with ssh-ed25519 {}\n\
+             note: `{REVIEWS}/production/request.toml` is not committed as it stands; \
+             until it is, the history has no request for this decision\n",
+            &repo.head()[..10],
+            probe.fingerprint(&key)
+        )
     );
-    assert!(
-        stderr.contains("request.toml` is not committed"),
-        "{stderr}"
-    );
-    assert!(!stderr.contains("warning"), "the key is carol's: {stderr}");
     let raw = repo.git(&["cat-file", "commit", "HEAD"]);
     assert!(
         raw.contains("\ngpgsig -----BEGIN SSH SIGNATURE-----\n"),
@@ -1108,10 +1192,11 @@ fn commit_gpgsign_signs_and_an_uncommitted_request_is_pointed_out() {
 
 #[test]
 fn sign_with_a_key_in_ssh_agent() {
-    let probe = Repo::empty();
-    let (key, public) = probe.key("carol_key");
-    let sock = probe.home.path().join("agent.sock");
-    let Ok(agent) = std::process::Command::new("ssh-agent")
+    let probe = empty_repo();
+    let (key, public) = probe.keygen("carol_key");
+    let sock = probe.home().join("agent.sock");
+    let Ok(agent) = probe
+        .command("ssh-agent")
         .arg("-D")
         .arg("-a")
         .arg(&sock)
@@ -1127,44 +1212,37 @@ fn sign_with_a_key_in_ssh_agent() {
         }
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
-    let added = std::process::Command::new("ssh-add")
-        .arg(&key)
-        .env("SSH_AUTH_SOCK", &sock)
-        .output()
-        .unwrap();
-    assert!(
-        added.status.success(),
-        "{}",
-        String::from_utf8_lossy(&added.stderr)
+    checked(
+        probe
+            .command("ssh-add")
+            .arg(&key)
+            .env("SSH_AUTH_SOCK", &sock),
     );
+    let fingerprint = probe.fingerprint(&key);
     // Only the agent holds the private key now.
     std::fs::remove_file(&key).unwrap();
 
-    let repo = Repo::with_keys(&public, "");
+    let repo = with_keys(&public, "");
     request_production(&repo, &["--commit"]);
     repo.as_user("carol");
     repo.git(&["config", "gpg.format", "ssh"]);
     repo.git(&["config", "user.signingkey", &format!("key::{public}")]);
-    let out = Command::cargo_bin("cardinal")
-        .unwrap()
-        .env_clear()
-        .env("HOME", repo.home.path())
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("SSH_AUTH_SOCK", &sock)
-        .arg("-C")
-        .arg(&repo.dir)
-        .args(["approve", VERSION, "--stage", "Production", "--sign"])
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let (code, _, err) = text(
+        repo.cardinal(&["approve", VERSION, "--stage", "Production", "--sign"])
+            .env("SSH_AUTH_SOCK", &sock)
+            .output()
+            .unwrap(),
     );
-    let allowed = repo.home.path().join("allowed_signers");
-    std::fs::write(&allowed, format!("carol@acme.test {public}\n")).unwrap();
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        err,
+        format!(
+            "wrote `{REVIEWS}/production/carol.toml`\ncommitted {}, signed with ssh-ed25519 {fingerprint}\n",
+            &repo.head()[..10]
+        )
+    );
+    let allowed = repo.home().join("allowed_signers");
+    std::fs::write(&allowed, format!("carol@t.test {public}\n")).unwrap();
     let log = repo.git(&[
         "-c",
         &format!("gpg.ssh.allowedSignersFile={}", allowed.display()),
@@ -1172,8 +1250,9 @@ fn sign_with_a_key_in_ssh_agent() {
         "-1",
         "--show-signature",
     ]);
+    // Git's own words.
     assert!(
-        log.contains("Good \"git\" signature for carol@acme.test"),
+        log.contains("Good \"git\" signature for carol@t.test"),
         "{log}"
     );
 }
@@ -1191,31 +1270,21 @@ impl Drop for KillOnDrop {
 const V2: &str = "credit/churn@2.0.0";
 const V2_DIR: &str = "projects/credit/churn/2.0.0";
 
-impl Repo {
-    /// Adds version 2.0.0 of `credit/churn` with in-repository lineage (an
-    /// environment file, a dataset file and a dataset folder, code at a
-    /// tag), its `lineage.lock`, and a committed Staging request for bob.
-    fn with_lineage() -> Self {
-        let repo = Self::new();
-        repo.write("train/train.py", "print('train')\n");
-        repo.write("env/requirements.lock", "numpy==1.26.4\n");
-        repo.write("data/train.csv", "a,b\n1,2\n");
-        repo.write("data/images/a.bin", "AAAA");
-        repo.write("data/images/sub/b.bin", "BB");
-        repo.git(&["add", "-A"]);
-        repo.git(&[
-            "-c",
-            "user.name=Alice",
-            "-c",
-            "user.email=alice@acme.test",
-            "commit",
-            "-qm",
-            "Training code and data",
-        ]);
-        repo.git(&["tag", "trained"]);
-        repo.write(
-            &format!("{V2_DIR}/card.toml"),
-            r#"version = "2.0.0"
+/// Adds version 2.0.0 of `credit/churn` with in-repository lineage (an
+/// environment file, a dataset file and a dataset folder, code at a
+/// tag), its `lineage.lock`, and a committed Staging request for bob.
+fn with_lineage() -> TestRepo {
+    let repo = review_repo();
+    repo.write("train/train.py", "print('train')\n");
+    repo.write("env/requirements.lock", "numpy==1.26.4\n");
+    repo.write("data/train.csv", "a,b\n1,2\n");
+    repo.write("data/images/a.bin", "AAAA");
+    repo.write("data/images/sub/b.bin", "BB");
+    repo.commit("alice", "Training code and data");
+    repo.git(&["tag", "trained"]);
+    repo.write(
+        &format!("{V2_DIR}/card.toml"),
+        r#"version = "2.0.0"
 summary = "Churn 2"
 
 [lineage]
@@ -1226,75 +1295,45 @@ datasets = [
   { name = "images", path = "data/images/" },
 ]
 "#,
-        );
-        repo.ok(&["lineage", V2, "--write"]);
-        repo.as_user("erin");
-        repo.git(&["add", "-A"]);
-        repo.git(&["commit", "-qm", "Version 2.0.0"]);
-        repo.ok(&[
-            "request-review",
-            V2,
-            "--stage",
-            "Staging",
-            "--reviewer",
-            "bob",
-            "--note",
-            "n",
-            "--commit",
-        ]);
-        repo.as_user("bob");
-        repo
-    }
-
-    /// Runs cardinal under `sh` with this umask.
-    fn run_with_umask(&self, umask: &str, args: &[&str]) -> Output {
-        let out = std::process::Command::new("sh")
-            .arg("-c")
-            .arg(format!("umask {umask}; exec \"$0\" \"$@\""))
-            .arg(assert_cmd::cargo::cargo_bin("cardinal"))
-            .arg("-C")
-            .arg(&self.dir)
-            .args(["--now", NOW])
-            .args(args)
-            .env_clear()
-            .env("HOME", self.home.path())
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .output()
-            .unwrap();
-        assert_eq!(
-            out.status.code(),
-            Some(0),
-            "{args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        out
-    }
-
-    fn mode(&self, rel: &str) -> u32 {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::metadata(self.dir.join(rel))
-            .unwrap()
-            .permissions()
-            .mode()
-            & 0o7777
-    }
+    );
+    repo.ok(&["lineage", V2, "--write"]);
+    repo.as_user("erin");
+    repo.commit("erin", "Version 2.0.0");
+    repo.ok(&[
+        "request-review",
+        V2,
+        "--stage",
+        "Staging",
+        "--reviewer",
+        "bob",
+        "--note",
+        "n",
+        "--commit",
+    ]);
+    repo.as_user("bob");
+    repo
 }
 
-/// The three writing commands on version 2.0.0 for bob (erin for the
-/// request), with and without `--commit`.
-fn every_write_on_v2(repo: &Repo, check: impl Fn(&str)) {
+/// Returns the refusal of `command` when `file`, which the card digest
+/// covers, is `state` (`modified`, `untracked`, …) rather than committed.
+fn uncommitted(command: &str, file: &str, state: &str) -> String {
+    format!(
+        "error: {command} acts on committed content only: this file the card digest covers \
+         differs from HEAD: `{file}` ({state}); commit or stash it (`git stash -u` for untracked files), \
+         then run it again; nothing was written\n"
+    )
+}
+
+/// Asserts that the three writing commands on version 2.0.0 (approve and
+/// reject by bob, request-review by erin), with and without `--commit`,
+/// are each refused because `file` is `state`, and change nothing.
+#[track_caller]
+fn every_write_on_v2_is_refused(repo: &TestRepo, file: &str, state: &str) {
     for commit in [false, true] {
         let extra: &[&str] = if commit { &["--commit"] } else { &[] };
-        repo.as_user("bob");
-        let mut approve = vec!["approve", V2, "--stage", "Staging"];
-        approve.extend_from_slice(extra);
-        check(&repo.refused(&approve));
-        let mut reject = vec!["reject", V2, "--stage", "Staging", "--comment", "no"];
-        reject.extend_from_slice(extra);
-        check(&repo.refused(&reject));
-        repo.as_user("erin");
-        let mut request = vec![
+        let approve = ["approve", V2, "--stage", "Staging"];
+        let reject = ["reject", V2, "--stage", "Staging", "--comment", "no"];
+        let request = [
             "request-review",
             V2,
             "--stage",
@@ -1304,34 +1343,34 @@ fn every_write_on_v2(repo: &Repo, check: impl Fn(&str)) {
             "--note",
             "n",
         ];
-        request.extend_from_slice(extra);
-        check(&repo.refused(&request));
+        for (who, args) in [("bob", &approve[..]), ("bob", &reject), ("erin", &request)] {
+            repo.as_user(who);
+            let args = [args, extra].concat();
+            assert_eq!(
+                refused(repo, &args),
+                uncommitted(args[0], file, state),
+                "{args:?}"
+            );
+        }
     }
     repo.as_user("bob");
 }
 
 #[test]
 fn an_uncommitted_card_is_refused_with_and_without_commit() {
-    let repo = Repo::with_lineage();
+    let repo = with_lineage();
     let card = format!("{V2_DIR}/card.toml");
     let original = repo.read(&card);
-    let says = |err: &str| {
-        assert!(
-            err.contains(&format!("`{card}`"))
-                && err.contains("commit or stash")
-                && err.contains("nothing was written"),
-            "{err}"
-        );
-    };
     // Modified in the working tree.
     repo.write(&card, &original.replace("Churn 2", "Churn 2, unreviewed"));
-    every_write_on_v2(&repo, says);
+    every_write_on_v2_is_refused(&repo, &card, "modified");
     // Staged but not committed.
     repo.git(&["add", &card]);
-    every_write_on_v2(&repo, says);
-    // Staged, then put back in the working tree: the index still differs.
+    every_write_on_v2_is_refused(&repo, &card, "staged, not committed");
+    // Staged, then put back in the working tree: the index still differs
+    // (and the working tree from the index, hence "modified").
     repo.write(&card, &original);
-    every_write_on_v2(&repo, says);
+    every_write_on_v2_is_refused(&repo, &card, "modified");
     repo.git(&["reset", "-q"]);
     // A version whose card was never committed.
     repo.write(
@@ -1342,10 +1381,17 @@ fn an_uncommitted_card_is_refused_with_and_without_commit() {
         "projects/credit/churn/3.0.0/reviews/staging/request.toml",
         "stage = \"Staging\"\nrequested_by = \"erin\"\nreviewers = [\"bob\"]\n",
     );
-    let err = repo.refused(&["approve", "credit/churn@3.0.0", "--stage", "Staging"]);
-    assert!(
-        err.contains("`projects/credit/churn/3.0.0/card.toml`") && err.contains("untracked"),
-        "{err}"
+    let err = refused(
+        &repo,
+        &["approve", "credit/churn@3.0.0", "--stage", "Staging"],
+    );
+    assert_eq!(
+        err,
+        uncommitted(
+            "approve",
+            "projects/credit/churn/3.0.0/card.toml",
+            "untracked"
+        )
     );
     // Clean again: it works.
     repo.ok(&["approve", V2, "--stage", "Staging", "--commit"]);
@@ -1357,50 +1403,45 @@ fn an_uncommitted_card_is_refused_with_and_without_commit() {
 
 #[test]
 fn an_uncommitted_lineage_lock_or_input_is_refused() {
-    let repo = Repo::with_lineage();
+    let repo = with_lineage();
     let lock = format!("{V2_DIR}/lineage.lock");
-    let names = |path: &str| {
-        let path = path.to_owned();
-        move |err: &str| {
-            assert!(
-                err.contains(&format!("`{path}`")) && err.contains("commit or stash"),
-                "{err}"
-            );
-        }
-    };
 
     // lineage.lock modified, then deleted.
     let text = repo.read(&lock);
     repo.write(&lock, &format!("{text}\n"));
-    every_write_on_v2(&repo, names(&lock));
-    std::fs::remove_file(repo.dir.join(&lock)).unwrap();
-    let err = repo.refused(&["approve", V2, "--stage", "Staging"]);
-    assert!(
-        err.contains(&format!("`{lock}`")) && err.contains("deleted"),
-        "{err}"
-    );
+    every_write_on_v2_is_refused(&repo, &lock, "modified");
+    std::fs::remove_file(repo.path().join(&lock)).unwrap();
+    let err = refused(&repo, &["approve", V2, "--stage", "Staging"]);
+    assert_eq!(err, uncommitted("approve", &lock, "deleted"));
     repo.git(&["checkout", "--", &lock]);
 
     // A dataset file, an environment file (staged), a file deleted from a
     // dataset folder, an untracked file inside a dataset folder.
     repo.write("data/train.csv", "a,b\n1,2\n3,4\n");
-    every_write_on_v2(&repo, names("data/train.csv"));
+    every_write_on_v2_is_refused(&repo, "data/train.csv", "modified");
     repo.git(&["checkout", "--", "data/train.csv"]);
     repo.write("env/requirements.lock", "numpy==2.0.0\n");
     repo.git(&["add", "env/requirements.lock"]);
-    every_write_on_v2(&repo, names("env/requirements.lock"));
+    every_write_on_v2_is_refused(&repo, "env/requirements.lock", "staged, not committed");
     repo.git(&["reset", "-q", "--hard"]);
-    std::fs::remove_file(repo.dir.join("data/images/sub/b.bin")).unwrap();
-    every_write_on_v2(&repo, names("data/images/sub/b.bin"));
+    std::fs::remove_file(repo.path().join("data/images/sub/b.bin")).unwrap();
+    every_write_on_v2_is_refused(&repo, "data/images/sub/b.bin", "deleted");
     repo.git(&["checkout", "--", "data/images"]);
     repo.write("data/images/sub/new.bin", "unseen");
-    every_write_on_v2(&repo, names("data/images/sub/new.bin"));
+    every_write_on_v2_is_refused(&repo, "data/images/sub/new.bin", "untracked");
     // Ignored files are hashed into the lineage too.
     repo.write(".git/info/exclude", "*.bin\n");
-    let err = repo.refused(&["approve", V2, "--stage", "Staging"]);
-    assert!(err.contains("`data/images/sub/new.bin`"), "{err}");
-    std::fs::remove_file(repo.dir.join("data/images/sub/new.bin")).unwrap();
-    std::fs::remove_file(repo.dir.join(".git/info/exclude")).unwrap();
+    let err = refused(&repo, &["approve", V2, "--stage", "Staging"]);
+    assert_eq!(
+        err,
+        uncommitted(
+            "approve",
+            "data/images/sub/new.bin",
+            "ignored by Git, so not committed"
+        )
+    );
+    std::fs::remove_file(repo.path().join("data/images/sub/new.bin")).unwrap();
+    std::fs::remove_file(repo.path().join(".git/info/exclude")).unwrap();
 
     // Code is pinned to a commit, and other files are not lineage: neither
     // stops a review.
@@ -1417,7 +1458,7 @@ fn an_uncommitted_lineage_lock_or_input_is_refused() {
 
 #[test]
 fn new_files_get_the_umask_mode_and_replaced_files_keep_theirs() {
-    let repo = Repo::new();
+    let repo = review_repo();
     repo.as_user("erin");
     let request = [
         "request-review",
@@ -1431,16 +1472,16 @@ fn new_files_get_the_umask_mode_and_replaced_files_keep_theirs() {
     ];
     repo.run_with_umask("022", &request);
     let request_file = format!("{REVIEWS}/production/request.toml");
-    assert_eq!(repo.mode(&request_file), 0o644);
-    assert_eq!(repo.mode(&format!("{REVIEWS}/production")), 0o755);
+    assert_eq!(mode(&repo, &request_file), 0o644);
+    assert_eq!(mode(&repo, &format!("{REVIEWS}/production")), 0o755);
     repo.as_user("bob");
     let approve = ["approve", VERSION, "--stage", "Production"];
     repo.run_with_umask("077", &approve);
     let bob = format!("{REVIEWS}/production/bob.toml");
-    assert_eq!(repo.mode(&bob), 0o600);
+    assert_eq!(mode(&repo, &bob), 0o600);
     // An existing file keeps its mode, whatever the umask.
     std::fs::set_permissions(
-        repo.dir.join(&bob),
+        repo.path().join(&bob),
         std::os::unix::fs::PermissionsExt::from_mode(0o640),
     )
     .unwrap();
@@ -1455,15 +1496,18 @@ fn new_files_get_the_umask_mode_and_replaced_files_keep_theirs() {
             "no",
         ],
     );
-    assert!(repo.read(&bob).contains("reject"));
-    assert_eq!(repo.mode(&bob), 0o640);
+    assert_eq!(
+        repo.read(&bob),
+        decision_file(&repo, "bob", "reject", Some("no"))
+    );
+    assert_eq!(mode(&repo, &bob), 0o640);
     // With --commit, Git records a 0644 file as such.
     repo.as_user("carol");
     let mut commit = approve.to_vec();
     commit.push("--commit");
     repo.run_with_umask("022", &commit);
     let carol = format!("{REVIEWS}/production/carol.toml");
-    assert_eq!(repo.mode(&carol), 0o644);
+    assert_eq!(mode(&repo, &carol), 0o644);
     assert_eq!(
         repo.git(&["ls-tree", "HEAD", &carol]).split(' ').next(),
         Some("100644")
@@ -1476,20 +1520,20 @@ fn a_concurrent_commit_of_the_same_file_is_left_alone() {
     // The signing program stands in for another process: while this
     // `approve --sign` is between its checks and its commit, it commits its
     // own decision at the same path.
-    let probe = Repo::empty();
-    let (key, public) = probe.key("bob_key");
-    let repo = Repo::with_keys("", &public);
+    let probe = empty_repo();
+    let (key, public) = probe.keygen("bob_key");
+    let repo = with_keys("", &public);
     request_production(&repo, &["--commit"]);
     repo.as_user("bob");
     let theirs = format!("{REVIEWS}/production/bob.toml");
-    let script = repo.home.path().join("racing-signer");
+    let script = repo.home().join("racing-signer");
     std::fs::write(
         &script,
         format!(
             "#!/bin/sh\nset -e\ncd '{dir}'\nmkdir -p '{REVIEWS}/production'\n\
              printf 'written by the other process\\n' > '{theirs}'\n\
              git add '{theirs}' >&2\ngit commit -qm 'Other process' >&2\nexec ssh-keygen \"$@\"\n",
-            dir = repo.dir.display(),
+            dir = repo.path().display(),
         ),
     )
     .unwrap();
@@ -1497,10 +1541,12 @@ fn a_concurrent_commit_of_the_same_file_is_left_alone() {
     repo.git(&["config", "gpg.format", "ssh"]);
     repo.git(&["config", "user.signingkey", key.to_str().unwrap()]);
     repo.git(&["config", "gpg.ssh.program", script.to_str().unwrap()]);
-    let out = repo.run(&["approve", VERSION, "--stage", "Production", "--sign"]);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{stderr}");
-    assert!(stderr.contains(&format!("`{theirs}`")), "{stderr}");
+    let (code, _, stderr) = repo.run(&["approve", VERSION, "--stage", "Production", "--sign"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert_eq!(
+        stderr,
+        "error: `projects/credit/churn/1.0.0/reviews/production/bob.toml` was written by another process while this command ran; nothing was written; run it again\n"
+    );
     // Their commit is HEAD, their file is in the working tree and the
     // index matches it.
     assert_eq!(

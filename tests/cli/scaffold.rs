@@ -3,45 +3,18 @@
 
 use std::path::Path;
 
-use assert_cmd::Command;
+use crate::harness::{TestRepo, replaced};
 
-/// A temp HOME with a Git identity, and a work folder inside it.
-struct Home {
-    dir: tempfile::TempDir,
-}
-
-impl Home {
-    fn new(email: &str) -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(
-            dir.path().join(".gitconfig"),
-            format!("[user]\n\tname = Erin Brockovich\n\temail = {email}\n"),
-        )
-        .unwrap();
-        Home { dir }
-    }
-
-    fn work(&self) -> std::path::PathBuf {
-        self.dir.path().join("work")
-    }
-
-    fn cmd(&self) -> Command {
-        let mut cmd = Command::cargo_bin("cardinal").unwrap();
-        cmd.env_clear()
-            .env("HOME", self.dir.path())
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default());
-        cmd
-    }
-
-    fn run(&self, args: &[&str]) -> std::process::Output {
-        self.cmd()
-            .arg("-C")
-            .arg(self.work())
-            .args(args)
-            .output()
-            .unwrap()
-    }
+/// An empty work folder (the repository folder, no Git yet) and a HOME
+/// whose Git identity is Erin Brockovich with this email.
+fn home(email: &str) -> TestRepo {
+    let repo = TestRepo::empty();
+    std::fs::write(
+        repo.home().join(".gitconfig"),
+        format!("[user]\n\tname = Erin Brockovich\n\temail = {email}\n"),
+    )
+    .unwrap();
+    repo
 }
 
 fn read(path: &Path) -> String {
@@ -50,76 +23,202 @@ fn read(path: &Path) -> String {
 
 #[test]
 fn init_new_and_validate_as_a_new_user_would() {
-    let home = Home::new("erin@acme.test");
-    let out = home
-        .cmd()
-        .args(["init", "--org", "Acme \"Bank\""])
-        .arg(home.work())
-        .output()
-        .unwrap();
+    let home = home("erin@acme.test");
+    let work = home.path();
+    let (code, out, err) =
+        home.run_bare(&["init", "--org", "Acme \"Bank\"", work.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out, "");
     assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+        home.mask(&err),
+        "initialised governed repository in `[REPO]` (new Git repository)\n\
+         first admin: `erin` <erin@acme.test>; next: `cardinal new project NAME`\n"
     );
-    let work = home.work();
     assert!(work.join(".git").is_dir(), "init makes a Git repository");
     let config = read(&work.join("cardinal.toml"));
-    assert!(
-        config.contains("id = \"erin\"") && config.contains("\"erin@acme.test\""),
-        "{config}"
+    assert_eq!(
+        config,
+        concat!(
+            "# Acme \\\"Bank\\\": model governance configuration.\n",
+            "# Members are matched to Git commit authors by email. Schemas for editor\n",
+            "# completion: `cardinal schema KIND`, or the files under .cardinal/schemas/.\n",
+            "\n",
+            "[org]\n",
+            "name = \"Acme \\\"Bank\\\"\"\n",
+            "\n",
+            "[[members]]\n",
+            "id = \"erin\"\n",
+            "name = \"Erin Brockovich\"\n",
+            "emails = [\"erin@acme.test\"]\n",
+            "roles = [\"admin\", \"reviewer\"]\n",
+            "\n",
+            "# Stages in promotion order (MLflow's defaults). A version reaches a stage\n",
+            "# when the approval commits its policy asks for exist in the history.\n",
+            "[[stages]]\n",
+            "name = \"Staging\"\n",
+            "min_approvals = 1\n",
+            "\n",
+            "[[stages]]\n",
+            "name = \"Production\"\n",
+            "min_approvals = 2\n",
+            "after = \"Staging\"\n",
+            "required_sections = [\"intended_use\", \"considerations\"]\n",
+            "exclusive = true\n",
+            "\n",
+            "[policy]\n",
+            "allow_self_approval = false\n",
+            "require_signed = false\n",
+        )
     );
-    assert!(config.contains("name = \"Acme \\\"Bank\\\"\""), "{config}");
     assert!(work.join(".cardinal/schemas/card.json").is_file());
-    assert!(read(&work.join(".taplo.toml")).contains(".cardinal/schemas/card.json"));
+    assert_eq!(
+        read(&work.join(".taplo.toml")),
+        concat!(
+            "# Editor completion and checks for governed files (Taplo / Even Better TOML).\n",
+            "[[rule]]\n",
+            "include = [\"cardinal.toml\"]\n",
+            "[rule.schema]\n",
+            "path = \"./.cardinal/schemas/cardinal.json\"\n",
+            "\n",
+            "[[rule]]\n",
+            "include = [\"projects/*/project.toml\"]\n",
+            "[rule.schema]\n",
+            "path = \"./.cardinal/schemas/project.json\"\n",
+            "\n",
+            "[[rule]]\n",
+            "include = [\"projects/*/*/model.toml\"]\n",
+            "[rule.schema]\n",
+            "path = \"./.cardinal/schemas/model.json\"\n",
+            "\n",
+            "[[rule]]\n",
+            "include = [\"projects/*/*/*/card.toml\"]\n",
+            "[rule.schema]\n",
+            "path = \"./.cardinal/schemas/card.json\"\n",
+            "\n",
+            "[[rule]]\n",
+            "include = [\"projects/*/*/*/reviews/*/request.toml\"]\n",
+            "[rule.schema]\n",
+            "path = \"./.cardinal/schemas/request.json\"\n",
+            "\n",
+            "[[rule]]\n",
+            "include = [\"projects/*/*/*/reviews/*/*.toml\"]\n",
+            "exclude = [\"projects/*/*/*/reviews/*/request.toml\"]\n",
+            "[rule.schema]\n",
+            "path = \"./.cardinal/schemas/decision.json\"\n",
+            "\n",
+            "[[rule]]\n",
+            "include = [\"projects/*/*/*/lineage.lock\"]\n",
+            "[rule.schema]\n",
+            "path = \"./.cardinal/schemas/lineage-lock.json\"\n",
+        )
+    );
 
     // A second init writes nothing.
-    let out = home.cmd().arg("init").arg(&work).output().unwrap();
-    assert_eq!(out.status.code(), Some(2));
+    let (code, out, err) = home.run_bare(&["init", work.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert_eq!(out, "");
+    assert_eq!(
+        home.mask(&err),
+        "error: `[REPO]` already has a cardinal.toml; nothing was written\n"
+    );
     assert_eq!(read(&work.join("cardinal.toml")), config);
 
+    let (out, err) = home.ok(&["new", "project", "credit"]);
+    assert_eq!(out, "");
+    assert_eq!(err, "created `projects/credit/project.toml`\n");
     assert_eq!(
-        home.run(&["new", "project", "credit"]).status.code(),
-        Some(0)
+        read(&work.join("projects/credit/project.toml")),
+        concat!(
+            "name = \"credit\"\n",
+            "description = \"\"\n",
+            "owners = [\"erin\"]\n",
+            "collaborators = []\n",
+            "\n",
+            "# Uncomment to replace the global stages for this project only:\n",
+            "# [[stages]]\n",
+            "# name = \"Staging-2\"\n",
+            "# min_approvals = 1\n",
+        )
     );
-    assert!(read(&work.join("projects/credit/project.toml")).contains("owners = [\"erin\"]"));
+    let (out, err) = home.ok(&["new", "model", "credit/churn"]);
+    assert_eq!(out, "");
+    assert_eq!(err, "created `projects/credit/churn/model.toml`\n");
     assert_eq!(
-        home.run(&["new", "model", "credit/churn"]).status.code(),
-        Some(0)
+        read(&work.join("projects/credit/churn/model.toml")),
+        concat!(
+            "name = \"churn\"\n",
+            "summary = \"\"\n",
+            "description = \"\"\"\n",
+            "What the model predicts, for whom, and how it is used.\n",
+            "\"\"\"\n",
+            "owners = [\"erin\"]\n",
+            "task = \"binary-classification\"\n",
+            "tags = []\n",
+            "license = \"\"\n",
+        )
     );
-    let out = home.run(&[
+    let (out, err) = home.ok(&[
         "new",
         "version",
         "credit/churn@1.0.0",
         "--now",
         "2024-05-01T10:00:00Z",
     ]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_eq!(out, "");
+    assert_eq!(err, "created `projects/credit/churn/1.0.0/card.toml`\n");
     let card = read(&work.join("projects/credit/churn/1.0.0/card.toml"));
-    assert!(
-        card.starts_with("version = \"1.0.0\"\ncreated = 2024-05-01T10:00:00Z\n"),
-        "{card}"
+    assert_eq!(
+        card,
+        concat!(
+            "version = \"1.0.0\"\n",
+            "created = 2024-05-01T10:00:00Z\n",
+            "summary = \"\"\n",
+            "\n",
+            "[details]\n",
+            "description = \"\"\"\n",
+            "How the model works, what it was trained on.\n",
+            "\"\"\"\n",
+            "framework = \"\"\n",
+            "\n",
+            "[intended_use]\n",
+            "primary_uses = \"\"\n",
+            "users = \"\"\n",
+            "out_of_scope = \"\"\n",
+            "\n",
+            "[considerations]\n",
+            "limitations = \"\"\n",
+            "ethical = \"\"\n",
+            "risks = \"\"\n",
+            "\n",
+            "# [[metrics]]\n",
+            "# name = \"auc\"\n",
+            "# value = 0.0\n",
+            "# dataset = \"holdout\"\n",
+            "\n",
+            "# [[fairness]]\n",
+            "# metric = \"demographic_parity_ratio\"\n",
+            "# group = \"\"\n",
+            "# value = 0.0\n",
+            "# threshold = 0.8\n",
+            "\n",
+            "[lineage]\n",
+            "environment = []\n",
+            "datasets = []\n",
+            "# code = { commit = \"<commit>\", paths = [\"train/\"] }\n",
+            "# parameters = { learning_rate = 0.05 }\n",
+        )
     );
 
     // --from copies the card (comments and all) but not the lock or reviews.
-    std::fs::write(
-        work.join("projects/credit/churn/1.0.0/card.toml"),
-        card.replace("summary = \"\"", "summary = \"first\" # kept"),
-    )
-    .unwrap();
-    std::fs::create_dir_all(work.join("projects/credit/churn/1.0.0/reviews/staging")).unwrap();
-    std::fs::write(
-        work.join("projects/credit/churn/1.0.0/reviews/staging/request.toml"),
+    home.write(
+        "projects/credit/churn/1.0.0/card.toml",
+        &replaced(&card, "summary = \"\"", "summary = \"first\" # kept"),
+    );
+    home.write(
+        "projects/credit/churn/1.0.0/reviews/staging/request.toml",
         "stage = \"Staging\"\nrequested_by = \"erin\"\nreviewers = [\"erin\"]\n",
-    )
-    .unwrap();
-    let out = home.run(&[
+    );
+    let (out, err) = home.ok(&[
         "new",
         "version",
         "credit/churn@1.1.0",
@@ -128,96 +227,127 @@ fn init_new_and_validate_as_a_new_user_would() {
         "--now",
         "2024-06-01T00:00:00Z",
     ]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_eq!(out, "");
+    assert_eq!(err, "created `projects/credit/churn/1.1.0/card.toml`\n");
     let copied = read(&work.join("projects/credit/churn/1.1.0/card.toml"));
-    assert!(
-        copied.starts_with(
-            "version = \"1.1.0\"\ncreated = 2024-06-01T00:00:00Z\nsummary = \"first\" # kept\n"
-        ),
-        "{copied}"
+    assert_eq!(
+        copied,
+        concat!(
+            "version = \"1.1.0\"\n",
+            "created = 2024-06-01T00:00:00Z\n",
+            "summary = \"first\" # kept\n",
+            "\n",
+            "[details]\n",
+            "description = \"\"\"\n",
+            "How the model works, what it was trained on.\n",
+            "\"\"\"\n",
+            "framework = \"\"\n",
+            "\n",
+            "[intended_use]\n",
+            "primary_uses = \"\"\n",
+            "users = \"\"\n",
+            "out_of_scope = \"\"\n",
+            "\n",
+            "[considerations]\n",
+            "limitations = \"\"\n",
+            "ethical = \"\"\n",
+            "risks = \"\"\n",
+            "\n",
+            "# [[metrics]]\n",
+            "# name = \"auc\"\n",
+            "# value = 0.0\n",
+            "# dataset = \"holdout\"\n",
+            "\n",
+            "# [[fairness]]\n",
+            "# metric = \"demographic_parity_ratio\"\n",
+            "# group = \"\"\n",
+            "# value = 0.0\n",
+            "# threshold = 0.8\n",
+            "\n",
+            "[lineage]\n",
+            "environment = []\n",
+            "datasets = []\n",
+            "# code = { commit = \"<commit>\", paths = [\"train/\"] }\n",
+            "# parameters = { learning_rate = 0.05 }\n",
+        )
     );
     assert!(!work.join("projects/credit/churn/1.1.0/reviews").exists());
 
-    let out = home.run(&["validate"]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let (out, err) = home.ok(&["validate"]);
+    assert_eq!(out, "");
+    assert_eq!(err, "ok: 6 files, no findings\n");
 }
 
 #[test]
 fn new_refuses_bad_requests_and_writes_nothing() {
-    let home = Home::new("erin@acme.test");
-    assert_eq!(
-        home.cmd()
-            .arg("init")
-            .arg(home.work())
-            .output()
-            .unwrap()
-            .status
-            .code(),
-        Some(0)
-    );
-    let cases: &[&[&str]] = &[
-        &["new", "model", "nowhere/churn"],
-        &["new", "model", "credit"],
-        &["new", "project", "Bad Name"],
-        &["new", "version", "credit/churn@1.0.0"],
-        &["new", "version", "churn@1.0.0"],
-        &[
-            "new",
-            "version",
-            "credit/churn@1.0.0",
-            "--from",
-            "credit/churn@0.1.0",
-        ],
+    let home = home("erin@acme.test");
+    let (code, _, err) = home.run_bare(&["init", home.path().to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    let no_model =
+        "error: no model `credit/churn`; create it first with `cardinal new model credit/churn`\n";
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &["new", "model", "nowhere/churn"],
+            "error: no project `nowhere`; create it first with `cardinal new project nowhere`\n",
+        ),
+        (
+            &["new", "model", "credit"],
+            "error: expected `project/model`, got `credit`\n",
+        ),
+        (
+            &["new", "project", "Bad Name"],
+            "error: invalid project id `Bad Name`: expected lower-case letters, digits, `.`, `_` or `-`, starting with a letter or digit\n",
+        ),
+        (&["new", "version", "credit/churn@1.0.0"], no_model),
+        (
+            &["new", "version", "churn@1.0.0"],
+            "error: expected `project/model@version`, got `churn@1.0.0`\n",
+        ),
+        (
+            &[
+                "new",
+                "version",
+                "credit/churn@1.0.0",
+                "--from",
+                "credit/churn@0.1.0",
+            ],
+            no_model,
+        ),
     ];
-    for args in cases {
-        let out = home.run(args);
-        assert_eq!(out.status.code(), Some(2), "{args:?}");
-        assert!(!String::from_utf8_lossy(&out.stderr).is_empty());
+    for (args, want) in cases {
+        let (code, out, err) = home.run(args);
+        assert_eq!(
+            (code, out.as_str(), err.as_str()),
+            (2, "", *want),
+            "{args:?}"
+        );
     }
-    assert!(!home.work().join("projects").exists());
+    assert!(!home.path().join("projects").exists());
+    home.ok(&["new", "project", "credit"]);
+    let (code, _, err) = home.run(&["new", "project", "credit"]);
+    assert_eq!(code, 2);
     assert_eq!(
-        home.run(&["new", "project", "credit"]).status.code(),
-        Some(0)
+        err,
+        "error: `projects/credit/project.toml` already exists; nothing was written\n"
     );
-    let again = home.run(&["new", "project", "credit"]);
-    assert_eq!(again.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&again.stderr).contains("already exists"));
 }
 
 #[test]
 fn demo_builds_a_real_history_that_validates() {
-    let home = Home::new("nobody@example.test");
-    let dir = home.dir.path().join("demo");
-    let out = home.cmd().arg("demo").arg(&dir).output().unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    // The demo does not use the user's own Git identity.
+    let home = home("nobody@example.test");
+    let dir = home.path().to_str().unwrap();
+    let (code, stdout, err) = home.run_bare(&["demo", dir]);
+    assert_eq!(code, 0, "{err}");
+    // The whole output is in the snapshots; here, that it validates.
+    assert!(
+        stdout
+            .lines()
+            .any(|l| l == "  49 governed files, 2 projects, 9 versions: 0 errors, 0 warnings"),
+        "{stdout}"
     );
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(stdout.contains("0 errors"), "{stdout}");
 
-    let git = |args: &[&str]| {
-        let out = std::process::Command::new("git")
-            .arg("-C")
-            .arg(&dir)
-            .args(args)
-            .env("HOME", home.dir.path())
-            .output()
-            .unwrap();
-        String::from_utf8(out.stdout).unwrap()
-    };
+    let git = |args: &[&str]| home.git(args);
     let authors = git(&["log", "--format=%ae"]);
     let mut distinct: Vec<&str> = authors.lines().collect();
     assert!(distinct.len() >= 30, "{authors}");
@@ -239,59 +369,115 @@ fn demo_builds_a_real_history_that_validates() {
     ]);
     assert_eq!(bob.trim(), "bob@acme.test");
 
-    let out = home
-        .cmd()
-        .arg("-C")
-        .arg(&dir)
-        .args(["validate", "--format", "json"])
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stdout)
-    );
+    let (code, out, _) = home.run(&["validate", "--format", "json"]);
+    assert_eq!(code, 0, "{out}");
 
     // DIR must be absent or empty.
-    let out = home.cmd().arg("demo").arg(&dir).output().unwrap();
-    assert_eq!(out.status.code(), Some(2));
+    let (code, out, err) = home.run_bare(&["demo", dir]);
+    assert_eq!(code, 2);
+    assert_eq!(out, "");
+    assert_eq!(
+        home.mask(&err),
+        "error: `[REPO]` is not empty; give an absent or empty folder\n"
+    );
 }
 
 #[test]
 fn schema_prints_the_shipped_schemas() {
-    let home = Home::new("a@b.test");
-    let out = home.cmd().arg("schema").output().unwrap();
-    let kinds = String::from_utf8(out.stdout).unwrap();
+    let home = home("a@b.test");
+    let (_, kinds, _) = home.run_bare(&["schema"]);
     assert_eq!(kinds.lines().count(), 7, "{kinds}");
     for kind in kinds.lines() {
-        let out = home.cmd().args(["schema", kind]).output().unwrap();
-        assert_eq!(out.status.code(), Some(0));
-        let file = if kind == "cardinal" {
-            "cardinal".to_owned()
-        } else {
-            kind.to_owned()
-        };
+        let (code, out, _) = home.run_bare(&["schema", kind]);
+        assert_eq!(code, 0);
         let shipped =
-            read(&Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("schemas/{file}.json")));
-        assert_eq!(String::from_utf8(out.stdout).unwrap(), shipped);
+            read(&Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("schemas/{kind}.json")));
+        assert_eq!(out, shipped);
         let json: serde_json::Value = serde_json::from_str(&shipped).unwrap();
         assert_eq!(
             json["$schema"],
             "https://json-schema.org/draft/2020-12/schema"
         );
     }
-    let out = home.cmd().args(["schema", "nope"]).output().unwrap();
-    assert_eq!(out.status.code(), Some(2));
+    let (code, out, err) = home.run_bare(&["schema", "nope"]);
+    assert_eq!(code, 2);
+    assert_eq!(out, "");
+    assert_eq!(
+        err,
+        "error: unknown schema kind `nope`; expected one of: cardinal, project, model, card, request, decision, lineage-lock\n"
+    );
 }
 
 #[test]
 fn every_subcommand_has_help() {
-    let home = Home::new("a@b.test");
-    let out = home.cmd().arg("--help").output().unwrap();
-    assert_eq!(out.status.code(), Some(0));
-    let help = String::from_utf8(out.stdout).unwrap();
-    assert!(help.contains("Exit codes"), "{help}");
+    let home = home("a@b.test");
+    let (code, help, _) = home.run_bare(&["--help"]);
+    assert_eq!(code, 0);
+    assert_eq!(
+        help,
+        concat!(
+            "Model governance as code: model cards, stages, reviews and approvals as TOML files in a Git repository.\n",
+            "\n",
+            "Exit codes: 0 all good; 1 findings (invalid files, violations, changed lineage, drift or quality alerts); 2 usage errors, unreadable inputs, internal errors.\n",
+            "\n",
+            "Usage: cardinal [OPTIONS] <COMMAND>\n",
+            "\n",
+            "Commands:\n",
+            "  init            Scaffold a governed repository (cardinal.toml, and `git init` if needed)\n",
+            "  new             Scaffold a project, model or version from templates\n",
+            "  validate        Check governed files: syntax, schemas and cross-file rules\n",
+            "  schema          Print the JSON Schema of a file kind\n",
+            "  lineage         Print a version's lineage digests and root; --write stores lineage.lock\n",
+            "  verify          Recompute lineage and compare with lineage.lock (exit 1 on change)\n",
+            "  digest          Print a version's card digest (what approvals sign off)\n",
+            "  request-review  Ask members to review a version for a stage: writes reviews/<stage>/request.toml\n",
+            "  approve         Approve a version for a stage: writes reviews/<stage>/<you>.toml\n",
+            "  reject          Reject a version for a stage: writes reviews/<stage>/<you>.toml\n",
+            "  status          Show each version's current stage and open reviews, from the Git history\n",
+            "  which           Print the version of a model that holds a stage, for deploy scripts\n",
+            "  log             Show the activity log: requests, decisions, stages reached and left, configuration changes\n",
+            "  audit           Check every commit that touched a governed file against who may change what\n",
+            "  drift           Compare a current sample with a baseline: drift per feature (exit 1 on dataset drift)\n",
+            "  quality         Compute model quality on a labelled sample and check thresholds (exit 1 on failure)\n",
+            "  profile         Write a compact profile of a CSV (or the SQL that makes one) for drift at any scale\n",
+            "  demo            Build a sample governed repository with real history and tour it\n",
+            "  help            Print this message or the help of the given subcommand(s)\n",
+            "\n",
+            "Options:\n",
+            "  -C <DIR>\n",
+            "          Run in DIR (default: search upward from the current folder for `cardinal.toml`)\n",
+            "\n",
+            "      --format <FORMAT>\n",
+            "          Output format\n",
+            "\n",
+            "          Possible values:\n",
+            "          - human:    Text for people\n",
+            "          - json:     One JSON object on stdout\n",
+            "          - github:   GitHub Actions workflow annotations\n",
+            "          - markdown: A Markdown report (for pull-request comments)\n",
+            "          \n",
+            "          [default: human]\n",
+            "\n",
+            "      --color <COLOR>\n",
+            "          When to color human output\n",
+            "\n",
+            "          Possible values:\n",
+            "          - auto:   Color when stderr is a terminal and `NO_COLOR` is unset\n",
+            "          - always: Always color\n",
+            "          - never:  Never color\n",
+            "          \n",
+            "          [default: auto]\n",
+            "\n",
+            "  -q, --quiet\n",
+            "          Print only errors and results\n",
+            "\n",
+            "  -h, --help\n",
+            "          Print help (see a summary with '-h')\n",
+            "\n",
+            "  -V, --version\n",
+            "          Print version\n",
+        )
+    );
     let commands: Vec<String> = help
         .lines()
         .skip_while(|l| !l.starts_with("Commands:"))
@@ -302,42 +488,30 @@ fn every_subcommand_has_help() {
         .collect();
     assert!(commands.len() >= 5, "{commands:?}");
     for command in commands {
-        let out = home
-            .cmd()
-            .args([command.as_str(), "--help"])
-            .output()
-            .unwrap();
-        assert_eq!(out.status.code(), Some(0), "{command}");
-        assert!(!out.stdout.is_empty(), "{command}");
+        let (code, out, _) = home.run_bare(&[command.as_str(), "--help"]);
+        assert_eq!(code, 0, "{command}");
+        assert!(!out.is_empty(), "{command}");
     }
-    let out = home.cmd().arg("frobnicate").output().unwrap();
-    assert_eq!(out.status.code(), Some(2));
+    let (code, out, err) = home.run_bare(&["frobnicate"]);
+    assert_eq!(code, 2);
+    assert_eq!(out, "");
+    assert_eq!(
+        err,
+        concat!(
+            "error: unrecognized subcommand 'frobnicate'\n",
+            "\n",
+            "Usage: cardinal [OPTIONS] <COMMAND>\n",
+            "\n",
+            "For more information, try '--help'.\n",
+        )
+    );
 }
 
 #[test]
 fn init_and_new_files_get_the_mode_the_umask_gives() {
     use std::os::unix::fs::PermissionsExt;
-    let home = Home::new("erin@acme.test");
-    let work = home.work();
-    let under = |umask: &str, args: &[&str]| {
-        let out = std::process::Command::new("sh")
-            .arg("-c")
-            .arg(format!("umask {umask}; exec \"$0\" \"$@\""))
-            .arg(assert_cmd::cargo::cargo_bin("cardinal"))
-            .args(args)
-            .env_clear()
-            .env("HOME", home.dir.path())
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .output()
-            .unwrap();
-        assert_eq!(
-            out.status.code(),
-            Some(0),
-            "{args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    };
+    let home = home("erin@acme.test");
+    let work = home.path();
     let mode = |rel: &str| {
         std::fs::metadata(work.join(rel))
             .unwrap()
@@ -345,10 +519,9 @@ fn init_and_new_files_get_the_mode_the_umask_gives() {
             .mode()
             & 0o777
     };
-    under("022", &["init", work.to_str().unwrap()]);
+    home.run_with_umask("022", &["init", work.to_str().unwrap()]);
     assert_eq!(mode("cardinal.toml"), 0o644);
     assert_eq!(mode(".cardinal/schemas/card.json"), 0o644);
-    let dir = work.to_str().unwrap();
-    under("077", &["-C", dir, "new", "project", "credit"]);
+    home.run_with_umask("077", &["new", "project", "credit"]);
     assert_eq!(mode("projects/credit/project.toml"), 0o600);
 }
