@@ -73,6 +73,27 @@ fn close(what: &str, got: &Value, want: &Value, rel: f64, abs: f64) {
     }
 }
 
+/// Every drift method but `auto`.
+const METHODS: [&str; 8] = [
+    "ks",
+    "chi2",
+    "z",
+    "psi",
+    "kl",
+    "js",
+    "wasserstein",
+    "hellinger",
+];
+
+/// Returns the numeric features of a reference case.
+fn numeric_features(features: &serde_json::Map<String, Value>) -> Vec<&str> {
+    features
+        .iter()
+        .filter(|(_, f)| f["kind"] == "numeric")
+        .map(|(k, _)| k.as_str())
+        .collect()
+}
+
 #[test]
 fn every_method_matches_its_reference() {
     let t = TestRepo::empty();
@@ -80,21 +101,8 @@ fn every_method_matches_its_reference() {
     let mut checked = 0;
     for case in cases(&exp) {
         let feats = exp[&case]["features"].as_object().unwrap();
-        let numeric: Vec<&str> = feats
-            .iter()
-            .filter(|(_, f)| f["kind"] == "numeric")
-            .map(|(k, _)| k.as_str())
-            .collect();
-        for method in [
-            "ks",
-            "chi2",
-            "z",
-            "psi",
-            "kl",
-            "js",
-            "wasserstein",
-            "hellinger",
-        ] {
+        let numeric = numeric_features(feats);
+        for method in METHODS {
             let needs_numbers = matches!(method, "ks" | "wasserstein");
             let columns = numeric.join(",");
             let mut flags = vec!["--method", method, "--fail-on", "never"];
@@ -697,22 +705,8 @@ fn profiles_agree_with_the_csv_path_within_bounds() {
     for case in cases(&exp) {
         let (pb, pc) = profiles(&t, &case);
         let feats = exp[&case]["features"].as_object().unwrap();
-        let numeric: Vec<&str> = feats
-            .iter()
-            .filter(|(_, f)| f["kind"] == "numeric")
-            .map(|(k, _)| k.as_str())
-            .collect();
-        for method in [
-            "auto",
-            "ks",
-            "chi2",
-            "z",
-            "psi",
-            "kl",
-            "js",
-            "wasserstein",
-            "hellinger",
-        ] {
+        let numeric = numeric_features(feats);
+        for method in std::iter::once("auto").chain(METHODS) {
             let cols = numeric.join(",");
             let mut flags = vec!["--method", method];
             if matches!(method, "ks" | "wasserstein") {

@@ -634,20 +634,26 @@ impl TestRepo {
     }
 
     /// Commits `version`'s card (erin) and a Staging request by erin asking
-    /// `reviewers`.
-    pub fn requested(&self, version: &str, reviewers: &[&str]) {
+    /// `reviewers`; returns the request's commit.
+    pub fn requested(&self, version: &str, reviewers: &[&str]) -> String {
         self.card(version, 0.9);
         self.commit("erin", &format!("card {version}"));
         self.request(version, "Staging", "erin", reviewers);
-        self.commit("erin", &format!("request staging {version}"));
+        self.commit("erin", &format!("request staging {version}"))
+    }
+
+    /// Writes `who`'s decision (see [`Self::decide`]) and commits it as
+    /// `who`; returns the commit.
+    pub fn decided(&self, version: &str, stage: &str, who: &str, decision: &str) -> String {
+        self.decide(version, stage, who, decision);
+        self.commit(who, &format!("{decision} {version} for {stage}"))
     }
 
     /// Takes `version` to Staging, approved by dave; returns the approval
     /// commit.
     pub fn staged(&self, version: &str) -> String {
         self.requested(version, &["dave"]);
-        self.decide(version, "Staging", "dave", "approve");
-        self.commit("dave", "approve staging")
+        self.decided(version, "Staging", "dave", "approve")
     }
 
     /// Takes `version` to Production: Staging approved by dave, Production
@@ -657,10 +663,8 @@ impl TestRepo {
         self.staged(version);
         self.request(version, "Production", "erin", &["bob", "carol"]);
         self.commit("erin", "request production");
-        self.decide(version, "Production", "bob", "approve");
-        self.commit("bob", "approve production");
-        self.decide(version, "Production", "carol", "approve");
-        self.commit("carol", "approve production")
+        self.decided(version, "Production", "bob", "approve");
+        self.decided(version, "Production", "carol", "approve")
     }
 }
 

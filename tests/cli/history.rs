@@ -18,16 +18,14 @@ fn happy_path_promoted_exactly_at_the_second_approval() {
     assert_eq!(v["stage"], "Staging");
     repo.request("1.0.0", "Production", "erin", &["bob", "carol"]);
     repo.commit("erin", "request production");
-    repo.decide("1.0.0", "Production", "bob", "approve");
-    repo.commit("bob", "approve production");
+    repo.decided("1.0.0", "Production", "bob", "approve");
     let v = repo.status("p/m@1.0.0", &[]);
     assert_eq!(v["stage"], "Staging");
     let r = review(&v, "Production");
     assert_eq!(r["state"], "pending");
     assert_eq!(r["pending"], json!(["carol"]));
     assert_eq!(approval(r, "bob")["valid"], true);
-    repo.decide("1.0.0", "Production", "carol", "approve");
-    let second = repo.commit("carol", "approve production");
+    let second = repo.decided("1.0.0", "Production", "carol", "approve");
     let v = repo.status("p/m@1.0.0", &[]);
     assert_eq!(v["stage"], "Production");
     assert_eq!(v["since"], second.as_str());
@@ -42,10 +40,7 @@ fn happy_path_promoted_exactly_at_the_second_approval() {
 #[test]
 fn approval_file_added_by_another_author_does_not_count() {
     let repo = TestRepo::new();
-    repo.card("1.0.0", 0.9);
-    repo.commit("erin", "card");
-    repo.request("1.0.0", "Staging", "erin", &["dave"]);
-    repo.commit("erin", "request");
+    repo.requested("1.0.0", &["dave"]);
     repo.decide("1.0.0", "Staging", "dave", "approve");
     let forged = repo.commit("bob", "approve on dave's behalf");
     let v = repo.status("p/m@1.0.0", &[]);
@@ -99,8 +94,7 @@ fn self_approval_does_not_count_unless_allowed() {
     // frank is a collaborator: he may request, and is also asked.
     repo.request("1.0.0", "Staging", "frank", &["frank"]);
     repo.commit("frank", "request");
-    repo.decide("1.0.0", "Staging", "frank", "approve");
-    repo.commit("frank", "approve my own");
+    repo.decided("1.0.0", "Staging", "frank", "approve");
     let v = repo.status("p/m@1.0.0", &[]);
     assert_eq!(v["stage"], Value::Null);
     let a = approval(review(&v, "Staging"), "frank");
@@ -140,8 +134,7 @@ fn card_edit_makes_approvals_stale() {
         "stale: the card or its lineage changed since the approvals"
     );
     // A fresh approval brings it back.
-    repo.decide("1.0.0", "Staging", "dave", "approve");
-    let again = repo.commit("dave", "re-approve");
+    let again = repo.decided("1.0.0", "Staging", "dave", "approve");
     let v = repo.status("p/m@1.0.0", &[]);
     assert_eq!(v["stage"], "Staging");
     assert_eq!(v["since"], again.as_str());
@@ -171,14 +164,9 @@ fn lineage_lock_recording_changed_data_makes_approvals_stale() {
 #[test]
 fn a_valid_rejection_blocks() {
     let repo = TestRepo::new();
-    repo.card("1.0.0", 0.9);
-    repo.commit("erin", "card");
-    repo.request("1.0.0", "Staging", "erin", &["dave", "carol"]);
-    repo.commit("erin", "request");
-    repo.decide("1.0.0", "Staging", "dave", "approve");
-    repo.commit("dave", "approve");
-    repo.decide("1.0.0", "Staging", "carol", "reject");
-    repo.commit("carol", "reject");
+    repo.requested("1.0.0", &["dave", "carol"]);
+    repo.decided("1.0.0", "Staging", "dave", "approve");
+    repo.decided("1.0.0", "Staging", "carol", "reject");
     let v = repo.status("p/m@1.0.0", &[]);
     assert_eq!(v["stage"], Value::Null);
     let r = review(&v, "Staging");
@@ -187,8 +175,7 @@ fn a_valid_rejection_blocks() {
     assert_eq!(approval(r, "carol")["valid"], true);
     assert_eq!(blockers(&v, "Staging"), ["rejected by `carol`"]);
     // Withdrawn rejection plus carol's approval: promoted.
-    repo.decide("1.0.0", "Staging", "carol", "approve");
-    repo.commit("carol", "approve after all");
+    repo.decided("1.0.0", "Staging", "carol", "approve");
     assert_eq!(repo.status("p/m@1.0.0", &[])["stage"], "Staging");
 }
 
@@ -198,8 +185,7 @@ fn non_admin_editing_global_stages_takes_no_effect() {
     repo.staged("1.0.0");
     repo.request("1.0.0", "Production", "erin", &["bob"]);
     repo.commit("erin", "request production");
-    repo.decide("1.0.0", "Production", "bob", "approve");
-    repo.commit("bob", "approve production");
+    repo.decided("1.0.0", "Production", "bob", "approve");
     // erin lowers the bar for herself.
     let lowered = replaced(STAGES, "min_approvals = 2", "min_approvals = 1");
     repo.write("cardinal.toml", &config(&[], &lowered));
@@ -260,8 +246,7 @@ fn project_owner_overrides_stages_for_their_project_only() {
     repo.commit("erin", "card");
     repo.request("1.0.0", "Canary", "erin", &["dave"]);
     repo.commit("erin", "request canary");
-    repo.decide("1.0.0", "Canary", "dave", "approve");
-    repo.commit("dave", "approve canary");
+    repo.decided("1.0.0", "Canary", "dave", "approve");
     assert_eq!(repo.status("p/m@1.0.0", &[])["stage"], "Canary");
     // Project q still has the global stages.
     repo.write("projects/q/m/1.0.0/card.toml", "version = \"1.0.0\"\n");
@@ -291,12 +276,8 @@ fn project_owner_overrides_stages_for_their_project_only() {
 #[test]
 fn escalation_in_one_range_grants_nothing() {
     let repo = TestRepo::new();
-    repo.card("1.0.0", 0.9);
-    repo.commit("erin", "card");
-    repo.request("1.0.0", "Staging", "erin", &["dave", "frank"]);
-    repo.commit("erin", "request");
-    repo.decide("1.0.0", "Staging", "dave", "approve");
-    repo.commit("dave", "approve");
+    repo.requested("1.0.0", &["dave", "frank"]);
+    repo.decided("1.0.0", "Staging", "dave", "approve");
     // frank makes himself admin and, in the same commit, rewrites the
     // stage so one approval by anyone suffices, and approves.
     let mut cfg = config(&[], STAGES);
@@ -362,13 +343,9 @@ fn signatures_must_be_by_the_reviewers_own_key() {
         &[("carol", carol_pub.clone()), ("bob", bob_pub)],
         &signed_staging(),
     ));
-    repo.card("1.0.0", 0.9);
-    repo.commit("erin", "card");
-    repo.request("1.0.0", "Staging", "erin", &["carol"]);
-    repo.commit("erin", "request");
+    repo.requested("1.0.0", &["carol"]);
     // Unsigned.
-    repo.decide("1.0.0", "Staging", "carol", "approve");
-    repo.commit("carol", "approve, unsigned");
+    repo.decided("1.0.0", "Staging", "carol", "approve");
     let v = repo.status("p/m@1.0.0", &[]);
     assert_eq!(v["stage"], Value::Null);
     assert_eq!(
@@ -402,13 +379,9 @@ fn signatures_must_be_by_the_reviewers_own_key() {
 #[test]
 fn evil_merge_is_checked_and_a_clean_merge_is_not() {
     let repo = TestRepo::new();
-    repo.card("1.0.0", 0.9);
-    repo.commit("erin", "card");
-    repo.request("1.0.0", "Staging", "erin", &["dave"]);
-    repo.commit("erin", "request");
+    repo.requested("1.0.0", &["dave"]);
     repo.git(&["checkout", "-q", "-b", "review"]);
-    repo.decide("1.0.0", "Staging", "dave", "approve");
-    repo.commit("dave", "approve on a branch");
+    repo.decided("1.0.0", "Staging", "dave", "approve");
     repo.git(&["checkout", "-q", "main"]);
     repo.write("projects/p/m/model.toml", "name = \"m\"\nsummary = \"s\"\n");
     repo.commit("erin", "edit model on main");
@@ -426,10 +399,7 @@ fn evil_merge_is_checked_and_a_clean_merge_is_not() {
     assert_eq!(v["since"], merge.as_str());
 
     // Evil merge: bob merges a branch and slips in an approval for 2.0.0 as carol.
-    repo.card("2.0.0", 0.9);
-    repo.commit("erin", "card 2");
-    repo.request("2.0.0", "Staging", "erin", &["carol"]);
-    repo.commit("erin", "request 2");
+    repo.requested("2.0.0", &["carol"]);
     repo.git(&["checkout", "-q", "-b", "side"]);
     repo.write("projects/p/m/model.toml", "name = \"m\"\nsummary = \"t\"\n");
     repo.commit("erin", "side change");
@@ -453,13 +423,9 @@ fn evil_merge_is_checked_and_a_clean_merge_is_not() {
 #[test]
 fn approval_on_an_unmerged_branch_does_not_count_on_main() {
     let repo = TestRepo::new();
-    repo.card("1.0.0", 0.9);
-    repo.commit("erin", "card");
-    repo.request("1.0.0", "Staging", "erin", &["dave"]);
-    repo.commit("erin", "request");
+    repo.requested("1.0.0", &["dave"]);
     repo.git(&["checkout", "-q", "-b", "review"]);
-    repo.decide("1.0.0", "Staging", "dave", "approve");
-    let on_branch = repo.commit("dave", "approve");
+    let on_branch = repo.decided("1.0.0", "Staging", "dave", "approve");
     let v = repo.status("p/m@1.0.0", &["--ref", "main"]);
     assert_eq!(v["stage"], Value::Null);
     assert!(v["reviews"][0]["approvals"].as_array().unwrap().is_empty());
@@ -475,17 +441,14 @@ fn after_orders_stages() {
     repo.commit("erin", "card");
     repo.request("1.0.0", "Production", "erin", &["bob", "carol"]);
     repo.commit("erin", "request production first");
-    repo.decide("1.0.0", "Production", "bob", "approve");
-    repo.commit("bob", "approve");
-    repo.decide("1.0.0", "Production", "carol", "approve");
-    repo.commit("carol", "approve");
+    repo.decided("1.0.0", "Production", "bob", "approve");
+    repo.decided("1.0.0", "Production", "carol", "approve");
     let v = repo.status("p/m@1.0.0", &[]);
     assert_eq!(v["stage"], Value::Null);
     assert_eq!(review(&v, "Production")["state"], "approved");
     repo.request("1.0.0", "Staging", "erin", &["dave"]);
     repo.commit("erin", "request staging");
-    repo.decide("1.0.0", "Staging", "dave", "approve");
-    let staging = repo.commit("dave", "approve staging");
+    let staging = repo.decided("1.0.0", "Staging", "dave", "approve");
     let v = repo.status("p/m@1.0.0", &[]);
     // Staging is reached, then Production in the same commit, in order.
     assert_eq!(v["stage"], "Production");
@@ -647,8 +610,7 @@ fn human_status_and_log_name_the_reasons() {
     let dave = repo.staged("1.0.0");
     repo.request("1.0.0", "Production", "erin", &["bob", "carol"]);
     let request = repo.commit("erin", "request production");
-    repo.decide("1.0.0", "Production", "bob", "approve");
-    let bob = repo.commit("bob", "approve");
+    let bob = repo.decided("1.0.0", "Production", "bob", "approve");
     let (dave, request, bob) = (&dave[..8], &request[..8], &bob[..8]);
     let (code, text, err) = repo.run(&["status", "--now", "2025-01-01T00:00:00Z"]);
     assert_eq!((code, err.as_str()), (0, ""));
@@ -678,10 +640,7 @@ fn human_status_and_log_name_the_reasons() {
 #[test]
 fn gpg_signed_approvals_are_unverifiable_not_trusted() {
     let repo = TestRepo::with_config(&config(&[], &signed_staging()));
-    repo.card("1.0.0", 0.9);
-    repo.commit("erin", "card");
-    repo.request("1.0.0", "Staging", "erin", &["dave"]);
-    repo.commit("erin", "request");
+    repo.requested("1.0.0", &["dave"]);
     repo.decide("1.0.0", "Staging", "dave", "approve");
     repo.git(&["add", "-A"]);
     let tree = repo.git(&["write-tree"]).trim().to_owned();
@@ -989,10 +948,7 @@ fn demo_tour_prints_status_and_the_latest_log() {
 #[test]
 fn shallow_clone_reaching_audit_from_works() {
     let repo = TestRepo::new();
-    repo.card("1.0.0", 0.9);
-    repo.commit("erin", "card");
-    repo.request("1.0.0", "Staging", "erin", &["dave"]);
-    let trusted = repo.commit("erin", "request");
+    let trusted = repo.requested("1.0.0", &["dave"]);
     repo.write(
         "cardinal.toml",
         &config(
@@ -1001,8 +957,7 @@ fn shallow_clone_reaching_audit_from_works() {
         ),
     );
     repo.commit("alice", "audit from here");
-    repo.decide("1.0.0", "Staging", "dave", "approve");
-    let approved = repo.commit("dave", "approve");
+    let approved = repo.decided("1.0.0", "Staging", "dave", "approve");
     let clone = repo.shallow_clone(3);
     let status = ["status", "p/m@1.0.0", "--no-cache", "--format", "json"];
     let (code, out, err) = text(repo.cardinal_in(&clone, &status).output().unwrap());
@@ -1020,8 +975,7 @@ fn a_request_names_its_committer_as_requester() {
     // frank asks himself, naming erin as requester to dodge self-approval.
     repo.request("1.0.0", "Staging", "erin", &["frank"]);
     repo.commit("frank", "request in erin's name");
-    repo.decide("1.0.0", "Staging", "frank", "approve");
-    repo.commit("frank", "approve");
+    repo.decided("1.0.0", "Staging", "frank", "approve");
     let v = repo.status("p/m@1.0.0", &[]);
     assert_eq!(v["stage"], Value::Null);
     let r = review(&v, "Staging");
@@ -1109,6 +1063,10 @@ fn which_lists_every_holder_of_a_non_exclusive_stage_newest_first() {
     );
 }
 
+/// What `which` and `status --require-stage` say of a misspelt stage.
+const UNKNOWN_PRODUTION: &str = "error: unknown stage `Prodution`; did you mean `Production`? \
+                                 (stages of project `p`: `Staging`, `Production`)\n";
+
 #[test]
 fn which_unknown_stage_or_model_is_a_usage_error_with_did_you_mean() {
     let repo = TestRepo::new();
@@ -1116,12 +1074,7 @@ fn which_unknown_stage_or_model_is_a_usage_error_with_did_you_mean() {
     let (code, out, err) = repo.run(&["which", "p/m", "--stage", "Prodution"]);
     assert_eq!(
         (code, out.as_str(), err.as_str()),
-        (
-            2,
-            "",
-            "error: unknown stage `Prodution`; did you mean `Production`? \
-             (stages of project `p`: `Staging`, `Production`)\n"
-        )
+        (2, "", UNKNOWN_PRODUTION)
     );
     let (code, _, err) = repo.run(&["which", "p/m", "--stage", "Canary"]);
     assert_eq!(
@@ -1213,12 +1166,7 @@ fn require_stage_that_the_project_does_not_declare_is_a_usage_error() {
     let (code, out, err) = repo.run(&["status", "p/m@1.0.0", "--require-stage", "Prodution"]);
     assert_eq!(
         (code, out.as_str(), err.as_str()),
-        (
-            2,
-            "",
-            "error: unknown stage `Prodution`; did you mean `Production`? \
-             (stages of project `p`: `Staging`, `Production`)\n"
-        )
+        (2, "", UNKNOWN_PRODUTION)
     );
 }
 

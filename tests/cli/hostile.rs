@@ -37,12 +37,10 @@ fn flagged(json: &Value, commit: &str) -> bool {
 fn hostile_unauthorized_deletion_of_a_rejection_keeps_blocking() {
     let repo = TestRepo::new();
     repo.requested("1.0.0", &["carol", "dave"]);
-    repo.decide("1.0.0", "Staging", "carol", "reject");
-    repo.commit("carol", "reject");
+    repo.decided("1.0.0", "Staging", "carol", "reject");
     repo.request("1.0.0", "Staging", "erin", &["dave"]);
     repo.commit("erin", "ask dave only");
-    repo.decide("1.0.0", "Staging", "dave", "approve");
-    repo.commit("dave", "approve");
+    repo.decided("1.0.0", "Staging", "dave", "approve");
     assert_eq!(repo.status("p/m@1.0.0", &[])["stage"], Value::Null);
     repo.remove(&format!("{STAGING}/carol.toml"));
     let deletion = repo.commit("erin", "drop carol's rejection");
@@ -64,12 +62,10 @@ fn hostile_unauthorized_deletion_of_a_rejection_keeps_blocking() {
 fn hostile_merge_that_deletes_a_rejection_keeps_blocking() {
     let repo = TestRepo::new();
     repo.requested("1.0.0", &["carol", "dave"]);
-    repo.decide("1.0.0", "Staging", "carol", "reject");
-    repo.commit("carol", "reject");
+    repo.decided("1.0.0", "Staging", "carol", "reject");
     repo.request("1.0.0", "Staging", "erin", &["dave"]);
     repo.commit("erin", "ask dave only");
-    repo.decide("1.0.0", "Staging", "dave", "approve");
-    repo.commit("dave", "approve");
+    repo.decided("1.0.0", "Staging", "dave", "approve");
     repo.git(&["checkout", "-q", "-b", "cleanup"]);
     repo.remove(&format!("{STAGING}/carol.toml"));
     let side = repo.commit("mallory", "tidy reviews");
@@ -115,8 +111,7 @@ fn hostile_ours_merge_launders_a_forged_approval() {
 fn hostile_ours_merge_refreshes_an_approval_that_was_asked_again() {
     let repo = TestRepo::new();
     repo.requested("1.0.0", &["dave"]);
-    repo.decide("1.0.0", "Staging", "dave", "approve");
-    repo.commit("dave", "approve");
+    repo.decided("1.0.0", "Staging", "dave", "approve");
     assert_eq!(repo.status("p/m@1.0.0", &[])["stage"], "Staging");
     // Asked again: dave's approval no longer counts.
     repo.append(&format!("{STAGING}/request.toml"), "# again\n");
@@ -145,8 +140,7 @@ fn hostile_conflict_resolution_revives_an_approval_over_a_later_rejection() {
     let repo = TestRepo::new();
     repo.requested("1.0.0", &["dave"]);
     repo.git(&["checkout", "-q", "-b", "old"]);
-    repo.decide("1.0.0", "Staging", "dave", "approve");
-    repo.commit("dave", "approve");
+    repo.decided("1.0.0", "Staging", "dave", "approve");
     repo.git(&["checkout", "-q", "main"]);
     repo.decide("1.0.0", "Staging", "dave", "reject");
     repo.append(&format!("{STAGING}/dave.toml"), "comment = \"no\"\n");
@@ -211,8 +205,7 @@ fn hostile_a_back_dated_trunk_commit_does_not_expire_approvals() {
     let stages = "[[stages]]\nname = \"Staging\"\nmin_approvals = 1\nexpires_after_days = 400\n";
     let repo = TestRepo::with_config(&config(&[], stages));
     repo.requested("1.0.0", &["dave"]);
-    repo.decide("1.0.0", "Staging", "dave", "approve");
-    repo.commit("dave", "approve");
+    repo.decided("1.0.0", "Staging", "dave", "approve");
     repo.write("README.md", "hello\n");
     repo.commit("erin", "an ordinary commit");
     assert_eq!(repo.status("p/m@1.0.0", &[])["stage"], "Staging");
@@ -231,8 +224,7 @@ fn hostile_a_back_dated_trunk_commit_does_not_expire_approvals() {
 fn hostile_cache_agrees_after_a_back_dated_commit() {
     let repo = TestRepo::new();
     repo.requested("1.0.0", &["dave"]);
-    repo.decide("1.0.0", "Staging", "dave", "approve");
-    repo.commit("dave", "approve");
+    repo.decided("1.0.0", "Staging", "dave", "approve");
     let (_, warm) = repo.json(&["status"]);
     assert_eq!(warm["versions"][0]["stage"], "Staging");
     repo.write("README.md", "hello\n");
@@ -256,11 +248,9 @@ fn hostile_cache_agrees_after_reset_and_old_forks() {
     repo.requested("1.0.0", &["dave", "carol"]);
     let base = repo.head();
     repo.git(&["checkout", "-q", "-b", "fork"]);
-    repo.decide("1.0.0", "Staging", "carol", "approve");
-    repo.commit("carol", "approve on an old fork");
+    repo.decided("1.0.0", "Staging", "carol", "approve");
     repo.git(&["checkout", "-q", "main"]);
-    repo.decide("1.0.0", "Staging", "dave", "approve");
-    repo.commit("dave", "approve");
+    repo.decided("1.0.0", "Staging", "dave", "approve");
     let (_, warm) = repo.json(&["status"]);
     assert_eq!(warm["versions"][0]["stage"], Value::Null);
     repo.merge("erin", "fork");
@@ -270,8 +260,7 @@ fn hostile_cache_agrees_after_reset_and_old_forks() {
     assert_eq!(fresh["versions"][0]["stage"], "Staging");
     // Rewrite main: the cached tip is gone from the chain.
     repo.git(&["reset", "-q", "--hard", &base]);
-    repo.decide("1.0.0", "Staging", "dave", "reject");
-    repo.commit("dave", "reject instead");
+    repo.decided("1.0.0", "Staging", "dave", "reject");
     let (_, cached) = repo.json(&["status"]);
     let (_, fresh) = repo.json(&["status", "--no-cache"]);
     same(&cached, &fresh);
@@ -352,8 +341,7 @@ fn hostile_project_owner_redefines_production() {
     repo.card("1.0.0", 0.5);
     repo.request("1.0.0", "Production", "erin", &["frank"]);
     repo.commit("erin", "ship it");
-    repo.decide("1.0.0", "Production", "frank", "approve");
-    repo.commit("frank", "lgtm");
+    repo.decided("1.0.0", "Production", "frank", "approve");
     let v = repo.status("p/m@1.0.0", &[]);
     assert_eq!(
         v["stage"],
@@ -374,8 +362,7 @@ fn hostile_merges_that_hold() {
     repo.decide("1.0.0", "Staging", "carol", "approve");
     let forged = repo.commit("frank", "approve as carol");
     repo.git(&["checkout", "-q", "main"]);
-    repo.decide("1.0.0", "Staging", "dave", "approve");
-    repo.commit("dave", "approve");
+    repo.decided("1.0.0", "Staging", "dave", "approve");
     repo.merge("erin", "forge");
     let v = repo.status("p/m@1.0.0", &[]);
     assert_eq!(v["stage"], Value::Null, "{v}");
@@ -387,8 +374,7 @@ fn hostile_merges_that_hold() {
     let repo = TestRepo::new();
     repo.requested("1.0.0", &["carol"]);
     repo.git(&["checkout", "-q", "-b", "carol"]);
-    repo.decide("1.0.0", "Staging", "carol", "approve");
-    repo.commit("carol", "approve");
+    repo.decided("1.0.0", "Staging", "carol", "approve");
     repo.git(&["checkout", "-q", "main"]);
     repo.merge_with("erin", &["-s", "ours"], "carol");
     assert_eq!(repo.status("p/m@1.0.0", &[])["stage"], Value::Null);
@@ -401,8 +387,7 @@ fn hostile_merges_that_hold() {
     // Octopus: two branches, one forges dave's rejection away.
     let repo = TestRepo::new();
     repo.requested("1.0.0", &["dave"]);
-    repo.decide("1.0.0", "Staging", "dave", "reject");
-    repo.commit("dave", "reject");
+    repo.decided("1.0.0", "Staging", "dave", "reject");
     repo.git(&["checkout", "-q", "-b", "a"]);
     repo.write("projects/p/m/model.toml", "name = \"m\"\nsummary = \"a\"\n");
     repo.commit("erin", "a");

@@ -1041,40 +1041,25 @@ fn sign_is_refused_when_it_could_not_work() {
     probe2.git(&["config", "gpg.format", "ssh"]);
     probe2.git(&["config", "user.signingkey", bob_key.to_str().unwrap()]);
     probe2.git(&["config", "gpg.ssh.program", "false"]);
-    let err = refused(
-        &probe2,
-        &[
-            "request-review",
-            VERSION,
-            "--stage",
-            "Staging",
-            "--reviewer",
-            "bob",
-            "--note",
-            "n",
-            "--sign",
-        ],
-    );
+    let signed_request = [
+        "request-review",
+        VERSION,
+        "--stage",
+        "Staging",
+        "--reviewer",
+        "bob",
+        "--note",
+        "n",
+        "--sign",
+    ];
+    let err = refused(&probe2, &signed_request);
     // `false` says nothing, so neither does the message after `failed:`.
     assert_eq!(
         probe.mask(&err),
         "error: signing with `[HOME]/bob_key` failed: \n"
     );
     probe2.git(&["config", "gpg.ssh.program", "/nonexistent/ssh-keygen"]);
-    let err = refused(
-        &probe2,
-        &[
-            "request-review",
-            VERSION,
-            "--stage",
-            "Staging",
-            "--reviewer",
-            "bob",
-            "--note",
-            "n",
-            "--sign",
-        ],
-    );
+    let err = refused(&probe2, &signed_request);
     assert_eq!(
         err,
         "error: could not run `/nonexistent/ssh-keygen` to sign: No such file or directory (os error 2) (install OpenSSH 8.2p1 or later, or set gpg.ssh.program)\n"

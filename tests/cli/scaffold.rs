@@ -229,46 +229,14 @@ fn init_new_and_validate_as_a_new_user_would() {
     ]);
     assert_eq!(out, "");
     assert_eq!(err, "created `projects/credit/churn/1.1.0/card.toml`\n");
-    let copied = read(&work.join("projects/credit/churn/1.1.0/card.toml"));
+    // The copy is the edited card, with its own version and date.
+    let edited = home.read("projects/credit/churn/1.0.0/card.toml");
     assert_eq!(
-        copied,
-        concat!(
-            "version = \"1.1.0\"\n",
-            "created = 2024-06-01T00:00:00Z\n",
-            "summary = \"first\" # kept\n",
-            "\n",
-            "[details]\n",
-            "description = \"\"\"\n",
-            "How the model works, what it was trained on.\n",
-            "\"\"\"\n",
-            "framework = \"\"\n",
-            "\n",
-            "[intended_use]\n",
-            "primary_uses = \"\"\n",
-            "users = \"\"\n",
-            "out_of_scope = \"\"\n",
-            "\n",
-            "[considerations]\n",
-            "limitations = \"\"\n",
-            "ethical = \"\"\n",
-            "risks = \"\"\n",
-            "\n",
-            "# [[metrics]]\n",
-            "# name = \"auc\"\n",
-            "# value = 0.0\n",
-            "# dataset = \"holdout\"\n",
-            "\n",
-            "# [[fairness]]\n",
-            "# metric = \"demographic_parity_ratio\"\n",
-            "# group = \"\"\n",
-            "# value = 0.0\n",
-            "# threshold = 0.8\n",
-            "\n",
-            "[lineage]\n",
-            "environment = []\n",
-            "datasets = []\n",
-            "# code = { commit = \"<commit>\", paths = [\"train/\"] }\n",
-            "# parameters = { learning_rate = 0.05 }\n",
+        home.read("projects/credit/churn/1.1.0/card.toml"),
+        replaced(
+            &edited,
+            "version = \"1.0.0\"\ncreated = 2024-05-01T10:00:00Z\n",
+            "version = \"1.1.0\"\ncreated = 2024-06-01T00:00:00Z\n"
         )
     );
     assert!(!work.join("projects/credit/churn/1.1.0/reviews").exists());

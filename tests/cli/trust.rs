@@ -250,10 +250,7 @@ fn issue_13_a_tag_named_like_audit_from_trusts_nothing() {
         ),
     );
     repo.commit("alice", "adopt from the setup commit");
-    repo.card("1.0.0", 0.9);
-    repo.commit("erin", "card");
-    repo.request("1.0.0", "Staging", "erin", &["dave"]);
-    repo.commit("erin", "request");
+    repo.requested("1.0.0", &["dave"]);
     repo.decide("1.0.0", "Staging", "dave", "approve");
     let forged = repo.commit("mallory", "approve for dave");
     repo.git(&["tag", short, &forged]);
@@ -338,8 +335,7 @@ fn issue_13_stages_sharing_a_slug_never_take_effect() {
     );
     let project = repo.commit("erin", "the same in the project");
     staged_with_production_request(&repo);
-    repo.decide("1.0.0", "Production", "bob", "approve");
-    repo.commit("bob", "one approval");
+    repo.decided("1.0.0", "Production", "bob", "approve");
     let v = repo.status("p/m@1.0.0", &[]);
     assert_eq!(v["stage"], "Staging", "{v}");
     assert_eq!(
@@ -370,16 +366,11 @@ fn issue_13_stages_sharing_a_slug_never_take_effect() {
 #[test]
 fn issue_13_a_rejection_survives_dropping_the_reviewer() {
     let repo = TestRepo::new();
-    repo.card("1.0.0", 0.9);
-    repo.commit("erin", "card");
-    repo.request("1.0.0", "Staging", "erin", &["carol", "dave"]);
-    repo.commit("erin", "request");
-    repo.decide("1.0.0", "Staging", "carol", "reject");
-    repo.commit("carol", "reject");
+    repo.requested("1.0.0", &["carol", "dave"]);
+    repo.decided("1.0.0", "Staging", "carol", "reject");
     repo.request("1.0.0", "Staging", "erin", &["dave"]);
     repo.commit("erin", "ask dave only");
-    repo.decide("1.0.0", "Staging", "dave", "approve");
-    repo.commit("dave", "approve");
+    repo.decided("1.0.0", "Staging", "dave", "approve");
     let v = repo.status("p/m@1.0.0", &[]);
     assert_eq!(v["stage"], Value::Null, "{v}");
     assert_eq!(blockers(&v, "Staging"), vec!["rejected by `carol`"]);
@@ -475,10 +466,7 @@ fn issue_13_superseded_versions_come_back_only_with_fresh_approvals() {
 fn issue_13_forged_dates_and_rebases_refresh_nothing() {
     let stages = "[[stages]]\nname = \"Staging\"\nmin_approvals = 1\nexpires_after_days = 30\n";
     let repo = TestRepo::with_config(&config(&[], stages));
-    repo.card("1.0.0", 0.9);
-    repo.commit("erin", "card");
-    repo.request("1.0.0", "Staging", "erin", &["dave"]);
-    repo.commit("erin", "request");
+    repo.requested("1.0.0", &["dave"]);
     repo.decide("1.0.0", "Staging", "dave", "approve");
     repo.git(&["add", "-A"]);
     let future = 4_070_908_800; // 2099-01-01
@@ -522,12 +510,8 @@ fn issue_13_forged_dates_and_rebases_refresh_nothing() {
 
     // A rebase rewrites committer dates and keeps author dates.
     let repo = TestRepo::with_config(&config(&[], stages));
-    repo.card("1.0.0", 0.9);
-    repo.commit("erin", "card");
-    repo.request("1.0.0", "Staging", "erin", &["dave"]);
-    repo.commit("erin", "request");
-    repo.decide("1.0.0", "Staging", "dave", "approve");
-    repo.commit("dave", "approve");
+    repo.requested("1.0.0", &["dave"]);
+    repo.decided("1.0.0", "Staging", "dave", "approve");
     let approved = repo.now();
     let later = approved + 60 * 86_400;
     repo.git_dated(
@@ -563,8 +547,7 @@ fn issue_13_a_replaced_training_file_makes_approvals_stale() {
     repo.commit("erin", "card and lock");
     repo.request("1.0.0", "Staging", "erin", &["dave"]);
     repo.commit("erin", "request");
-    repo.decide("1.0.0", "Staging", "dave", "approve");
-    repo.commit("dave", "approve");
+    repo.decided("1.0.0", "Staging", "dave", "approve");
     assert_eq!(repo.status("p/m@1.0.0", &[])["stage"], "Staging");
     repo.write("data/train.csv", "x,y\n1,3\n");
     repo.commit("mallory", "better data");
@@ -710,8 +693,7 @@ fn issue_13_branches_carry_what_the_trunk_allows() {
     let gina = "\n[[members]]\nid = \"gina\"\nname = \"gina\"\nemails = [\"gina@t.test\"]\nroles = [\"reviewer\"]\n";
     repo.write(CONFIG, &config(&[], &format!("{STAGES}{gina}")));
     repo.commit("alice", "add gina");
-    repo.decide("1.0.0", "Staging", "gina", "approve");
-    repo.commit("gina", "approve");
+    repo.decided("1.0.0", "Staging", "gina", "approve");
     repo.git(&["checkout", "-q", "main"]);
     repo.write("projects/p/m/model.toml", "name = \"m\"\nsummary = \"s\"\n");
     repo.commit("erin", "main moves on");
@@ -756,10 +738,7 @@ fn issue_13_branches_carry_what_the_trunk_allows() {
 #[test]
 fn issue_13_waivers_acknowledge_without_granting() {
     let repo = TestRepo::new();
-    repo.card("1.0.0", 0.9);
-    repo.commit("erin", "card");
-    repo.request("1.0.0", "Staging", "erin", &["dave"]);
-    repo.commit("erin", "request");
+    repo.requested("1.0.0", &["dave"]);
     repo.decide("1.0.0", "Staging", "dave", "approve");
     let forged = repo.commit("mallory", "approve for dave");
     let (code, json) = audit(&repo);
@@ -820,10 +799,8 @@ fn issue_13_blockers_name_the_after_stage() {
     repo.commit("erin", "card");
     repo.request("1.0.0", "Production", "erin", &["bob", "carol"]);
     repo.commit("erin", "straight to production");
-    repo.decide("1.0.0", "Production", "bob", "approve");
-    repo.commit("bob", "approve");
-    repo.decide("1.0.0", "Production", "carol", "approve");
-    repo.commit("carol", "approve");
+    repo.decided("1.0.0", "Production", "bob", "approve");
+    repo.decided("1.0.0", "Production", "carol", "approve");
     let v = repo.status("p/m@1.0.0", &[]);
     assert_eq!(v["stage"], Value::Null);
     assert_eq!(
@@ -840,10 +817,7 @@ fn issue_13_keeping_the_trunks_decision_over_a_side_forgery_restores_it() {
     let keys = TestRepo::new();
     let (carol_key, carol_pub) = keys.keygen("carol");
     let repo = TestRepo::with_config(&config(&[("carol", carol_pub)], &signed_staging()));
-    repo.card("1.0.0", 0.9);
-    repo.commit("erin", "card");
-    repo.request("1.0.0", "Staging", "erin", &["carol"]);
-    repo.commit("erin", "request");
+    repo.requested("1.0.0", &["carol"]);
     repo.decide("1.0.0", "Staging", "carol", "approve");
     let signed = repo.commit_signed("carol", &carol_key, "approve, signed");
     let file = "projects/p/m/1.0.0/reviews/staging/carol.toml";

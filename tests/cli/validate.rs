@@ -604,16 +604,7 @@ fn files_arguments_limit_the_report_but_keep_cross_file_checks() {
     assert_eq!(codes, ["unknown-member"]);
     assert_eq!(out.status.code(), Some(1));
     // The model file is clean as far as a hook on the card is concerned.
-    let out = repo
-        .cardinal(&["validate", &format!("{V}/card.toml")])
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    repo.ok(&["validate", &format!("{V}/card.toml")]);
 }
 
 #[test]
