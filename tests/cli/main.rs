@@ -13,5 +13,6 @@ mod output;
 mod review;
 mod scaffold;
 mod schema;
+mod snapshots;
 mod trust;
 mod validate;
