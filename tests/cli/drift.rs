@@ -520,29 +520,13 @@ checks = [{ feature = "*", method = "auto" }, { feature = "num", method = "psi",
 fn card_configures_the_check_and_write_stores_results() {
     let t = TestRepo::empty();
     repo_with_card(t.path());
-    let out = cardinal(&t)
-        .arg("-C")
-        .arg(t.path())
-        .args([
-            "--format",
-            "json",
-            "--now",
-            "1714557600",
-            "drift",
-            "p/m@1.0.0",
-            "--write",
-            "--current",
-        ])
-        .arg(data("small-drift-current.csv"))
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(1),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let current = data("small-drift-current.csv");
+    let current = current.to_str().unwrap();
+    let (code, report) = t.json_at(
+        "1714557600",
+        &["drift", "p/m@1.0.0", "--write", "--current", current],
     );
-    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(code, 1, "{report}");
     let names: Vec<&str> = report["features"]
         .as_array()
         .unwrap()
@@ -572,26 +556,15 @@ fn card_configures_the_check_and_write_stores_results() {
     );
     let cat = features[2]["histogram"].as_table().unwrap();
     assert!(cat.contains_key("categories"));
-    let out = cardinal(&t)
-        .arg("-C")
-        .arg(t.path())
-        .args([
-            "--now",
-            "1714557600",
-            "quality",
-            "p/m@1.0.0",
-            "--write",
-            "--current",
-        ])
-        .arg(data("small-drift-current.csv"))
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    t.ok(&[
+        "--now",
+        "1714557600",
+        "quality",
+        "p/m@1.0.0",
+        "--write",
+        "--current",
+        current,
+    ]);
     let q = t
         .path()
         .join("projects/p/m/1.0.0/monitoring/20240501T100000Z-quality.toml");
@@ -599,18 +572,7 @@ fn card_configures_the_check_and_write_stores_results() {
     assert_eq!(parsed["kind"].as_str(), Some("quality"));
     assert_eq!(parsed["task"].as_str(), Some("classification"));
     // The repository still validates with the results files in it.
-    let out = cardinal(&t)
-        .arg("-C")
-        .arg(t.path())
-        .arg("validate")
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    t.ok(&["validate"]);
     // --write without a version is a usage error and writes nothing.
     let (code, err) = drift_files(
         &t,
