@@ -1,4 +1,4 @@
-"""Makes the drift reference datasets and the expected values tests/drift.rs
+"""Makes the drift reference datasets and the expected values tests/cli/drift.rs
 checks against: scipy for ks / chisquare / wasserstein / jensenshannon,
 Evidently's own stattest functions for psi, kl, js, hellinger, z and chi2,
 Evidently's default drift preset (legacy DataDriftPreset) for the `auto`

@@ -1,44 +1,38 @@
 //! `lineage`, `verify` and `digest` through the real binary on a real Git
 //! repository: digests agree with `sha256sum` and `git rev-parse`,
 //! tampering is caught, symbolic links cannot leave the repository.
-#![allow(clippy::unwrap_used)]
 
-use std::path::Path;
-use std::process::Command as Std;
-
-use assert_cmd::Command;
 use serde_json::Value;
+
+use crate::harness::TestRepo;
 
 const V: &str = "projects/p/m/1.0.0";
 
-struct Repo {
-    dir: tempfile::TempDir,
-}
-
-impl Repo {
-    fn new() -> Self {
-        let repo = Repo {
-            dir: tempfile::tempdir().unwrap(),
-        };
-        repo.write(
-            "cardinal.toml",
-            "[org]\nname = \"T\"\n\n[[members]]\nid = \"alice\"\nname = \"Alice\"\nemails = [\"alice@t.test\"]\nroles = [\"admin\"]\n",
-        );
-        repo.write(
-            "projects/p/project.toml",
-            "name = \"p\"\nowners = [\"alice\"]\n",
-        );
-        repo.write("projects/p/m/model.toml", "name = \"m\"\n");
-        repo.write("train/train.py", "print('train')\n");
-        repo.write("train/lib/features.py", "X = 1\n");
-        repo.write("env/requirements.lock", "numpy==1.26.4\n");
-        repo.write("data/train.csv", "a,b\n1,2\n3,4\n");
-        repo.write("data/images/b.bin", "bbbb");
-        repo.write("data/images/A.bin", "AAAA");
-        repo.write("data/images/sub dir/c.bin", "cc");
-        repo.write(
-            &format!("{V}/card.toml"),
-            r#"version = "1.0.0"
+/// A committed repository (tag `v1`) whose `p/m@1.0.0` has every kind of
+/// lineage input: code at a tag, an environment file, parameters, a
+/// dataset file, a dataset folder (with a space in a name) and an
+/// external dataset.
+fn lineage_repo() -> TestRepo {
+    let repo = TestRepo::git_init();
+    repo.write(
+        "cardinal.toml",
+        "[org]\nname = \"T\"\n\n[[members]]\nid = \"alice\"\nname = \"Alice\"\nemails = [\"alice@t.test\"]\nroles = [\"admin\"]\n",
+    );
+    repo.write(
+        "projects/p/project.toml",
+        "name = \"p\"\nowners = [\"alice\"]\n",
+    );
+    repo.write("projects/p/m/model.toml", "name = \"m\"\n");
+    repo.write("train/train.py", "print('train')\n");
+    repo.write("train/lib/features.py", "X = 1\n");
+    repo.write("env/requirements.lock", "numpy==1.26.4\n");
+    repo.write("data/train.csv", "a,b\n1,2\n3,4\n");
+    repo.write("data/images/b.bin", "bbbb");
+    repo.write("data/images/A.bin", "AAAA");
+    repo.write("data/images/sub dir/c.bin", "cc");
+    repo.write(
+        &format!("{V}/card.toml"),
+        r#"version = "1.0.0"
 
 [lineage]
 code = { commit = "v1", paths = ["train/", "env/requirements.lock"] }
@@ -50,88 +44,13 @@ datasets = [
   { name = "bureau", uri = "s3://b/x.parquet", sha256 = "5d41402abc4b2a76b9719d911017c592ae1d3f1a0c8f6d3cbd3f9a64a1c1e8b2" },
 ]
 "#,
-        );
-        repo.git(&["init", "-q", "-b", "main"]);
-        repo.git(&["add", "-A"]);
-        repo.git(&["commit", "-q", "-m", "start"]);
-        repo.git(&["tag", "v1"]);
-        repo
-    }
-
-    fn path(&self) -> &Path {
-        self.dir.path()
-    }
-
-    fn write(&self, rel: &str, text: &str) {
-        let path = self.path().join(rel);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, text).unwrap();
-    }
-
-    fn git(&self, args: &[&str]) -> String {
-        let out = Std::new("git")
-            .current_dir(self.path())
-            .args(args)
-            .env("HOME", self.path())
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .env("GIT_AUTHOR_NAME", "Alice")
-            .env("GIT_AUTHOR_EMAIL", "alice@t.test")
-            .env("GIT_COMMITTER_NAME", "Alice")
-            .env("GIT_COMMITTER_EMAIL", "alice@t.test")
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "git {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap()
-    }
-
-    fn sh(&self, script: &str) -> String {
-        let out = Std::new("sh")
-            .current_dir(self.path())
-            .env("LC_ALL", "C")
-            .args(["-c", script])
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{script}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap()
-    }
-
-    fn cmd(&self) -> Command {
-        let mut cmd = Command::cargo_bin("cardinal").unwrap();
-        cmd.env_clear()
-            .env("HOME", self.path())
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .arg("-C")
-            .arg(self.path());
-        cmd
-    }
-
-    fn json(&self, args: &[&str]) -> (i32, Value) {
-        let out = self
-            .cmd()
-            .args(args)
-            .args(["--format", "json"])
-            .output()
-            .unwrap();
-        let json = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-            panic!(
-                "{e}: {}{}",
-                String::from_utf8_lossy(&out.stdout),
-                String::from_utf8_lossy(&out.stderr)
-            )
-        });
-        (out.status.code().unwrap(), json)
-    }
+    );
+    repo.commit("alice", "start");
+    repo.git(&["tag", "v1"]);
+    repo
 }
 
-fn sha256_of_text(repo: &Repo, text: &str) -> String {
+fn sha256_of_text(repo: &TestRepo, text: &str) -> String {
     let file = repo.path().join(".scratch");
     std::fs::write(&file, text).unwrap();
     let out = repo.sh("sha256sum .scratch");
@@ -150,7 +69,7 @@ fn input<'a>(json: &'a Value, kind: &str, name: &str) -> &'a Value {
 
 #[test]
 fn digests_match_sha256sum_and_git() {
-    let repo = Repo::new();
+    let repo = lineage_repo();
     let (status, json) = repo.json(&["lineage", "p/m@1.0.0"]);
     assert_eq!(status, 0, "{json:#}");
 
@@ -210,22 +129,74 @@ fn digests_match_sha256sum_and_git() {
 
 #[test]
 fn write_then_verify_then_tamper() {
-    let repo = Repo::new();
-    let out = repo
-        .cmd()
-        .args(["lineage", "m@1.0.0", "--write"])
-        .output()
-        .unwrap();
+    let repo = lineage_repo();
+    let (out, err) = repo.ok(&["lineage", "m@1.0.0", "--write"]);
+    // The code line names the commit `v1` resolves to.
+    let v1 = repo.git(&["rev-parse", "v1"]);
     assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+        out.replace(&v1[..12], "[V1]"),
+        concat!(
+            "p/m@1.0.0\n",
+            "├─ code        code                   0dcba7ef025729e4b8f1ce525877676cfbc48bf12dc5316d14f4e4dd54743448  v1 ([V1]): train/, env/requirements.lock\n",
+            "├─ environment env/requirements.lock  e77e7045d01a9431264f9262c6b199d8e7988c139276a5266a3cf689588ad66e  14 B, 1 file\n",
+            "├─ dataset     train                  b9485148546419a0f6a85e8d708c923557c15d7f3c7d078ef1fa7f7c0f57d5a5  12 B, 1 file\n",
+            "├─ dataset     images                 b7d4d474e369b5b75551e155bb4efa2fc1cf396eb91c2370e5eddf5bda4570bc  10 B, 3 files\n",
+            "├─ dataset     bureau                 5d41402abc4b2a76b9719d911017c592ae1d3f1a0c8f6d3cbd3f9a64a1c1e8b2  declared, not verified: s3://b/x.parquet\n",
+            "└─ parameters  parameters             370e254ed030e8d03f6876ac3c575bf9531e19fa357e29e8eba65679f7d7321d  canonical JSON of learning_rate, max_depth\n",
+            "root 3ddd0babc8f796441a5ae545d8a44a0966f822adca0d879de6c7def73213ca5d\n",
+        )
     );
-    let lock = std::fs::read_to_string(repo.path().join(V).join("lineage.lock")).unwrap();
-    assert!(
-        lock.contains("[[inputs]]") && lock.contains("root = "),
-        "{lock}"
+    assert_eq!(err, "wrote projects/p/m/1.0.0/lineage.lock\n");
+    let lock = repo.read(&format!("{V}/lineage.lock"));
+    assert_eq!(
+        lock,
+        concat!(
+            "# Lineage of p/m@1.0.0: written by `cardinal lineage --write`; check with `cardinal verify`.\n",
+            "lock_version = 1\n",
+            "root = \"3ddd0babc8f796441a5ae545d8a44a0966f822adca0d879de6c7def73213ca5d\"\n",
+            "\n",
+            "[[inputs]]\n",
+            "kind = \"code\"\n",
+            "name = \"code\"\n",
+            "digest = \"0dcba7ef025729e4b8f1ce525877676cfbc48bf12dc5316d14f4e4dd54743448\"\n",
+            "verified = true\n",
+            "\n",
+            "[[inputs]]\n",
+            "kind = \"environment\"\n",
+            "name = \"env/requirements.lock\"\n",
+            "digest = \"e77e7045d01a9431264f9262c6b199d8e7988c139276a5266a3cf689588ad66e\"\n",
+            "size = 14\n",
+            "files = 1\n",
+            "verified = true\n",
+            "\n",
+            "[[inputs]]\n",
+            "kind = \"dataset\"\n",
+            "name = \"train\"\n",
+            "digest = \"b9485148546419a0f6a85e8d708c923557c15d7f3c7d078ef1fa7f7c0f57d5a5\"\n",
+            "size = 12\n",
+            "files = 1\n",
+            "verified = true\n",
+            "\n",
+            "[[inputs]]\n",
+            "kind = \"dataset\"\n",
+            "name = \"images\"\n",
+            "digest = \"b7d4d474e369b5b75551e155bb4efa2fc1cf396eb91c2370e5eddf5bda4570bc\"\n",
+            "size = 10\n",
+            "files = 3\n",
+            "verified = true\n",
+            "\n",
+            "[[inputs]]\n",
+            "kind = \"dataset\"\n",
+            "name = \"bureau\"\n",
+            "digest = \"5d41402abc4b2a76b9719d911017c592ae1d3f1a0c8f6d3cbd3f9a64a1c1e8b2\"\n",
+            "verified = false\n",
+            "\n",
+            "[[inputs]]\n",
+            "kind = \"parameters\"\n",
+            "name = \"parameters\"\n",
+            "digest = \"370e254ed030e8d03f6876ac3c575bf9531e19fa357e29e8eba65679f7d7321d\"\n",
+            "verified = true\n",
+        )
     );
     let (status, json) = repo.json(&["verify"]);
     assert_eq!(status, 0, "{json:#}");
@@ -253,19 +224,30 @@ fn write_then_verify_then_tamper() {
 
     // A deleted dataset is missing; the human report names it.
     std::fs::remove_file(repo.path().join("data/train.csv")).unwrap();
-    let out = repo.cmd().args(["verify", "--no-cache"]).output().unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains("missing  dataset     train"), "{text}");
+    let (code, text, err) = repo.run(&["verify", "--no-cache"]);
+    assert_eq!(code, 1, "{err}");
+    assert_eq!(
+        text,
+        concat!(
+            "p/m@1.0.0 FAILED\n",
+            "  ok       code        code\n",
+            "  ok       environment env/requirements.lock\n",
+            "  missing  dataset     train  (`data/train.csv` does not exist)\n",
+            "  changed  dataset     images  (locked b7d4d474e369b5b7…, now f4d83df02a8883fc…)\n",
+            "           differs: data/images/b.bin\n",
+            "  declared dataset     bureau\n",
+            "  ok       parameters  parameters\n",
+        )
+    );
+    assert_eq!(err, "");
 }
 
 #[test]
 fn card_digest_ignores_formatting_but_not_values() {
-    let repo = Repo::new();
-    let digest = |repo: &Repo| {
-        let out = repo.cmd().args(["digest", "p/m@1.0.0"]).output().unwrap();
-        assert_eq!(out.status.code(), Some(0));
-        String::from_utf8(out.stdout).unwrap().trim().to_owned()
+    let repo = lineage_repo();
+    let digest = |repo: &TestRepo| {
+        let (out, _) = repo.ok(&["digest", "p/m@1.0.0"]);
+        out.trim().to_owned()
     };
     let before = digest(&repo);
     assert!(
@@ -296,28 +278,17 @@ fn card_digest_ignores_formatting_but_not_values() {
 
     // Writing the lock adds the lineage root to the digest.
     std::fs::write(&card, &text).unwrap();
-    assert_eq!(
-        repo.cmd()
-            .args(["lineage", "p/m@1.0.0", "--write"])
-            .output()
-            .unwrap()
-            .status
-            .code(),
-        Some(0)
-    );
+    repo.ok(&["lineage", "p/m@1.0.0", "--write"]);
     assert_ne!(digest(&repo), before);
 }
 
 #[test]
 fn symbolic_links_and_paths_cannot_leave_the_repository() {
-    let repo = Repo::new();
-    let outside = tempfile::tempdir().unwrap();
-    std::fs::write(outside.path().join("secret.csv"), "x\n").unwrap();
-    std::os::unix::fs::symlink(
-        outside.path().join("secret.csv"),
-        repo.path().join("data/link.csv"),
-    )
-    .unwrap();
+    let repo = lineage_repo();
+    // Outside the repository folder.
+    let secret = repo.home().join("secret.csv");
+    std::fs::write(&secret, "x\n").unwrap();
+    std::os::unix::fs::symlink(&secret, repo.path().join("data/link.csv")).unwrap();
     let card = repo.path().join(V).join("card.toml");
     let text = std::fs::read_to_string(&card).unwrap();
     std::fs::write(
@@ -325,15 +296,11 @@ fn symbolic_links_and_paths_cannot_leave_the_repository() {
         text.replace("\"data/train.csv\"", "\"data/link.csv\""),
     )
     .unwrap();
-    let out = repo
-        .cmd()
-        .args(["lineage", "p/m@1.0.0", "--write"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    assert!(
-        String::from_utf8_lossy(&out.stderr)
-            .contains("`data/link.csv` is a symbolic link that leaves the repository")
+    let (code, out, err) = repo.run(&["lineage", "p/m@1.0.0", "--write"]);
+    assert_eq!((code, out.as_str()), (2, ""));
+    assert_eq!(
+        err,
+        "error: p/m@1.0.0: `data/link.csv` is a symbolic link that leaves the repository\n"
     );
     assert!(
         !repo.path().join(V).join("lineage.lock").exists(),
@@ -357,16 +324,8 @@ fn symbolic_links_and_paths_cannot_leave_the_repository() {
 
 #[test]
 fn validate_reports_a_lock_that_no_longer_matches_the_card() {
-    let repo = Repo::new();
-    assert_eq!(
-        repo.cmd()
-            .args(["lineage", "p/m@1.0.0", "--write"])
-            .output()
-            .unwrap()
-            .status
-            .code(),
-        Some(0)
-    );
+    let repo = lineage_repo();
+    repo.ok(&["lineage", "p/m@1.0.0", "--write"]);
     let card = repo.path().join(V).join("card.toml");
     let text = std::fs::read_to_string(&card).unwrap();
     std::fs::write(
@@ -385,36 +344,26 @@ fn validate_reports_a_lock_that_no_longer_matches_the_card() {
         .count()
         + 1;
     assert_eq!(f["line"], line as u64);
-    assert!(
-        f["message"]
-            .as_str()
-            .unwrap()
-            .contains("not locked: dataset `training`"),
-        "{f:#}"
+    assert_eq!(
+        f["message"].as_str().unwrap(),
+        "lineage.lock does not match the card's [lineage] (not locked: dataset `training`; no longer declared: dataset `train`)"
     );
 }
 
 #[test]
 fn parents_and_missing_commits() {
-    let repo = Repo::new();
+    let repo = lineage_repo();
     repo.write(
         "projects/p/m/2.0.0/card.toml",
         "version = \"2.0.0\"\n[lineage]\nparents = [\"p/m@1.0.0\"]\n",
     );
-    let out = repo.cmd().args(["lineage", "p/m@2.0.0"]).output().unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    assert!(
-        String::from_utf8_lossy(&out.stderr).contains("parent `p/m@1.0.0` has no lineage.lock")
-    );
+    let (code, out, err) = repo.run(&["lineage", "p/m@2.0.0"]);
+    assert_eq!((code, out.as_str()), (2, ""));
     assert_eq!(
-        repo.cmd()
-            .args(["lineage", "p/m@1.0.0", "--write"])
-            .output()
-            .unwrap()
-            .status
-            .code(),
-        Some(0)
+        err,
+        "error: p/m@2.0.0: parent `p/m@1.0.0` has no lineage.lock; run `cardinal lineage p/m@1.0.0 --write` first\n"
     );
+    repo.ok(&["lineage", "p/m@1.0.0", "--write"]);
     let (_, parent) = repo.json(&["lineage", "p/m@1.0.0"]);
     let (status, json) = repo.json(&["lineage", "p/m@2.0.0"]);
     assert_eq!(status, 0);

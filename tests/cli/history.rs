@@ -2,55 +2,34 @@
 //! repositories: `status`, `audit`, `log`, signatures, merges, branches,
 //! shallow clones and the cache. Every scenario asserts the exact stage
 //! and the reasons a decision does or does not count.
-#![allow(clippy::unwrap_used)]
 
-#[path = "history/repo.rs"]
-mod repo;
+use serde_json::{Value, json};
 
-use repo::{Repo, STAGES, approval, audit, config, problems, review};
-use serde_json::Value;
-
-/// Staging approved by dave: the usual first step.
-fn staged(repo: &Repo) {
-    repo.card("1.0.0", 0.9);
-    repo.commit("erin", "card");
-    repo.request("1.0.0", "Staging", "erin", &["dave"]);
-    repo.commit("erin", "request staging");
-    repo.decide("1.0.0", "Staging", "dave", "approve");
-    repo.commit("dave", "approve staging");
-}
-
-fn codes(findings: &Value) -> Vec<String> {
-    findings["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["code"].as_str().unwrap().to_owned())
-        .collect()
-}
+use crate::harness::{
+    COMMIT_AGAIN, STAGES, START, TestRepo, approval, audit, blockers, config, decide_again,
+    finding_field, problems, replaced, review, signed_staging, text, violation,
+};
 
 #[test]
 fn happy_path_promoted_exactly_at_the_second_approval() {
-    let repo = Repo::new();
-    staged(&repo);
+    let repo = TestRepo::new();
+    repo.staged("1.0.0");
     let v = repo.status("p/m@1.0.0", &[]);
     assert_eq!(v["stage"], "Staging");
     repo.request("1.0.0", "Production", "erin", &["bob", "carol"]);
     repo.commit("erin", "request production");
-    repo.decide("1.0.0", "Production", "bob", "approve");
-    repo.commit("bob", "approve production");
+    repo.decided("1.0.0", "Production", "bob", "approve");
     let v = repo.status("p/m@1.0.0", &[]);
     assert_eq!(v["stage"], "Staging");
     let r = review(&v, "Production");
     assert_eq!(r["state"], "pending");
-    assert_eq!(r["pending"], serde_json::json!(["carol"]));
+    assert_eq!(r["pending"], json!(["carol"]));
     assert_eq!(approval(r, "bob")["valid"], true);
-    repo.decide("1.0.0", "Production", "carol", "approve");
-    let second = repo.commit("carol", "approve production");
+    let second = repo.decided("1.0.0", "Production", "carol", "approve");
     let v = repo.status("p/m@1.0.0", &[]);
     assert_eq!(v["stage"], "Production");
     assert_eq!(v["since"], second.as_str());
-    assert_eq!(v["holds"], serde_json::json!(["Staging", "Production"]));
+    assert_eq!(v["holds"], json!(["Staging", "Production"]));
     assert_eq!(review(&v, "Production")["state"], "approved");
     assert_eq!(v["card_digest"], repo.digest("p/m@1.0.0").as_str());
     let (code, json) = audit(&repo);
@@ -60,20 +39,20 @@ fn happy_path_promoted_exactly_at_the_second_approval() {
 
 #[test]
 fn approval_file_added_by_another_author_does_not_count() {
-    let repo = Repo::new();
-    repo.card("1.0.0", 0.9);
-    repo.commit("erin", "card");
-    repo.request("1.0.0", "Staging", "erin", &["dave"]);
-    repo.commit("erin", "request");
+    let repo = TestRepo::new();
+    repo.requested("1.0.0", &["dave"]);
     repo.decide("1.0.0", "Staging", "dave", "approve");
     let forged = repo.commit("bob", "approve on dave's behalf");
     let v = repo.status("p/m@1.0.0", &[]);
     assert_eq!(v["stage"], Value::Null);
     let a = approval(review(&v, "Staging"), "dave");
     assert_eq!(a["valid"], false);
-    assert!(
-        problems(a).contains("added or changed by someone other than `dave`"),
-        "{a}"
+    assert_eq!(
+        problems(a),
+        format!(
+            "added or changed by someone other than `dave` (commit {})",
+            &forged[..8]
+        )
     );
     let (code, json) = audit(&repo);
     assert_eq!(code, 1);
@@ -81,11 +60,16 @@ fn approval_file_added_by_another_author_does_not_count() {
     assert_eq!(f["code"], "unauthorized-change");
     assert_eq!(f["commit"], forged.as_str());
     assert_eq!(f["file"], "projects/p/m/1.0.0/reviews/staging/dave.toml");
-    assert!(
-        f["message"]
-            .as_str()
-            .unwrap()
-            .contains("only `dave` may write `dave`'s decision")
+    assert_eq!(
+        f["message"],
+        violation(
+            &forged,
+            "bob",
+            "projects/p/m/1.0.0/reviews/staging/dave.toml",
+            1,
+            "only `dave` may write `dave`'s decision (an admin may only delete it)",
+            &decide_again("dave")
+        )
     );
     // dave committing over it later does not launder the forged commit.
     repo.write(
@@ -104,20 +88,19 @@ fn approval_file_added_by_another_author_does_not_count() {
 
 #[test]
 fn self_approval_does_not_count_unless_allowed() {
-    let repo = Repo::new();
+    let repo = TestRepo::new();
     repo.card("1.0.0", 0.9);
     repo.commit("erin", "card");
     // frank is a collaborator: he may request, and is also asked.
     repo.request("1.0.0", "Staging", "frank", &["frank"]);
     repo.commit("frank", "request");
-    repo.decide("1.0.0", "Staging", "frank", "approve");
-    repo.commit("frank", "approve my own");
+    repo.decided("1.0.0", "Staging", "frank", "approve");
     let v = repo.status("p/m@1.0.0", &[]);
     assert_eq!(v["stage"], Value::Null);
     let a = approval(review(&v, "Staging"), "frank");
     assert_eq!(problems(a), "self-approval: `frank` requested this review");
 
-    let allowed = Repo::with_config(&config(
+    let allowed = TestRepo::with_config(&config(
         &[],
         &format!("{STAGES}\n[policy]\nallow_self_approval = true\n"),
     ));
@@ -132,8 +115,8 @@ fn self_approval_does_not_count_unless_allowed() {
 
 #[test]
 fn card_edit_makes_approvals_stale() {
-    let repo = Repo::new();
-    staged(&repo);
+    let repo = TestRepo::new();
+    repo.staged("1.0.0");
     assert_eq!(repo.status("p/m@1.0.0", &[])["stage"], "Staging");
     repo.card("1.0.0", 0.91);
     repo.commit("erin", "edit the card");
@@ -146,10 +129,12 @@ fn card_edit_makes_approvals_stale() {
     let left = &log["events"][0];
     assert_eq!(left["kind"], "stage_left");
     assert_eq!(left["stage"], "Staging");
-    assert!(left["detail"].as_str().unwrap().starts_with("stale"));
+    assert_eq!(
+        left["detail"].as_str().unwrap(),
+        "stale: the card or its lineage changed since the approvals"
+    );
     // A fresh approval brings it back.
-    repo.decide("1.0.0", "Staging", "dave", "approve");
-    let again = repo.commit("dave", "re-approve");
+    let again = repo.decided("1.0.0", "Staging", "dave", "approve");
     let v = repo.status("p/m@1.0.0", &[]);
     assert_eq!(v["stage"], "Staging");
     assert_eq!(v["since"], again.as_str());
@@ -157,71 +142,57 @@ fn card_edit_makes_approvals_stale() {
 
 #[test]
 fn lineage_lock_recording_changed_data_makes_approvals_stale() {
-    let repo = Repo::new();
+    let repo = TestRepo::new();
     let lock = |root: &str| {
         format!(
             "lock_version = 1\nroot = \"{root}\"\n\n[[inputs]]\nkind = \"dataset\"\nname = \"train\"\ndigest = \"{root}\"\n"
         )
     };
     repo.write("projects/p/m/1.0.0/lineage.lock", &lock(&"a".repeat(64)));
-    staged(&repo);
+    repo.staged("1.0.0");
     assert_eq!(repo.status("p/m@1.0.0", &[])["stage"], "Staging");
     repo.write("projects/p/m/1.0.0/lineage.lock", &lock(&"b".repeat(64)));
     repo.commit("erin", "retrained on new data");
     let v = repo.status("p/m@1.0.0", &[]);
     assert_eq!(v["stage"], Value::Null);
-    assert!(problems(approval(review(&v, "Staging"), "dave")).starts_with("stale"));
+    assert_eq!(
+        problems(approval(review(&v, "Staging"), "dave")),
+        "stale: lineage `dataset train` changed"
+    );
 }
 
 #[test]
 fn a_valid_rejection_blocks() {
-    let repo = Repo::new();
-    repo.card("1.0.0", 0.9);
-    repo.commit("erin", "card");
-    repo.request("1.0.0", "Staging", "erin", &["dave", "carol"]);
-    repo.commit("erin", "request");
-    repo.decide("1.0.0", "Staging", "dave", "approve");
-    repo.commit("dave", "approve");
-    repo.decide("1.0.0", "Staging", "carol", "reject");
-    repo.commit("carol", "reject");
+    let repo = TestRepo::new();
+    repo.requested("1.0.0", &["dave", "carol"]);
+    repo.decided("1.0.0", "Staging", "dave", "approve");
+    repo.decided("1.0.0", "Staging", "carol", "reject");
     let v = repo.status("p/m@1.0.0", &[]);
     assert_eq!(v["stage"], Value::Null);
     let r = review(&v, "Staging");
     assert_eq!(r["state"], "rejected");
     assert_eq!(approval(r, "carol")["decision"], "reject");
     assert_eq!(approval(r, "carol")["valid"], true);
-    assert!(
-        r["blockers"]
-            .as_array()
-            .unwrap()
-            .contains(&Value::from("rejected by `carol`"))
-    );
+    assert_eq!(blockers(&v, "Staging"), ["rejected by `carol`"]);
     // Withdrawn rejection plus carol's approval: promoted.
-    repo.decide("1.0.0", "Staging", "carol", "approve");
-    repo.commit("carol", "approve after all");
+    repo.decided("1.0.0", "Staging", "carol", "approve");
     assert_eq!(repo.status("p/m@1.0.0", &[])["stage"], "Staging");
 }
 
 #[test]
 fn non_admin_editing_global_stages_takes_no_effect() {
-    let repo = Repo::new();
-    staged(&repo);
+    let repo = TestRepo::new();
+    repo.staged("1.0.0");
     repo.request("1.0.0", "Production", "erin", &["bob"]);
     repo.commit("erin", "request production");
-    repo.decide("1.0.0", "Production", "bob", "approve");
-    repo.commit("bob", "approve production");
+    repo.decided("1.0.0", "Production", "bob", "approve");
     // erin lowers the bar for herself.
-    let lowered = STAGES.replace("min_approvals = 2", "min_approvals = 1");
+    let lowered = replaced(STAGES, "min_approvals = 2", "min_approvals = 1");
     repo.write("cardinal.toml", &config(&[], &lowered));
     let bad = repo.commit("erin", "one approval is enough");
     let v = repo.status("p/m@1.0.0", &[]);
     assert_eq!(v["stage"], "Staging");
-    assert!(
-        review(&v, "Production")["blockers"]
-            .as_array()
-            .unwrap()
-            .contains(&Value::from("1 of 2 required approvals"))
-    );
+    assert_eq!(blockers(&v, "Production"), ["1 of 2 required approvals"]);
     let (code, json) = audit(&repo);
     assert_eq!(code, 1);
     assert_eq!(json["findings"][0]["commit"], bad.as_str());
@@ -235,11 +206,16 @@ fn non_admin_editing_global_stages_takes_no_effect() {
         "min_approvals = 1",
         "line {line}"
     );
-    assert!(
-        json["findings"][0]["message"]
-            .as_str()
-            .unwrap()
-            .contains("only admins may change `cardinal.toml`")
+    assert_eq!(
+        json["findings"][0]["message"],
+        violation(
+            &bad,
+            "erin",
+            "cardinal.toml",
+            u32::try_from(line).unwrap(),
+            "only admins may change `cardinal.toml`",
+            COMMIT_AGAIN
+        )
     );
     // The same change by an admin takes effect.
     repo.write("cardinal.toml", &config(&[], &lowered));
@@ -254,7 +230,7 @@ fn non_admin_editing_global_stages_takes_no_effect() {
 
 #[test]
 fn project_owner_overrides_stages_for_their_project_only() {
-    let repo = Repo::new();
+    let repo = TestRepo::new();
     repo.write(
         "projects/q/project.toml",
         "name = \"q\"\nowners = [\"erin\"]\n",
@@ -270,8 +246,7 @@ fn project_owner_overrides_stages_for_their_project_only() {
     repo.commit("erin", "card");
     repo.request("1.0.0", "Canary", "erin", &["dave"]);
     repo.commit("erin", "request canary");
-    repo.decide("1.0.0", "Canary", "dave", "approve");
-    repo.commit("dave", "approve canary");
+    repo.decided("1.0.0", "Canary", "dave", "approve");
     assert_eq!(repo.status("p/m@1.0.0", &[])["stage"], "Canary");
     // Project q still has the global stages.
     repo.write("projects/q/m/1.0.0/card.toml", "version = \"1.0.0\"\n");
@@ -300,17 +275,14 @@ fn project_owner_overrides_stages_for_their_project_only() {
 
 #[test]
 fn escalation_in_one_range_grants_nothing() {
-    let repo = Repo::new();
-    repo.card("1.0.0", 0.9);
-    repo.commit("erin", "card");
-    repo.request("1.0.0", "Staging", "erin", &["dave", "frank"]);
-    repo.commit("erin", "request");
-    repo.decide("1.0.0", "Staging", "dave", "approve");
-    repo.commit("dave", "approve");
+    let repo = TestRepo::new();
+    repo.requested("1.0.0", &["dave", "frank"]);
+    repo.decided("1.0.0", "Staging", "dave", "approve");
     // frank makes himself admin and, in the same commit, rewrites the
     // stage so one approval by anyone suffices, and approves.
     let mut cfg = config(&[], STAGES);
-    cfg = cfg.replace(
+    cfg = replaced(
+        &cfg,
         "id = \"frank\"\nname = \"frank\"\nemails = [\"frank@t.test\"]\nroles = [\"data-scientist\"]",
         "id = \"frank\"\nname = \"frank\"\nemails = [\"frank@t.test\"]\nroles = [\"data-scientist\", \"admin\"]",
     );
@@ -335,40 +307,45 @@ fn escalation_in_one_range_grants_nothing() {
         .map(|f| f["commit"].as_str().unwrap())
         .collect();
     assert_eq!(commits.iter().filter(|c| **c == first).count(), 2, "{json}");
-    assert!(commits.contains(&second.as_str()));
+    assert_eq!(commits, [first.as_str(), first.as_str(), second.as_str()]);
     let v = repo.status("p/m@1.0.0", &[]);
     let dave = approval(review(&v, "Staging"), "dave");
-    assert!(
-        problems(dave).contains("someone other than `dave`"),
-        "{dave}"
+    assert_eq!(
+        problems(dave),
+        format!(
+            "does not load: invalid value for `card_digest`: `sha256:00`: \
+             expected `sha256:` and 64 lower-case hex digits; \
+             added or changed by someone other than `dave` (commit {})",
+            &first[..8]
+        )
     );
     // An unknown author is a violation too.
     repo.write("projects/p/m/model.toml", "name = \"m\"\nsummary = \"x\"\n");
     repo.commit("mallory", "drive-by");
     let (_, json) = audit(&repo);
-    assert!(codes(&json).contains(&"unknown-author".to_owned()));
+    assert_eq!(
+        finding_field(&json, "code"),
+        [
+            "unauthorized-change",
+            "unauthorized-change",
+            "unauthorized-change",
+            "unknown-author"
+        ]
+    );
 }
 
 #[test]
 fn signatures_must_be_by_the_reviewers_own_key() {
-    let keys_repo = Repo::new();
+    let keys_repo = TestRepo::new();
     let (carol_key, carol_pub) = keys_repo.keygen("carol");
     let (bob_key, bob_pub) = keys_repo.keygen("bob");
-    let extra = STAGES.replace(
-        "name = \"Staging\"\nmin_approvals = 1",
-        "name = \"Staging\"\nmin_approvals = 1\nrequire_signed = true",
-    );
-    let repo = Repo::with_config(&config(
+    let repo = TestRepo::with_config(&config(
         &[("carol", carol_pub.clone()), ("bob", bob_pub)],
-        &extra,
+        &signed_staging(),
     ));
-    repo.card("1.0.0", 0.9);
-    repo.commit("erin", "card");
-    repo.request("1.0.0", "Staging", "erin", &["carol"]);
-    repo.commit("erin", "request");
+    repo.requested("1.0.0", &["carol"]);
     // Unsigned.
-    repo.decide("1.0.0", "Staging", "carol", "approve");
-    repo.commit("carol", "approve, unsigned");
+    repo.decided("1.0.0", "Staging", "carol", "approve");
     let v = repo.status("p/m@1.0.0", &[]);
     assert_eq!(v["stage"], Value::Null);
     assert_eq!(
@@ -382,9 +359,9 @@ fn signatures_must_be_by_the_reviewers_own_key() {
     repo.commit_signed("carol", &bob_key, "approve, signed by bob's key");
     let v = repo.status("p/m@1.0.0", &[]);
     assert_eq!(v["stage"], Value::Null);
-    assert!(
-        problems(approval(review(&v, "Staging"), "carol"))
-            .contains("signed with a key that is not one of the member's")
+    assert_eq!(
+        problems(approval(review(&v, "Staging"), "carol")),
+        "stage `Staging` requires signed approvals: bad signature: signed with a key that is not one of the member's"
     );
     // Signed with her own key.
     repo.remove("projects/p/m/1.0.0/reviews/staging/carol.toml");
@@ -401,14 +378,10 @@ fn signatures_must_be_by_the_reviewers_own_key() {
 
 #[test]
 fn evil_merge_is_checked_and_a_clean_merge_is_not() {
-    let repo = Repo::new();
-    repo.card("1.0.0", 0.9);
-    repo.commit("erin", "card");
-    repo.request("1.0.0", "Staging", "erin", &["dave"]);
-    repo.commit("erin", "request");
+    let repo = TestRepo::new();
+    repo.requested("1.0.0", &["dave"]);
     repo.git(&["checkout", "-q", "-b", "review"]);
-    repo.decide("1.0.0", "Staging", "dave", "approve");
-    repo.commit("dave", "approve on a branch");
+    repo.decided("1.0.0", "Staging", "dave", "approve");
     repo.git(&["checkout", "-q", "main"]);
     repo.write("projects/p/m/model.toml", "name = \"m\"\nsummary = \"s\"\n");
     repo.commit("erin", "edit model on main");
@@ -426,10 +399,7 @@ fn evil_merge_is_checked_and_a_clean_merge_is_not() {
     assert_eq!(v["since"], merge.as_str());
 
     // Evil merge: bob merges a branch and slips in an approval for 2.0.0 as carol.
-    repo.card("2.0.0", 0.9);
-    repo.commit("erin", "card 2");
-    repo.request("2.0.0", "Staging", "erin", &["carol"]);
-    repo.commit("erin", "request 2");
+    repo.requested("2.0.0", &["carol"]);
     repo.git(&["checkout", "-q", "-b", "side"]);
     repo.write("projects/p/m/model.toml", "name = \"m\"\nsummary = \"t\"\n");
     repo.commit("erin", "side change");
@@ -452,14 +422,10 @@ fn evil_merge_is_checked_and_a_clean_merge_is_not() {
 
 #[test]
 fn approval_on_an_unmerged_branch_does_not_count_on_main() {
-    let repo = Repo::new();
-    repo.card("1.0.0", 0.9);
-    repo.commit("erin", "card");
-    repo.request("1.0.0", "Staging", "erin", &["dave"]);
-    repo.commit("erin", "request");
+    let repo = TestRepo::new();
+    repo.requested("1.0.0", &["dave"]);
     repo.git(&["checkout", "-q", "-b", "review"]);
-    repo.decide("1.0.0", "Staging", "dave", "approve");
-    let on_branch = repo.commit("dave", "approve");
+    let on_branch = repo.decided("1.0.0", "Staging", "dave", "approve");
     let v = repo.status("p/m@1.0.0", &["--ref", "main"]);
     assert_eq!(v["stage"], Value::Null);
     assert!(v["reviews"][0]["approvals"].as_array().unwrap().is_empty());
@@ -470,114 +436,80 @@ fn approval_on_an_unmerged_branch_does_not_count_on_main() {
 
 #[test]
 fn after_orders_stages() {
-    let repo = Repo::new();
+    let repo = TestRepo::new();
     repo.card("1.0.0", 0.9);
     repo.commit("erin", "card");
     repo.request("1.0.0", "Production", "erin", &["bob", "carol"]);
     repo.commit("erin", "request production first");
-    repo.decide("1.0.0", "Production", "bob", "approve");
-    repo.commit("bob", "approve");
-    repo.decide("1.0.0", "Production", "carol", "approve");
-    repo.commit("carol", "approve");
+    repo.decided("1.0.0", "Production", "bob", "approve");
+    repo.decided("1.0.0", "Production", "carol", "approve");
     let v = repo.status("p/m@1.0.0", &[]);
     assert_eq!(v["stage"], Value::Null);
     assert_eq!(review(&v, "Production")["state"], "approved");
     repo.request("1.0.0", "Staging", "erin", &["dave"]);
     repo.commit("erin", "request staging");
-    repo.decide("1.0.0", "Staging", "dave", "approve");
-    let staging = repo.commit("dave", "approve staging");
+    let staging = repo.decided("1.0.0", "Staging", "dave", "approve");
     let v = repo.status("p/m@1.0.0", &[]);
     // Staging is reached, then Production in the same commit, in order.
     assert_eq!(v["stage"], "Production");
     assert_eq!(v["since"], staging.as_str());
 }
 
-fn production(repo: &Repo, version: &str) -> String {
-    repo.card(version, 0.9);
-    repo.commit("erin", "card");
-    repo.request(version, "Staging", "erin", &["dave"]);
-    repo.commit("erin", "request staging");
-    repo.decide(version, "Staging", "dave", "approve");
-    repo.commit("dave", "approve staging");
-    repo.request(version, "Production", "erin", &["bob", "carol"]);
-    repo.commit("erin", "request production");
-    repo.decide(version, "Production", "bob", "approve");
-    repo.commit("bob", "approve");
-    repo.decide(version, "Production", "carol", "approve");
-    repo.commit("carol", "approve")
-}
-
 #[test]
 fn exclusive_stage_supersedes_the_previous_version() {
-    let repo = Repo::new();
-    production(&repo, "1.0.0");
+    let repo = TestRepo::new();
+    repo.to_production("1.0.0");
     assert_eq!(repo.status("p/m@1.0.0", &[])["stage"], "Production");
-    let second = production(&repo, "1.1.0");
+    let second = repo.to_production("1.1.0");
     let v2 = repo.status("p/m@1.1.0", &[]);
     assert_eq!(v2["stage"], "Production");
     let v1 = repo.status("p/m@1.0.0", &[]);
     assert_eq!(v1["stage"], "Staging");
-    assert_eq!(v1["holds"], serde_json::json!(["Staging"]));
+    assert_eq!(v1["holds"], json!(["Staging"]));
     let (_, log) = repo.json(&["log", "p/m@1.0.0", "--no-cache"]);
     let left = &log["events"][0];
     assert_eq!(left["kind"], "stage_left");
     assert_eq!(left["commit"], second.as_str());
     assert_eq!(left["detail"], "superseded by p/m@1.1.0");
     // --require-stage for a deploy pipeline.
-    let ok = repo
-        .cmd()
-        .args(["status", "p/m@1.1.0", "--require-stage", "Production"])
-        .output()
-        .unwrap();
-    assert_eq!(ok.status.code(), Some(0));
-    let no = repo
-        .cmd()
-        .args(["status", "p/m@1.0.0", "--require-stage", "production"])
-        .output()
-        .unwrap();
-    assert_eq!(no.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&no.stderr).contains("is not in `production`"));
+    let (code, _, _) = repo.run(&["status", "p/m@1.1.0", "--require-stage", "Production"]);
+    assert_eq!(code, 0);
+    let (code, _, err) = repo.run(&["status", "p/m@1.0.0", "--require-stage", "production"]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        err,
+        "error: p/m@1.0.0 is not in `production` (current stage: Staging)\n"
+    );
 }
 
 #[test]
 fn approvals_expire_after_the_stage_allows() {
-    let extra = STAGES.replace(
+    let extra = replaced(
+        STAGES,
         "name = \"Staging\"\nmin_approvals = 1",
         "name = \"Staging\"\nmin_approvals = 1\nexpires_after_days = 30",
     );
-    let repo = Repo::with_config(&config(&[], &extra));
-    staged(&repo);
-    let approved_at = repo::START + 4 * 86_400;
+    let repo = TestRepo::with_config(&config(&[], &extra));
+    repo.staged("1.0.0");
+    let approved_at = START + 4 * 86_400;
     let now = |days: i64| (approved_at + days * 86_400).to_string();
     let at = |days: i64| {
-        let out = repo
-            .cmd()
-            .args([
-                "status",
-                "p/m@1.0.0",
-                "--format",
-                "json",
-                "--no-cache",
-                "--now",
-            ])
-            .arg(now(days))
-            .output()
-            .unwrap();
-        serde_json::from_slice::<Value>(&out.stdout).unwrap()["versions"][0].clone()
+        let (_, json) = repo.json_at(&now(days), &["status", "p/m@1.0.0", "--no-cache"]);
+        json["versions"][0].clone()
     };
     assert_eq!(at(29)["stage"], "Staging");
     let v = at(31);
     assert_eq!(v["stage"], Value::Null);
-    assert!(
-        problems(approval(review(&v, "Staging"), "dave"))
-            .starts_with("expired: decided 31 days ago")
+    assert_eq!(
+        problems(approval(review(&v, "Staging"), "dave")),
+        "expired: decided 31 days ago, stage `Staging` decisions expire after 30 days"
     );
 }
 
 #[test]
 fn at_date_answers_what_was_in_a_stage_then() {
-    let repo = Repo::new();
-    staged(&repo);
+    let repo = TestRepo::new();
+    repo.staged("1.0.0");
     repo.card("1.0.0", 0.95);
     repo.commit("erin", "edit: stale");
     // Commits are one day apart from START: card(+1d) request(+2d) approve(+3d... )
@@ -590,37 +522,24 @@ fn at_date_answers_what_was_in_a_stage_then() {
 
 #[test]
 fn shallow_clone_says_how_much_history_is_needed() {
-    let repo = Repo::new();
-    staged(&repo);
-    let clone = tempfile::tempdir().unwrap();
-    let url = format!("file://{}", repo.path().display());
-    let out = std::process::Command::new("git")
-        .args(["clone", "-q", "--depth", "2", &url])
-        .arg(clone.path().join("c"))
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let repo = TestRepo::new();
+    repo.staged("1.0.0");
+    let clone = repo.shallow_clone(2);
+    let (code, out, err) = text(
+        repo.cardinal_in(&clone, &["status", "--no-cache"])
+            .output()
+            .unwrap(),
     );
-    let out = assert_cmd::Command::cargo_bin("cardinal")
-        .unwrap()
-        .arg("-C")
-        .arg(clone.path().join("c"))
-        .args(["status", "--no-cache"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("shallow clone (2 commits deep)"), "{err}");
-    assert!(err.contains("git fetch --unshallow"), "{err}");
+    assert_eq!((code, out.as_str()), (2, ""));
+    assert_eq!(
+        err,
+        "error: git: this is a shallow clone (2 commits deep): stages and audit need the history back to the commit that added `cardinal.toml`; run `git fetch --unshallow` (in CI: `actions/checkout` with `fetch-depth: 0`), or set `[policy] audit_from` to a commit within the fetched history\n"
+    );
 }
 
 #[test]
 fn audit_from_trusts_earlier_history() {
-    let repo = Repo::new();
+    let repo = TestRepo::new();
     // Before audit_from, mallory's change is trusted as is.
     repo.write("projects/p/m/model.toml", "name = \"m\"\nsummary = \"x\"\n");
     let trusted = repo.commit("mallory", "legacy import");
@@ -640,21 +559,21 @@ fn audit_from_trusts_earlier_history() {
 
 #[test]
 fn cache_gives_the_same_answers_and_resumes() {
-    let repo = Repo::new();
-    staged(&repo);
-    let cached = |repo: &Repo| repo.json(&["status"]).1;
-    let fresh = |repo: &Repo| repo.json(&["status", "--no-cache"]).1;
+    let repo = TestRepo::new();
+    repo.staged("1.0.0");
+    let cached = |repo: &TestRepo| repo.json(&["status"]).1;
+    let fresh = |repo: &TestRepo| repo.json(&["status", "--no-cache"]).1;
     assert_eq!(cached(&repo), fresh(&repo));
     assert!(repo.path().join(".git/cardinal/history.json").exists());
     assert_eq!(cached(&repo), fresh(&repo));
-    production(&repo, "1.1.0");
+    repo.to_production("1.1.0");
     assert_eq!(cached(&repo), fresh(&repo));
     // Another reference has a snapshot of its own; --at writes none.
     assert_eq!(
         repo.json(&["status", "--ref", "main"]).1,
         repo.json(&["status", "--ref", "main", "--no-cache"]).1
     );
-    let names = |repo: &Repo| {
+    let names = |repo: &TestRepo| {
         let mut n: Vec<String> = std::fs::read_dir(repo.path().join(".git/cardinal"))
             .unwrap()
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
@@ -687,100 +606,71 @@ fn cache_gives_the_same_answers_and_resumes() {
 
 #[test]
 fn human_status_and_log_name_the_reasons() {
-    let repo = Repo::new();
-    staged(&repo);
+    let repo = TestRepo::new();
+    let dave = repo.staged("1.0.0");
     repo.request("1.0.0", "Production", "erin", &["bob", "carol"]);
-    repo.commit("erin", "request production");
-    repo.decide("1.0.0", "Production", "bob", "approve");
-    repo.commit("bob", "approve");
-    let out = repo
-        .cmd()
-        .args(["status", "--now", "2025-01-01T00:00:00Z"])
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains("p/m@1.0.0: Staging (since"), "{text}");
-    assert!(text.contains("pending: carol"), "{text}");
-    let out = repo.cmd().args(["log", "-n", "3"]).output().unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(text.lines().count(), 3, "{text}");
-    assert!(text.lines().next().unwrap().contains("bob"), "{text}");
+    let request = repo.commit("erin", "request production");
+    let bob = repo.decided("1.0.0", "Production", "bob", "approve");
+    let (dave, request, bob) = (&dave[..8], &request[..8], &bob[..8]);
+    let (code, text, err) = repo.run(&["status", "--now", "2025-01-01T00:00:00Z"]);
+    assert_eq!((code, err.as_str()), (0, ""));
+    assert_eq!(
+        text,
+        format!(
+            "p/m@1.0.0: Staging (since {dave}, 2024-01-05)\n\
+             \x20 Staging            reached    requested by erin; decided: dave\n\
+             \x20     dave approve ({dave})\n\
+             \x20 Production         pending    requested by erin; decided: bob; pending: carol\n\
+             \x20     bob approve ({bob})\n\
+             \x20     not reached: 1 of 2 required approvals\n"
+        )
+    );
+    let (code, text, err) = repo.run(&["log", "-n", "3"]);
+    assert_eq!((code, err.as_str()), (0, ""));
+    assert_eq!(
+        text,
+        format!(
+            "2024-01-07 00:00 {bob} bob          approved           p/m@1.0.0 [Production]\n\
+             2024-01-06 00:00 {request} erin         review requested   p/m@1.0.0 [Production] asks `bob`, `carol` for `Production`: please\n\
+             2024-01-05 00:00 {dave} dave         stage reached      p/m@1.0.0 [Staging] approved by `dave`\n"
+        )
+    );
 }
 
 #[test]
 fn gpg_signed_approvals_are_unverifiable_not_trusted() {
-    let extra = STAGES.replace(
-        "name = \"Staging\"\nmin_approvals = 1",
-        "name = \"Staging\"\nmin_approvals = 1\nrequire_signed = true",
-    );
-    let repo = Repo::with_config(&config(&[], &extra));
-    repo.card("1.0.0", 0.9);
-    repo.commit("erin", "card");
-    repo.request("1.0.0", "Staging", "erin", &["dave"]);
-    repo.commit("erin", "request");
+    let repo = TestRepo::with_config(&config(&[], &signed_staging()));
+    repo.requested("1.0.0", &["dave"]);
     repo.decide("1.0.0", "Staging", "dave", "approve");
     repo.git(&["add", "-A"]);
     let tree = repo.git(&["write-tree"]).trim().to_owned();
     let head = repo.head();
-    let t = repo::START + 100 * 86_400;
+    let t = START + 100 * 86_400;
     let object = format!(
         "tree {tree}\nparent {head}\nauthor dave <dave@t.test> {t} +0000\ncommitter dave <dave@t.test> {t} +0000\n\
          gpgsig -----BEGIN PGP SIGNATURE-----\n \n iQEzBAABCAAdFiEEexample\n -----END PGP SIGNATURE-----\n\napprove, gpg-signed\n"
     );
-    let dir = repo.path().to_owned();
-    let mut child = std::process::Command::new("git")
-        .current_dir(&dir)
-        .args(["hash-object", "-t", "commit", "-w", "--stdin"])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    use std::io::Write;
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(object.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    let id = String::from_utf8(out.stdout).unwrap().trim().to_owned();
-    repo.git(&["update-ref", "refs/heads/main", &id]);
+    let id = repo.write_commit(&object);
     let v = repo.status("p/m@1.0.0", &[]);
     assert_eq!(v["stage"], Value::Null);
     let dave = approval(review(&v, "Staging"), "dave");
     assert_eq!(dave["commit"], id.as_str());
-    assert!(
-        problems(dave).contains("signature unverifiable: GPG signature"),
-        "{dave}"
+    assert_eq!(
+        problems(dave),
+        "stage `Staging` requires signed approvals: signature unverifiable: GPG signature (only SSH signatures are checked)"
     );
-}
-
-/// `STAGES` with signed approvals required for Staging.
-fn signed_staging() -> String {
-    STAGES.replace(
-        "name = \"Staging\"\nmin_approvals = 1",
-        "name = \"Staging\"\nmin_approvals = 1\nrequire_signed = true",
-    )
-}
-
-/// Adds a card and a Staging request for `version` asking `reviewer`.
-fn requested(repo: &Repo, version: &str, reviewer: &str) {
-    repo.card(version, 0.9);
-    repo.commit("erin", &format!("card {version}"));
-    repo.request(version, "Staging", "erin", &[reviewer]);
-    repo.commit("erin", &format!("request {version}"));
 }
 
 #[test]
 fn rsa_and_ecdsa_signed_approvals_count() {
-    let keys_repo = Repo::new();
+    let keys_repo = TestRepo::new();
     let (carol_key, carol_pub) = keys_repo.keygen_as("carol", &["-t", "rsa", "-b", "2048"]);
     let (dave_key, dave_pub) = keys_repo.keygen_as("dave", &["-t", "ecdsa", "-b", "256"]);
     let (bob_key, bob_pub) = keys_repo.keygen_as("bob", &["-t", "ecdsa", "-b", "384"]);
     assert!(carol_pub.starts_with("ssh-rsa "), "{carol_pub}");
     assert!(dave_pub.starts_with("ecdsa-sha2-nistp256 "), "{dave_pub}");
     assert!(bob_pub.starts_with("ecdsa-sha2-nistp384 "), "{bob_pub}");
-    let repo = Repo::with_config(&config(
+    let repo = TestRepo::with_config(&config(
         &[("carol", carol_pub), ("dave", dave_pub), ("bob", bob_pub)],
         &signed_staging(),
     ));
@@ -791,7 +681,7 @@ fn rsa_and_ecdsa_signed_approvals_count() {
         ("2.0.0", "dave", &dave_key),
         ("3.0.0", "bob", &bob_key),
     ] {
-        requested(&repo, version, who);
+        repo.requested(version, &[who]);
         repo.decide(version, "Staging", who, "approve");
         let good = repo.commit_signed(who, key, &format!("approve {version}"));
         let v = repo.status(&format!("p/m@{version}"), &[]);
@@ -804,14 +694,14 @@ fn rsa_and_ecdsa_signed_approvals_count() {
 
 #[test]
 fn approval_signed_with_another_members_rsa_key_does_not_count() {
-    let keys_repo = Repo::new();
+    let keys_repo = TestRepo::new();
     let (_, carol_pub) = keys_repo.keygen_as("carol", &["-t", "rsa", "-b", "2048"]);
     let (bob_key, bob_pub) = keys_repo.keygen_as("bob", &["-t", "rsa", "-b", "2048"]);
-    let repo = Repo::with_config(&config(
+    let repo = TestRepo::with_config(&config(
         &[("carol", carol_pub), ("bob", bob_pub)],
         &signed_staging(),
     ));
-    requested(&repo, "1.0.0", "carol");
+    repo.requested("1.0.0", &["carol"]);
     repo.decide("1.0.0", "Staging", "carol", "approve");
     repo.commit_signed("carol", &bob_key, "approve, signed with bob's key");
     let v = repo.status("p/m@1.0.0", &[]);
@@ -828,6 +718,7 @@ fn approval_signed_with_another_members_rsa_key_does_not_count() {
 /// whose signature is PKCS#1 v1.5 over `digest` (`sha1`, `sha512`) and is
 /// labelled `sig_type` (`ssh-rsa`, `rsa-sha2-512`).
 fn openssl_sshsig(
+    repo: &TestRepo,
     pem: &std::path::Path,
     line: &str,
     message: &[u8],
@@ -846,10 +737,10 @@ fn openssl_sshsig(
     put(&mut signed, b"");
     put(&mut signed, b"sha512");
     put(&mut signed, &hash);
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
+    let data = repo.home().join("sshsig-data");
     std::fs::write(&data, &signed).unwrap();
-    let out = std::process::Command::new("openssl")
+    let out = repo
+        .command("openssl")
         .args(["dgst", &format!("-{digest}"), "-sign"])
         .arg(pem)
         .arg(&data)
@@ -884,69 +775,41 @@ fn openssl_sshsig(
 
 #[test]
 fn sha1_rsa_signature_does_not_count() {
-    let keys_repo = Repo::new();
+    let keys_repo = TestRepo::new();
     // A PEM private key, which openssl reads.
     let (carol_key, carol_pub) =
         keys_repo.keygen_as("carol", &["-t", "rsa", "-b", "2048", "-m", "PEM"]);
-    let repo = Repo::with_config(&config(&[("carol", carol_pub.clone())], &signed_staging()));
+    let repo = TestRepo::with_config(&config(&[("carol", carol_pub.clone())], &signed_staging()));
     // The same construction with rsa-sha2-512 counts: the hand-made
     // signature is right, and only the SHA-1 one is refused.
-    requested(&repo, "1.0.0", "carol");
+    repo.requested("1.0.0", &["carol"]);
     repo.decide("1.0.0", "Staging", "carol", "approve");
     let good = repo.commit_with_signature("carol", "approve, rsa-sha2-512", |m| {
-        openssl_sshsig(&carol_key, &carol_pub, m, "sha512", "rsa-sha2-512")
+        openssl_sshsig(&repo, &carol_key, &carol_pub, m, "sha512", "rsa-sha2-512")
     });
     let v = repo.status("p/m@1.0.0", &[]);
     assert_eq!(v["stage"], "Staging", "{v}");
     assert_eq!(v["since"], good.as_str());
 
-    requested(&repo, "2.0.0", "carol");
+    repo.requested("2.0.0", &["carol"]);
     repo.decide("2.0.0", "Staging", "carol", "approve");
     let sha1 = repo.commit_with_signature("carol", "approve, ssh-rsa", |m| {
-        openssl_sshsig(&carol_key, &carol_pub, m, "sha1", "ssh-rsa")
+        openssl_sshsig(&repo, &carol_key, &carol_pub, m, "sha1", "ssh-rsa")
     });
     let v = repo.status("p/m@2.0.0", &[]);
     assert_eq!(v["stage"], Value::Null, "{v}");
     let carol = approval(review(&v, "Staging"), "carol");
     assert_eq!(carol["commit"], sha1.as_str());
-    assert!(
-        problems(carol)
-            .contains("bad signature: RSA signature over SHA-1 (`ssh-rsa`) is not accepted"),
-        "{carol}"
+    assert_eq!(
+        problems(carol),
+        "stage `Staging` requires signed approvals: bad signature: RSA signature over SHA-1 (`ssh-rsa`) is not accepted; sign with `rsa-sha2-512` (what `ssh-keygen -Y sign` makes)"
     );
 }
 
 #[test]
 fn demo_history_shows_promotion_stale_rejection_and_supersede() {
-    let dir = tempfile::tempdir().unwrap();
-    let target = dir.path().join("demo");
-    let out = assert_cmd::Command::cargo_bin("cardinal")
-        .unwrap()
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("HOME", dir.path())
-        .arg("demo")
-        .arg(&target)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let out = assert_cmd::Command::cargo_bin("cardinal")
-        .unwrap()
-        .arg("-C")
-        .arg(&target)
-        .args([
-            "status",
-            "--format",
-            "json",
-            "--now",
-            "2024-12-01T00:00:00Z",
-        ])
-        .output()
-        .unwrap();
-    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let (repo, _) = TestRepo::demo();
+    let (_, json) = repo.json_at("2024-12-01T00:00:00Z", &["status"]);
     let stage = |name: &str| {
         json["versions"]
             .as_array()
@@ -976,16 +839,9 @@ fn demo_history_shows_promotion_stale_rejection_and_supersede() {
         stage("marketing/propensity@1.0.0")["stage"],
         "Pre-Production-2"
     );
-    let out = assert_cmd::Command::cargo_bin("cardinal")
-        .unwrap()
-        .arg("-C")
-        .arg(&target)
-        .args(["audit", "--format", "json"])
-        .output()
-        .unwrap();
+    let (code, json) = repo.json(&["audit"]);
     // The one forgery of the demo: frank wrote carol's approval.
-    assert_eq!(out.status.code(), Some(1));
-    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(code, 1);
     let findings = json["findings"].as_array().unwrap();
     assert_eq!(findings.len(), 1, "{json}");
     assert_eq!(findings[0]["code"], "unauthorized-change");
@@ -996,15 +852,19 @@ fn demo_history_shows_promotion_stale_rejection_and_supersede() {
     let risk = stage("credit/default-risk@1.0.0");
     let forged = approval(review(&risk, "Production"), "carol");
     assert_eq!(forged["valid"], false);
-    assert!(
-        problems(forged).contains("added or changed by someone other than `carol`"),
-        "{forged}"
+    let commit = findings[0]["commit"].as_str().unwrap();
+    assert_eq!(
+        problems(forged),
+        format!(
+            "added or changed by someone other than `carol` (commit {})",
+            &commit[..8]
+        )
     );
 }
 
 #[test]
 fn audit_from_set_by_a_non_admin_trusts_nothing() {
-    let repo = Repo::new();
+    let repo = TestRepo::new();
     repo.write("projects/p/m/model.toml", "name = \"m\"\nsummary = \"x\"\n");
     let forged = repo.commit("mallory", "drive-by");
     repo.write(
@@ -1028,8 +888,8 @@ fn audit_from_set_by_a_non_admin_trusts_nothing() {
 
 #[test]
 fn deleting_another_members_decision_is_a_violation() {
-    let repo = Repo::new();
-    staged(&repo);
+    let repo = TestRepo::new();
+    repo.staged("1.0.0");
     repo.remove("projects/p/m/1.0.0/reviews/staging/dave.toml");
     let deleted = repo.commit("erin", "drop dave's approval");
     let (code, json) = audit(&repo);
@@ -1064,39 +924,31 @@ fn deleting_another_members_decision_is_a_violation() {
 
 #[test]
 fn demo_tour_prints_status_and_the_latest_log() {
-    let dir = tempfile::tempdir().unwrap();
-    let target = dir.path().join("demo");
-    let out = assert_cmd::Command::cargo_bin("cardinal")
-        .unwrap()
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("HOME", dir.path())
-        .arg("demo")
-        .arg(&target)
-        .output()
-        .unwrap();
-    assert!(out.status.success());
-    let stdout = String::from_utf8(out.stdout).unwrap();
+    let (repo, stdout) = TestRepo::demo();
     let headings: Vec<&str> = stdout.lines().filter(|l| l.starts_with("== ")).collect();
-    let tour = [
-        "== cardinal status",
-        "== cardinal log (last 15 entries)",
-        "== cardinal audit",
-        "== cardinal which credit/churn --stage Production",
-    ];
-    let at = headings
-        .iter()
-        .position(|h| *h == tour[0])
-        .expect("the tour shows status");
-    assert_eq!(headings.get(at..at + tour.len()), Some(&tour[..]));
+    let building = format!(
+        "== Building the Acme Bank governed repository in {}",
+        repo.path().display()
+    );
+    assert_eq!(
+        headings,
+        [
+            building.as_str(),
+            "== cardinal validate",
+            "== cardinal verify",
+            "== cardinal status",
+            "== cardinal log (last 15 entries)",
+            "== cardinal audit",
+            "== cardinal which credit/churn --stage Production",
+            "== cardinal drift / cardinal quality (production samples against the training data)",
+        ]
+    );
 }
 
 #[test]
 fn shallow_clone_reaching_audit_from_works() {
-    let repo = Repo::new();
-    repo.card("1.0.0", 0.9);
-    repo.commit("erin", "card");
-    repo.request("1.0.0", "Staging", "erin", &["dave"]);
-    let trusted = repo.commit("erin", "request");
+    let repo = TestRepo::new();
+    let trusted = repo.requested("1.0.0", &["dave"]);
     repo.write(
         "cardinal.toml",
         &config(
@@ -1105,94 +957,60 @@ fn shallow_clone_reaching_audit_from_works() {
         ),
     );
     repo.commit("alice", "audit from here");
-    repo.decide("1.0.0", "Staging", "dave", "approve");
-    let approved = repo.commit("dave", "approve");
-    let clone = tempfile::tempdir().unwrap();
-    let url = format!("file://{}", repo.path().display());
-    let out = std::process::Command::new("git")
-        .args(["clone", "-q", "--depth", "3", &url])
-        .arg(clone.path().join("c"))
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let out = assert_cmd::Command::cargo_bin("cardinal")
-        .unwrap()
-        .arg("-C")
-        .arg(clone.path().join("c"))
-        .args(["status", "p/m@1.0.0", "--no-cache", "--format", "json"])
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let approved = repo.decided("1.0.0", "Staging", "dave", "approve");
+    let clone = repo.shallow_clone(3);
+    let status = ["status", "p/m@1.0.0", "--no-cache", "--format", "json"];
+    let (code, out, err) = text(repo.cardinal_in(&clone, &status).output().unwrap());
+    assert_eq!(code, 0, "{err}");
+    let json: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(json["versions"][0]["stage"], "Staging");
     assert_eq!(json["versions"][0]["since"], approved.as_str());
 }
 
 #[test]
 fn a_request_names_its_committer_as_requester() {
-    let repo = Repo::new();
+    let repo = TestRepo::new();
     repo.card("1.0.0", 0.9);
     repo.commit("erin", "card");
     // frank asks himself, naming erin as requester to dodge self-approval.
     repo.request("1.0.0", "Staging", "erin", &["frank"]);
     repo.commit("frank", "request in erin's name");
-    repo.decide("1.0.0", "Staging", "frank", "approve");
-    repo.commit("frank", "approve");
+    repo.decided("1.0.0", "Staging", "frank", "approve");
     let v = repo.status("p/m@1.0.0", &[]);
     assert_eq!(v["stage"], Value::Null);
     let r = review(&v, "Staging");
     assert_eq!(
         r["request_problems"],
-        serde_json::json!(["names `erin` as requester but was committed by `frank`"])
+        json!(["names `erin` as requester but was committed by `frank`"])
     );
-}
-
-/// Staging approved by dave for `version`; returns the approval commit.
-fn staging(repo: &Repo, version: &str) -> String {
-    repo.card(version, 0.9);
-    repo.commit("erin", "card");
-    repo.request(version, "Staging", "erin", &["dave"]);
-    repo.commit("erin", "request staging");
-    repo.decide(version, "Staging", "dave", "approve");
-    repo.commit("dave", "approve staging")
 }
 
 #[test]
 fn which_prints_the_version_holding_a_stage() {
-    let repo = Repo::new();
-    let reached = production(&repo, "1.0.0");
-    staging(&repo, "1.1.0");
+    let repo = TestRepo::new();
+    let reached = repo.to_production("1.0.0");
+    repo.staged("1.1.0");
     for model in ["p/m", "m"] {
         let (code, out, err) = repo.run(&["which", model, "--stage", "production"]);
         assert_eq!((code, out.as_str(), err.as_str()), (0, "p/m@1.0.0\n", ""));
     }
     let (code, json) = repo.json(&["which", "p/m", "--stage", "Production"]);
     assert_eq!(code, 0);
-    let since = serde_json::json!({"commit": reached, "time": "2024-01-08T00:00:00Z"});
+    let since = json!({"commit": reached, "time": "2024-01-08T00:00:00Z"});
     assert_eq!(json["model"], "p/m");
     assert_eq!(json["stage"], "Production");
     assert_eq!(json["version"], "p/m@1.0.0");
     assert_eq!(json["since"], since);
     assert_eq!(
         json["holders"],
-        serde_json::json!([{"version": "p/m@1.0.0", "since": since}])
+        json!([{"version": "p/m@1.0.0", "since": since}])
     );
 }
 
 #[test]
 fn which_with_no_holder_prints_nothing_and_exits_1() {
-    let repo = Repo::new();
-    staged(&repo);
+    let repo = TestRepo::new();
+    repo.staged("1.0.0");
     let (code, out, err) = repo.run(&["which", "p/m", "--stage", "Production"]);
     assert_eq!(
         (code, out.as_str(), err.as_str()),
@@ -1204,17 +1022,17 @@ fn which_with_no_holder_prints_nothing_and_exits_1() {
     assert_eq!(code, 1);
     assert_eq!(
         json,
-        serde_json::json!({"model": "p/m", "stage": "Production", "version": null,
+        json!({"model": "p/m", "stage": "Production", "version": null,
             "since": null, "holders": []})
     );
 }
 
 #[test]
 fn which_lists_every_holder_of_a_non_exclusive_stage_newest_first() {
-    let repo = Repo::new();
+    let repo = TestRepo::new();
     // 1.1.0 reaches Staging before 1.0.0 does: the order is by reaching.
-    let first = staging(&repo, "1.1.0");
-    let second = staging(&repo, "1.0.0");
+    let first = repo.staged("1.1.0");
+    let second = repo.staged("1.0.0");
     let (code, out, err) = repo.run(&["which", "p/m", "--stage", "staging"]);
     assert_eq!(
         (code, out.as_str(), err.as_str()),
@@ -1245,19 +1063,18 @@ fn which_lists_every_holder_of_a_non_exclusive_stage_newest_first() {
     );
 }
 
+/// What `which` and `status --require-stage` say of a misspelt stage.
+const UNKNOWN_PRODUTION: &str = "error: unknown stage `Prodution`; did you mean `Production`? \
+                                 (stages of project `p`: `Staging`, `Production`)\n";
+
 #[test]
 fn which_unknown_stage_or_model_is_a_usage_error_with_did_you_mean() {
-    let repo = Repo::new();
-    staged(&repo);
+    let repo = TestRepo::new();
+    repo.staged("1.0.0");
     let (code, out, err) = repo.run(&["which", "p/m", "--stage", "Prodution"]);
     assert_eq!(
         (code, out.as_str(), err.as_str()),
-        (
-            2,
-            "",
-            "error: unknown stage `Prodution`; did you mean `Production`? \
-             (stages of project `p`: `Staging`, `Production`)\n"
-        )
+        (2, "", UNKNOWN_PRODUTION)
     );
     let (code, _, err) = repo.run(&["which", "p/m", "--stage", "Canary"]);
     assert_eq!(
@@ -1287,7 +1104,7 @@ fn which_unknown_stage_or_model_is_a_usage_error_with_did_you_mean() {
 
 #[test]
 fn status_of_a_model_lists_its_versions_in_semver_order() {
-    let repo = Repo::new();
+    let repo = TestRepo::new();
     for version in ["1.10.0", "1.2.0", "1.9.0"] {
         repo.card(version, 0.9);
     }
@@ -1344,24 +1161,19 @@ fn status_of_a_model_lists_its_versions_in_semver_order() {
 
 #[test]
 fn require_stage_that_the_project_does_not_declare_is_a_usage_error() {
-    let repo = Repo::new();
-    staged(&repo);
+    let repo = TestRepo::new();
+    repo.staged("1.0.0");
     let (code, out, err) = repo.run(&["status", "p/m@1.0.0", "--require-stage", "Prodution"]);
     assert_eq!(
         (code, out.as_str(), err.as_str()),
-        (
-            2,
-            "",
-            "error: unknown stage `Prodution`; did you mean `Production`? \
-             (stages of project `p`: `Staging`, `Production`)\n"
-        )
+        (2, "", UNKNOWN_PRODUTION)
     );
 }
 
 #[test]
 fn require_stage_quiet_prints_nothing_on_success_and_only_the_miss_on_failure() {
-    let repo = Repo::new();
-    production(&repo, "1.0.0");
+    let repo = TestRepo::new();
+    repo.to_production("1.0.0");
     repo.card("1.1.0", 0.9);
     repo.commit("erin", "card");
     let (code, out, err) =

@@ -3,7 +3,6 @@
 //! `tests/fixtures/invalid` fails both, and a valid file read into the
 //! types and written back out still passes its schema (so no type field is
 //! missing from the schema).
-#![allow(clippy::unwrap_used)]
 
 use std::path::Path;
 

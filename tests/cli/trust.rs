@@ -6,41 +6,29 @@
 //! the exact stage, the blocker and the audit finding. The controls show
 //! that honest branches, merges, key rotations, re-requests, waivers and
 //! dismissals keep working.
-#![allow(clippy::unwrap_used)]
 
-#[path = "history/repo.rs"]
-mod repo;
-
-use repo::{Repo, STAGES, approval, audit, config, findings, problems, review};
 use serde_json::Value;
+
+use crate::harness::{
+    COMMIT_AGAIN, STAGES, TestRepo, approval, audit, blockers, config, decide_again, finding_field,
+    findings, not_a_member, problems, replaced, review, signed_staging, utc, violation,
+};
 
 /// Production needs signed approvals (bob and carol, one a `risk` member).
 fn signed_stages() -> String {
-    STAGES.replace(
+    replaced(
+        STAGES,
         "name = \"Production\"\nmin_approvals = 2",
         "name = \"Production\"\nmin_approvals = 2\nrequire_signed = true",
     )
 }
 
-/// 1.0.0 in Staging (dave) with a Production request to bob and carol.
-fn staged_with_production_request(repo: &Repo) {
-    repo.card("1.0.0", 0.9);
-    repo.commit("erin", "card");
-    repo.request("1.0.0", "Staging", "erin", &["dave"]);
-    repo.commit("erin", "request staging");
-    repo.decide("1.0.0", "Staging", "dave", "approve");
-    repo.commit("dave", "approve staging");
+/// 1.0.0 in Staging (dave) with a Production request to bob and carol;
+/// returns the request's commit.
+fn staged_with_production_request(repo: &TestRepo) -> String {
+    repo.staged("1.0.0");
     repo.request("1.0.0", "Production", "erin", &["bob", "carol"]);
-    repo.commit("erin", "request production");
-}
-
-fn blockers<'v>(v: &'v Value, stage: &str) -> Vec<&'v str> {
-    review(v, stage)["blockers"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|b| b.as_str().unwrap())
-        .collect()
+    repo.commit("erin", "request production")
 }
 
 fn finding(f: (&str, &str, &str)) -> (String, String, String) {
@@ -55,18 +43,18 @@ const PRODUCTION: &str = "projects/p/m/1.0.0/reviews/production";
 // nothing: its root is judged on the trunk's configuration.
 #[test]
 fn issue_13_orphan_branch_merge_grants_nothing() {
-    let keys = Repo::new();
+    let keys = TestRepo::new();
     let (bob_key, bob_pub) = keys.keygen("bob");
     let (carol_key, carol_pub) = keys.keygen("carol");
     let (frank_key, frank_pub) = keys.keygen("frank");
     // The reviewers' own keys never sign anything here.
     drop((bob_key, carol_key));
     for take_config in [false, true] {
-        let repo = Repo::with_config(&config(
+        let repo = TestRepo::with_config(&config(
             &[("bob", bob_pub.clone()), ("carol", carol_pub.clone())],
             &signed_stages(),
         ));
-        staged_with_production_request(&repo);
+        let request = staged_with_production_request(&repo);
         // frank's own organisation: himself admin, his key for everyone.
         repo.git(&["checkout", "-q", "--orphan", "evil"]);
         let mut forged = config(
@@ -77,7 +65,8 @@ fn issue_13_orphan_branch_merge_grants_nothing() {
             ],
             &signed_stages(),
         );
-        forged = forged.replace(
+        forged = replaced(
+            &forged,
             "id = \"frank\"\nname = \"frank\"\nemails = [\"frank@t.test\"]\nroles = [\"data-scientist\"]",
             "id = \"frank\"\nname = \"frank\"\nemails = [\"frank@t.test\"]\nroles = [\"admin\", \"data-scientist\"]",
         );
@@ -113,9 +102,14 @@ fn issue_13_orphan_branch_merge_grants_nothing() {
         let r = review(&v, "Production");
         for who in ["bob", "carol"] {
             let p = problems(approval(r, who));
-            assert!(
-                p.starts_with("stage `Production` requires signed approvals: bad signature:"),
-                "{p}"
+            assert_eq!(
+                p,
+                format!(
+                    "stage `Production` requires signed approvals: bad signature: \
+                     signed with a key that is not one of the member's; \
+                     committed before the request's last change (commit {}): the review was asked again",
+                    &request[..8]
+                )
             );
         }
         let (code, json) = repo.json(&["status", "p/m@1.0.0", "--require-stage", "Production"]);
@@ -144,11 +138,12 @@ fn issue_13_orphan_branch_merge_grants_nothing() {
 // cardinal.toml, is not admin again: the merge's own change is judged.
 #[test]
 fn issue_13_old_fork_of_a_demoted_admin_grants_nothing() {
-    let cfg = config(&[], STAGES).replace(
+    let cfg = replaced(
+        &config(&[], STAGES),
         "roles = [\"ml-lead\", \"reviewer\"]",
         "roles = [\"admin\", \"ml-lead\", \"reviewer\"]",
     );
-    let repo = Repo::with_config(&cfg);
+    let repo = TestRepo::with_config(&cfg);
     repo.git(&["checkout", "-q", "-b", "fork"]);
     repo.write("projects/p/m/model.toml", "name = \"m\"\nsummary = \"s\"\n");
     // Allowed on the fork's own view, judged at the merge: dave is no
@@ -172,12 +167,16 @@ fn issue_13_old_fork_of_a_demoted_admin_grants_nothing() {
         ],
         "{json}"
     );
-    assert!(
-        json["findings"][1]["message"]
-            .as_str()
-            .unwrap()
-            .contains("only admins may change `cardinal.toml`"),
-        "{json}"
+    assert_eq!(
+        json["findings"][1]["message"],
+        violation(
+            &merge,
+            "dave",
+            CONFIG,
+            29,
+            "only admins may change `cardinal.toml`",
+            COMMIT_AGAIN
+        )
     );
     // dave's next configuration change is judged as a non-admin's.
     repo.write(CONFIG, &cfg.replace("Test", "Dave's"));
@@ -194,7 +193,7 @@ fn issue_13_old_fork_of_a_demoted_admin_grants_nothing() {
 // signed with the new key counts.
 #[test]
 fn issue_13_revoked_key_on_an_old_fork_does_not_count() {
-    let keys = Repo::new();
+    let keys = TestRepo::new();
     let (old_key, old_pub) = keys.keygen("bob-old");
     let (new_key, new_pub) = keys.keygen("bob-new");
     let (carol_key, carol_pub) = keys.keygen("carol");
@@ -204,7 +203,7 @@ fn issue_13_revoked_key_on_an_old_fork_does_not_count() {
             &signed_stages(),
         )
     };
-    let repo = Repo::with_config(&with(&old_pub));
+    let repo = TestRepo::with_config(&with(&old_pub));
     staged_with_production_request(&repo);
     repo.git(&["checkout", "-q", "-b", "leak"]);
     repo.git(&["checkout", "-q", "main"]);
@@ -220,9 +219,9 @@ fn issue_13_revoked_key_on_an_old_fork_does_not_count() {
     let v = repo.status("p/m@1.0.0", &[]);
     assert_eq!(v["stage"], "Staging", "{v}");
     let p = problems(approval(review(&v, "Production"), "bob"));
-    assert!(
-        p.starts_with("stage `Production` requires signed approvals: bad signature:"),
-        "{p}"
+    assert_eq!(
+        p,
+        "stage `Production` requires signed approvals: bad signature: signed with a key that is not one of the member's"
     );
     // The control: bob signs again with his new key.
     repo.remove(&format!("{PRODUCTION}/bob.toml"));
@@ -240,7 +239,7 @@ fn issue_13_revoked_key_on_an_old_fork_does_not_count() {
 // id trusts nothing, and the whole history is audited.
 #[test]
 fn issue_13_a_tag_named_like_audit_from_trusts_nothing() {
-    let repo = Repo::new();
+    let repo = TestRepo::new();
     let setup = repo.head();
     let short = &setup[..8];
     repo.write(
@@ -251,10 +250,7 @@ fn issue_13_a_tag_named_like_audit_from_trusts_nothing() {
         ),
     );
     repo.commit("alice", "adopt from the setup commit");
-    repo.card("1.0.0", 0.9);
-    repo.commit("erin", "card");
-    repo.request("1.0.0", "Staging", "erin", &["dave"]);
-    repo.commit("erin", "request");
+    repo.requested("1.0.0", &["dave"]);
     repo.decide("1.0.0", "Staging", "dave", "approve");
     let forged = repo.commit("mallory", "approve for dave");
     repo.git(&["tag", short, &forged]);
@@ -294,18 +290,33 @@ fn issue_13_a_tag_named_like_audit_from_trusts_nothing() {
             &format!("{STAGES}\n[policy]\naudit_from = \"{}\"\n", stray.trim()),
         ),
     );
-    repo.commit("alice", "adopt from a stray commit");
+    let adopt = repo.commit("alice", "adopt from a stray commit");
     let (_, json) = audit(&repo);
-    assert!(
-        json["findings"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|f| f["message"]
-                .as_str()
-                .unwrap()
-                .contains("is not an ancestor")),
-        "{json}"
+    let dave = "projects/p/m/1.0.0/reviews/staging/dave.toml";
+    assert_eq!(
+        findings(&json),
+        vec![
+            finding(("unknown-author", &forged, dave)),
+            finding(("ignored-change", &adopt, CONFIG)),
+        ]
+    );
+    assert_eq!(
+        finding_field(&json, "message"),
+        [
+            violation(
+                &forged,
+                "mallory",
+                dave,
+                1,
+                &not_a_member("mallory"),
+                &decide_again("dave")
+            ),
+            format!(
+                "`[policy] audit_from = \"{}\"` is ignored (the commit is not an ancestor of the reference): \
+                 the whole history is audited",
+                stray.trim()
+            ),
+        ]
     );
 }
 
@@ -315,7 +326,7 @@ fn issue_13_a_tag_named_like_audit_from_trusts_nothing() {
 #[test]
 fn issue_13_stages_sharing_a_slug_never_take_effect() {
     let weak = "\n[[stages]]\nname = \"production.\"\nmin_approvals = 1\n";
-    let repo = Repo::new();
+    let repo = TestRepo::new();
     repo.write(CONFIG, &config(&[], &format!("{STAGES}{weak}")));
     let global = repo.commit("alice", "a weak twin of Production");
     repo.write(
@@ -324,8 +335,7 @@ fn issue_13_stages_sharing_a_slug_never_take_effect() {
     );
     let project = repo.commit("erin", "the same in the project");
     staged_with_production_request(&repo);
-    repo.decide("1.0.0", "Production", "bob", "approve");
-    repo.commit("bob", "one approval");
+    repo.decided("1.0.0", "Production", "bob", "approve");
     let v = repo.status("p/m@1.0.0", &[]);
     assert_eq!(v["stage"], "Staging", "{v}");
     assert_eq!(
@@ -355,17 +365,12 @@ fn issue_13_stages_sharing_a_slug_never_take_effect() {
 // reviewer; an admin's dismissal lifts it and is logged.
 #[test]
 fn issue_13_a_rejection_survives_dropping_the_reviewer() {
-    let repo = Repo::new();
-    repo.card("1.0.0", 0.9);
-    repo.commit("erin", "card");
-    repo.request("1.0.0", "Staging", "erin", &["carol", "dave"]);
-    repo.commit("erin", "request");
-    repo.decide("1.0.0", "Staging", "carol", "reject");
-    repo.commit("carol", "reject");
+    let repo = TestRepo::new();
+    repo.requested("1.0.0", &["carol", "dave"]);
+    repo.decided("1.0.0", "Staging", "carol", "reject");
     repo.request("1.0.0", "Staging", "erin", &["dave"]);
     repo.commit("erin", "ask dave only");
-    repo.decide("1.0.0", "Staging", "dave", "approve");
-    repo.commit("dave", "approve");
+    repo.decided("1.0.0", "Staging", "dave", "approve");
     let v = repo.status("p/m@1.0.0", &[]);
     assert_eq!(v["stage"], Value::Null, "{v}");
     assert_eq!(blockers(&v, "Staging"), vec!["rejected by `carol`"]);
@@ -407,7 +412,7 @@ fn issue_13_a_rejection_survives_dropping_the_reviewer() {
 // fresh approvals does (the control).
 #[test]
 fn issue_13_superseded_versions_come_back_only_with_fresh_approvals() {
-    let repo = Repo::new();
+    let repo = TestRepo::new();
     repo.to_production("1.0.0");
     repo.to_production("1.1.0");
     assert_eq!(repo.status("p/m@1.0.0", &[])["stage"], "Staging");
@@ -460,11 +465,8 @@ fn issue_13_superseded_versions_come_back_only_with_fresh_approvals() {
 #[test]
 fn issue_13_forged_dates_and_rebases_refresh_nothing() {
     let stages = "[[stages]]\nname = \"Staging\"\nmin_approvals = 1\nexpires_after_days = 30\n";
-    let repo = Repo::with_config(&config(&[], stages));
-    repo.card("1.0.0", 0.9);
-    repo.commit("erin", "card");
-    repo.request("1.0.0", "Staging", "erin", &["dave"]);
-    repo.commit("erin", "request");
+    let repo = TestRepo::with_config(&config(&[], stages));
+    repo.requested("1.0.0", &["dave"]);
     repo.decide("1.0.0", "Staging", "dave", "approve");
     repo.git(&["add", "-A"]);
     let future = 4_070_908_800; // 2099-01-01
@@ -492,10 +494,9 @@ fn issue_13_forged_dates_and_rebases_refresh_nothing() {
     assert_eq!(at(clamp + 86_400)["stage"], "Staging");
     let late = at(clamp + 31 * 86_400);
     assert_eq!(late["stage"], Value::Null, "{late}");
-    assert!(
-        problems(approval(review(&late, "Staging"), "dave"))
-            .starts_with("expired: decided 31 days ago"),
-        "{late}"
+    assert_eq!(
+        problems(approval(review(&late, "Staging"), "dave")),
+        "expired: decided 31 days ago, stage `Staging` decisions expire after 30 days"
     );
     // The log dates the expiry when it happened, not when it was noticed.
     let (_, log) = repo.json_at(
@@ -508,13 +509,9 @@ fn issue_13_forged_dates_and_rebases_refresh_nothing() {
     assert_eq!(left["time"], utc(clamp + 30 * 86_400 + 1));
 
     // A rebase rewrites committer dates and keeps author dates.
-    let repo = Repo::with_config(&config(&[], stages));
-    repo.card("1.0.0", 0.9);
-    repo.commit("erin", "card");
-    repo.request("1.0.0", "Staging", "erin", &["dave"]);
-    repo.commit("erin", "request");
-    repo.decide("1.0.0", "Staging", "dave", "approve");
-    repo.commit("dave", "approve");
+    let repo = TestRepo::with_config(&config(&[], stages));
+    repo.requested("1.0.0", &["dave"]);
+    repo.decided("1.0.0", "Staging", "dave", "approve");
     let approved = repo.now();
     let later = approved + 60 * 86_400;
     repo.git_dated(
@@ -525,23 +522,13 @@ fn issue_13_forged_dates_and_rebases_refresh_nothing() {
     );
     let v = at_repo(&repo, later + 86_400);
     assert_eq!(v["stage"], Value::Null, "{v}");
-    assert!(
-        problems(approval(review(&v, "Staging"), "dave"))
-            .starts_with("expired: decided 61 days ago"),
-        "{v}"
+    assert_eq!(
+        problems(approval(review(&v, "Staging"), "dave")),
+        "expired: decided 61 days ago, stage `Staging` decisions expire after 30 days"
     );
 }
 
-/// Returns `secs` as the log writes times (RFC 3339, UTC).
-fn utc(secs: i64) -> String {
-    let out = std::process::Command::new("date")
-        .args(["-u", "-d", &format!("@{secs}"), "+%Y-%m-%dT%H:%M:%SZ"])
-        .output()
-        .unwrap();
-    String::from_utf8(out.stdout).unwrap().trim().to_owned()
-}
-
-fn at_repo(repo: &Repo, secs: i64) -> Value {
+fn at_repo(repo: &TestRepo, secs: i64) -> Value {
     let (_, json) = repo.json_at(&secs.to_string(), &["status", "p/m@1.0.0", "--no-cache"]);
     json["versions"][0].clone()
 }
@@ -550,27 +537,17 @@ fn at_repo(repo: &Repo, secs: i64) -> Value {
 // the training file named in the lineage makes them stale.
 #[test]
 fn issue_13_a_replaced_training_file_makes_approvals_stale() {
-    let repo = Repo::new();
+    let repo = TestRepo::new();
     repo.write("data/train.csv", "x,y\n1,2\n");
     repo.write(
         "projects/p/m/1.0.0/card.toml",
         "version = \"1.0.0\"\n\n[[metrics]]\nname = \"auc\"\nvalue = 0.9\n\n[lineage]\ndatasets = [{ name = \"train\", path = \"data/train.csv\" }]\n",
     );
-    let out = repo
-        .cmd()
-        .args(["lineage", "p/m@1.0.0", "--write"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    repo.ok(&["lineage", "p/m@1.0.0", "--write"]);
     repo.commit("erin", "card and lock");
     repo.request("1.0.0", "Staging", "erin", &["dave"]);
     repo.commit("erin", "request");
-    repo.decide("1.0.0", "Staging", "dave", "approve");
-    repo.commit("dave", "approve");
+    repo.decided("1.0.0", "Staging", "dave", "approve");
     assert_eq!(repo.status("p/m@1.0.0", &[])["stage"], "Staging");
     repo.write("data/train.csv", "x,y\n1,3\n");
     repo.commit("mallory", "better data");
@@ -603,10 +580,11 @@ fn issue_13_a_replaced_training_file_makes_approvals_stale() {
 // change it: a non-member committing a valid one is no admin.
 #[test]
 fn issue_13_a_broken_bootstrap_is_not_taken_over() {
-    let repo = Repo::bare_start();
+    let repo = TestRepo::git_init();
     repo.write(CONFIG, "[org\nname = \"Test\"\n");
     let first = repo.commit("alice", "a typo");
-    let valid = config(&[], STAGES).replace(
+    let valid = replaced(
+        &config(&[], STAGES),
         "id = \"alice\"\nname = \"alice\"\nemails = [\"alice@t.test\"]",
         "id = \"mallory\"\nname = \"mallory\"\nemails = [\"mallory@t.test\"]",
     );
@@ -622,12 +600,16 @@ fn issue_13_a_broken_bootstrap_is_not_taken_over() {
         ],
         "{json}"
     );
-    assert!(
-        json["findings"][1]["message"]
-            .as_str()
-            .unwrap()
-            .contains(": until a valid `cardinal.toml` is in effect, only `alice@t.test`, who added the first one, may change it; to remedy: "),
-        "{json}"
+    assert_eq!(
+        json["findings"][1]["message"],
+        violation(
+            &taken,
+            "mallory",
+            CONFIG,
+            1,
+            "until a valid `cardinal.toml` is in effect, only `alice@t.test`, who added the first one, may change it",
+            COMMIT_AGAIN
+        )
     );
     // alice fixes it: she bootstraps, and mallory is nobody.
     repo.write(CONFIG, &config(&[], STAGES));
@@ -650,7 +632,7 @@ fn issue_13_a_broken_bootstrap_is_not_taken_over() {
 // every approval made on a branch counts once merged, nobody is blamed.
 #[test]
 fn issue_13_open_branches_octopus_and_criss_cross_merges() {
-    let repo = Repo::new();
+    let repo = TestRepo::new();
     let versions: Vec<String> = (0..6).map(|i| format!("1.{i}.0")).collect();
     for v in &versions {
         repo.card(v, 0.9);
@@ -703,7 +685,7 @@ fn issue_13_open_branches_octopus_and_criss_cross_merges() {
 // collaborator making himself admin and approving there does not.
 #[test]
 fn issue_13_branches_carry_what_the_trunk_allows() {
-    let repo = Repo::new();
+    let repo = TestRepo::new();
     repo.card("1.0.0", 0.9);
     repo.request("1.0.0", "Staging", "erin", &["gina"]);
     repo.commit("erin", "card, asking gina");
@@ -711,8 +693,7 @@ fn issue_13_branches_carry_what_the_trunk_allows() {
     let gina = "\n[[members]]\nid = \"gina\"\nname = \"gina\"\nemails = [\"gina@t.test\"]\nroles = [\"reviewer\"]\n";
     repo.write(CONFIG, &config(&[], &format!("{STAGES}{gina}")));
     repo.commit("alice", "add gina");
-    repo.decide("1.0.0", "Staging", "gina", "approve");
-    repo.commit("gina", "approve");
+    repo.decided("1.0.0", "Staging", "gina", "approve");
     repo.git(&["checkout", "-q", "main"]);
     repo.write("projects/p/m/model.toml", "name = \"m\"\nsummary = \"s\"\n");
     repo.commit("erin", "main moves on");
@@ -756,17 +737,25 @@ fn issue_13_branches_carry_what_the_trunk_allows() {
 // waived; the forged approval still does not count.
 #[test]
 fn issue_13_waivers_acknowledge_without_granting() {
-    let repo = Repo::new();
-    repo.card("1.0.0", 0.9);
-    repo.commit("erin", "card");
-    repo.request("1.0.0", "Staging", "erin", &["dave"]);
-    repo.commit("erin", "request");
+    let repo = TestRepo::new();
+    repo.requested("1.0.0", &["dave"]);
     repo.decide("1.0.0", "Staging", "dave", "approve");
     let forged = repo.commit("mallory", "approve for dave");
     let (code, json) = audit(&repo);
     assert_eq!(code, 1);
     let message = json["findings"][0]["message"].as_str().unwrap().to_owned();
-    assert!(message.contains("to remedy"), "{message}");
+    let file = "projects/p/m/1.0.0/reviews/staging/dave.toml";
+    assert_eq!(
+        message,
+        violation(
+            &forged,
+            "mallory",
+            file,
+            1,
+            &not_a_member("mallory"),
+            &decide_again("dave")
+        )
+    );
     repo.write(
         CONFIG,
         &config(
@@ -782,34 +771,36 @@ fn issue_13_waivers_acknowledge_without_granting() {
     let f = &json["findings"][0];
     assert_eq!(f["code"], "unknown-author");
     assert_eq!(f["severity"], "warning");
-    assert!(
-        f["message"]
-            .as_str()
-            .unwrap()
-            .ends_with("(waived by `alice`: a test push, reverted later)"),
-        "{f}"
+    assert_eq!(
+        f["message"],
+        format!(
+            "commit {} by mallory <mallory@t.test> changes `{file}` (line 1): {} \
+             (waived by `alice`: a test push, reverted later)",
+            &forged[..8],
+            not_a_member("mallory")
+        )
     );
     let v = repo.status("p/m@1.0.0", &[]);
     assert_eq!(v["stage"], Value::Null);
-    assert!(
-        problems(approval(review(&v, "Staging"), "dave"))
-            .contains("added or changed by someone other than `dave`"),
-        "{v}"
+    assert_eq!(
+        problems(approval(review(&v, "Staging"), "dave")),
+        format!(
+            "added or changed by someone other than `dave` (commit {})",
+            &forged[..8]
+        )
     );
 }
 
 // Every stage not reached says why, including the `after` stage not held.
 #[test]
 fn issue_13_blockers_name_the_after_stage() {
-    let repo = Repo::new();
+    let repo = TestRepo::new();
     repo.card("1.0.0", 0.9);
     repo.commit("erin", "card");
     repo.request("1.0.0", "Production", "erin", &["bob", "carol"]);
     repo.commit("erin", "straight to production");
-    repo.decide("1.0.0", "Production", "bob", "approve");
-    repo.commit("bob", "approve");
-    repo.decide("1.0.0", "Production", "carol", "approve");
-    repo.commit("carol", "approve");
+    repo.decided("1.0.0", "Production", "bob", "approve");
+    repo.decided("1.0.0", "Production", "carol", "approve");
     let v = repo.status("p/m@1.0.0", &[]);
     assert_eq!(v["stage"], Value::Null);
     assert_eq!(
@@ -823,24 +814,17 @@ fn issue_13_blockers_name_the_after_stage() {
 // forged restores the real decision as it was, signature included.
 #[test]
 fn issue_13_keeping_the_trunks_decision_over_a_side_forgery_restores_it() {
-    let keys = Repo::new();
+    let keys = TestRepo::new();
     let (carol_key, carol_pub) = keys.keygen("carol");
-    let extra = STAGES.replace(
-        "name = \"Staging\"\nmin_approvals = 1",
-        "name = \"Staging\"\nmin_approvals = 1\nrequire_signed = true",
-    );
-    let repo = Repo::with_config(&config(&[("carol", carol_pub)], &extra));
-    repo.card("1.0.0", 0.9);
-    repo.commit("erin", "card");
-    repo.request("1.0.0", "Staging", "erin", &["carol"]);
-    repo.commit("erin", "request");
+    let repo = TestRepo::with_config(&config(&[("carol", carol_pub)], &signed_staging()));
+    repo.requested("1.0.0", &["carol"]);
     repo.decide("1.0.0", "Staging", "carol", "approve");
     let signed = repo.commit_signed("carol", &carol_key, "approve, signed");
     let file = "projects/p/m/1.0.0/reviews/staging/carol.toml";
     repo.git(&["checkout", "-q", "-b", "side"]);
     let text = std::fs::read_to_string(repo.path().join(file)).unwrap();
     repo.write(file, &text.replace("approve\"", "reject\""));
-    let forged = repo.commit("frank", "carol rejects, says frank");
+    let forged = repo.commit("frank", "carol rejects frank");
     repo.git(&["checkout", "-q", "main"]);
     repo.tick();
     repo.git_as("erin", &["merge", "-q", "--no-ff", "--no-commit", "side"]);

@@ -1,18 +1,17 @@
 //! `drift` and `quality` through the real binary, against expected values
 //! that `reference/drift/make_expected.py` computed with scipy, Evidently
 //! and sklearn on the committed datasets in `tests/data/drift/`.
-#![allow(clippy::unwrap_used)]
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::process::Command;
 
-use assert_cmd::Command;
 use serde_json::Value;
 
+use crate::harness::{TestRepo, text};
+
 fn data(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/data/drift")
-        .join(name)
+    crate::harness::data(&format!("drift/{name}"))
 }
 
 fn expected() -> Value {
@@ -20,15 +19,14 @@ fn expected() -> Value {
     serde_json::from_str(&text).unwrap()
 }
 
-fn cardinal() -> Command {
-    let mut cmd = Command::cargo_bin("cardinal").unwrap();
-    cmd.env_clear().env("NO_COLOR", "1");
-    cmd
+/// `cardinal` with no repository (`t` gives the HOME and the folder).
+fn cardinal(t: &TestRepo) -> Command {
+    t.bare(&[])
 }
 
 /// Runs `drift --format json` on a case with extra flags; returns (exit, JSON).
-fn drift(case: &str, extra: &[&str]) -> (i32, Value) {
-    let out = cardinal()
+fn drift(t: &TestRepo, case: &str, extra: &[&str]) -> (i32, Value) {
+    let out = cardinal(t)
         .args(["--format", "json", "drift", "--baseline"])
         .arg(data(&format!("{case}-baseline.csv")))
         .arg("--current")
@@ -75,34 +73,43 @@ fn close(what: &str, got: &Value, want: &Value, rel: f64, abs: f64) {
     }
 }
 
+/// Every drift method but `auto`.
+const METHODS: [&str; 8] = [
+    "ks",
+    "chi2",
+    "z",
+    "psi",
+    "kl",
+    "js",
+    "wasserstein",
+    "hellinger",
+];
+
+/// Returns the numeric features of a reference case.
+fn numeric_features(features: &serde_json::Map<String, Value>) -> Vec<&str> {
+    features
+        .iter()
+        .filter(|(_, f)| f["kind"] == "numeric")
+        .map(|(k, _)| k.as_str())
+        .collect()
+}
+
 #[test]
 fn every_method_matches_its_reference() {
+    let t = TestRepo::empty();
     let exp = expected();
     let mut checked = 0;
     for case in cases(&exp) {
         let feats = exp[&case]["features"].as_object().unwrap();
-        let numeric: Vec<&str> = feats
-            .iter()
-            .filter(|(_, f)| f["kind"] == "numeric")
-            .map(|(k, _)| k.as_str())
-            .collect();
-        for method in [
-            "ks",
-            "chi2",
-            "z",
-            "psi",
-            "kl",
-            "js",
-            "wasserstein",
-            "hellinger",
-        ] {
+        let numeric = numeric_features(feats);
+        for method in METHODS {
             let needs_numbers = matches!(method, "ks" | "wasserstein");
             let columns = numeric.join(",");
             let mut flags = vec!["--method", method, "--fail-on", "never"];
             if needs_numbers {
                 flags.extend(["--columns", columns.as_str()]);
             }
-            let (_, report) = drift(&case, &flags);
+            let (_, report) = drift(&t, &case, &flags);
             for (name, f) in feats {
                 if needs_numbers && f["kind"] != "numeric" {
                     continue;
@@ -156,10 +163,11 @@ fn every_method_matches_its_reference() {
 
 #[test]
 fn auto_choice_and_decisions_match_evidentlys_default_preset() {
+    let t = TestRepo::empty();
     let exp = expected();
     for case in cases(&exp) {
         let preset = &exp[&case]["preset"];
-        let (code, report) = drift(&case, &[]);
+        let (code, report) = drift(&t, &case, &[]);
         for (name, f) in exp[&case]["features"].as_object().unwrap() {
             let got = feature(&report, name);
             assert_eq!(got["method"], f["auto"], "{case}/{name} auto");
@@ -182,20 +190,59 @@ fn auto_choice_and_decisions_match_evidentlys_default_preset() {
     }
 }
 
+/// The KS p-value is exact when both samples hold at most 10,000 values
+/// and asymptotic above (as scipy's `ks_2samp(method="auto")`); the
+/// reference cases reach every branch, and the binary matches scipy in
+/// each: exact with equal sizes (`equal`) and unequal ones (`small-drift`,
+/// `medium-drift`), asymptotic with both samples above 10,000 (`large`)
+/// and with a small effective n = round(n1·n2/(n1+n2)) (`lopsided`: 60,
+/// Pomeranz's recursion).
 #[test]
 fn exact_and_asymptotic_ks_regimes_are_both_covered() {
-    // large: both samples above 10,000 values (asymptotic); equal: n1 == n2;
-    // lopsided: asymptotic with a small effective n (Pomeranz / Durbin).
+    let t = TestRepo::empty();
     let exp = expected();
-    for case in ["large", "equal", "lopsided", "medium-drift", "small-drift"] {
-        assert!(exp[case]["features"]["num"]["methods"]["ks"]["p_value"].is_f64());
+    let exact = 10_000;
+    for (case, n1, n2) in [
+        ("equal", 250, 250),
+        ("small-drift", 400, 289),
+        ("medium-drift", 5000, 3927),
+        ("large", 12_000, 10_500),
+        ("lopsided", 11_000, 60),
+    ] {
+        let flags = ["--method", "ks", "--columns", "num", "--fail-on", "never"];
+        let (_, report) = drift(&t, case, &flags);
+        let num = feature(&report, "num");
+        assert_eq!(
+            (&num["baseline_count"], &num["current_count"]),
+            (&n1.into(), &n2.into()),
+            "{case}"
+        );
+        let want = &exp[case]["features"]["num"]["methods"]["ks"];
+        close(
+            case,
+            &num["statistic"],
+            &want["statistic"],
+            4.0 * f64::EPSILON,
+            0.0,
+        );
+        close(case, &num["p_value"], &want["p_value"], 1e-6, 1e-300);
+        match case {
+            "equal" => assert!(n1 == n2 && n1 <= exact),
+            "small-drift" | "medium-drift" => assert!(n1 != n2 && n1.max(n2) <= exact),
+            "large" => assert!(n1.min(n2) > exact),
+            _ => {
+                let effective = (f64::from(n1) * f64::from(n2) / f64::from(n1 + n2)).round();
+                assert!(n1.max(n2) > exact && effective == 60.0, "{effective}");
+            }
+        }
     }
 }
 
 #[test]
 fn quality_matches_sklearn() {
+    let t = TestRepo::empty();
     let exp = expected();
-    let out = cardinal()
+    let out = cardinal(&t)
         .args(["--format", "json", "quality", "--current"])
         .arg(data("quality.csv"))
         .args([
@@ -220,7 +267,7 @@ fn quality_matches_sklearn() {
         let name = m["name"].as_str().unwrap();
         close(name, &m["value"], &exp["quality"][name], 1e-12, 1e-15);
     }
-    let out = cardinal()
+    let out = cardinal(&t)
         .args(["--format", "json", "quality", "--current"])
         .arg(data("regression.csv"))
         .args(["--target", "y", "--prediction", "yhat", "--max", "mae=0.1"])
@@ -243,8 +290,8 @@ fn write_temp(dir: &Path, name: &str, text: &str) -> PathBuf {
 }
 
 /// Runs drift on two files; returns (exit, stderr).
-fn drift_files(a: &Path, b: &Path, extra: &[&str]) -> (i32, String) {
-    let out = cardinal()
+fn drift_files(t: &TestRepo, a: &Path, b: &Path, extra: &[&str]) -> (i32, String) {
+    let out = cardinal(t)
         .args(["drift", "--baseline"])
         .arg(a)
         .arg("--current")
@@ -260,49 +307,69 @@ fn drift_files(a: &Path, b: &Path, extra: &[&str]) -> (i32, String) {
 
 #[test]
 fn bad_input_is_reported_with_its_place() {
-    let dir = tempfile::tempdir().unwrap();
-    let d = dir.path();
+    let t = TestRepo::empty();
+    let d = t.path();
     let good = write_temp(d, "good.csv", "a,b\n1,x\n2,y\n3,x\n");
+    // Each message names the file ([REPO] is the temporary folder).
     let cases = [
         (
             "ragged.csv",
             "a,b\n1,x\n2\n",
-            "line 3: expected 2 fields like the header, found 1",
+            "error: `[REPO]/ragged.csv`: line 3: expected 2 fields like the header, found 1\n",
         ),
         (
             "text.csv",
             "a,b\n1,x\noops,y\n",
-            "line 3, column 1 (`a`): `oops` is not a number",
+            "error: `[REPO]/text.csv`: line 3, column 1 (`a`): `oops` is not a number \
+             (earlier values are numbers; declare the column categorical \
+             (--categorical a or `a = \"categorical\"` in [monitoring] features) if it is one)\n",
         ),
-        ("empty.csv", "", "the file is empty"),
-        ("header.csv", "a,b\n", "has a header but no data rows"),
-        ("fewer.csv", "a\n1\n2\n", "has no column `b`"),
-        ("missing.csv", "a,b\n,x\n,y\n", "column `a` has no values"),
+        (
+            "empty.csv",
+            "",
+            "error: `[REPO]/empty.csv`: the file is empty (a header line is needed)\n",
+        ),
+        (
+            "header.csv",
+            "a,b\n",
+            "error: `[REPO]/header.csv`: line 2: the file has a header but no data rows\n",
+        ),
+        (
+            "fewer.csv",
+            "a\n1\n2\n",
+            "error: `[REPO]/fewer.csv` has no column `b` that `[REPO]/good.csv` has\n",
+        ),
+        (
+            "missing.csv",
+            "a,b\n,x\n,y\n",
+            "error: `[REPO]/missing.csv`: column `a` has no values (every cell is missing)\n",
+        ),
     ];
     for (name, text, want) in cases {
         let bad = write_temp(d, name, text);
-        let (code, err) = drift_files(&good, &bad, &[]);
-        assert_eq!(code, 2, "{name}: {err}");
-        assert!(err.contains(want), "{name}: {err}");
-        assert!(err.contains(name), "{name} names the file: {err}");
-        assert!(!err.contains("panicked"), "{name}: {err}");
+        let (code, err) = drift_files(&t, &good, &bad, &[]);
+        assert_eq!((code, t.mask(&err).as_str()), (2, want), "{name}");
     }
     // A declared kind turns a text into an error too.
-    let (code, err) = drift_files(&good, &good, &["--numeric", "b"]);
+    let (code, err) = drift_files(&t, &good, &good, &["--numeric", "b"]);
     assert_eq!(code, 2);
-    assert!(
-        err.contains(
-            "line 2, column 2 (`b`): `x` is not a number (the column is declared numeric)"
-        ),
-        "{err}"
+    assert_eq!(
+        t.mask(&err),
+        "error: `[REPO]/good.csv`: line 2, column 2 (`b`): `x` is not a number (the column is declared numeric)\n"
     );
-    let (code, err) = drift_files(&good, &good, &["--method", "nope"]);
+    let (code, err) = drift_files(&t, &good, &good, &["--method", "nope"]);
     assert_eq!(code, 2);
-    assert!(err.contains("unknown drift method `nope`"), "{err}");
-    let (code, err) = drift_files(&good, &good, &["--method", "ks", "--columns", "b"]);
+    assert_eq!(
+        err,
+        "error: unknown drift method `nope` (methods: auto, ks, chi2, z, psi, kl, js, wasserstein, hellinger)\n"
+    );
+    let (code, err) = drift_files(&t, &good, &good, &["--method", "ks", "--columns", "b"]);
     assert_eq!(code, 2);
-    assert!(err.contains("needs a numeric feature"), "{err}");
-    let (code, _) = drift_files(&good, &d.join("absent.csv"), &[]);
+    assert_eq!(
+        err,
+        "error: method `ks` needs a numeric feature; `b` is categorical\n"
+    );
+    let (code, _) = drift_files(&t, &good, &d.join("absent.csv"), &[]);
     assert_eq!(code, 2);
 }
 
@@ -326,53 +393,59 @@ fn large_file_with_bad_row(dir: &Path, rows: usize) -> (PathBuf, usize) {
 
 #[test]
 fn a_bad_row_near_the_end_of_a_large_file_names_its_line() {
-    let dir = tempfile::tempdir().unwrap();
-    let (big, line) = large_file_with_bad_row(dir.path(), 300_000);
-    let small = write_temp(dir.path(), "small.csv", "x,y,label\n1,2.5,a\n2,3.5,b\n");
-    let (code, err) = drift_files(&small, &big, &[]);
+    let t = TestRepo::empty();
+    let (big, line) = large_file_with_bad_row(t.path(), 300_000);
+    let small = write_temp(t.path(), "small.csv", "x,y,label\n1,2.5,a\n2,3.5,b\n");
+    let (code, err) = drift_files(&t, &small, &big, &[]);
     assert_eq!(code, 2, "{err}");
-    assert!(
-        err.contains(&format!(
-            "line {line}, column 2 (`y`): `not-a-number` is not a number"
-        )),
-        "{err}"
-    );
+    assert_eq!(t.mask(&err), bad_cell_in_drift(line));
+}
+
+/// What drift says of the bad row of [`large_file_with_bad_row`].
+fn bad_cell_in_drift(line: usize) -> String {
+    format!(
+        "error: `[REPO]/large.csv`: line {line}, column 2 (`y`): `not-a-number` is not a number \
+         (earlier values are numbers; declare the column categorical \
+         (--categorical y or `y = \"categorical\"` in [monitoring] features) if it is one)\n"
+    )
 }
 
 /// The 2 GB case (130 million rows); run with `cargo test -- --ignored`.
 #[test]
 #[ignore]
 fn a_bad_row_near_the_end_of_a_2gb_file_names_its_line() {
-    let dir = tempfile::tempdir().unwrap();
-    let (big, line) = large_file_with_bad_row(dir.path(), 130_000_000);
+    let t = TestRepo::empty();
+    let (big, line) = large_file_with_bad_row(t.path(), 130_000_000);
     assert!(std::fs::metadata(&big).unwrap().len() > 2_000_000_000);
-    let small = write_temp(dir.path(), "small.csv", "x,y,label\n1,2.5,a\n2,3.5,b\n");
-    let (code, err) = drift_files(&small, &big, &[]);
+    let small = write_temp(t.path(), "small.csv", "x,y,label\n1,2.5,a\n2,3.5,b\n");
+    let (code, err) = drift_files(&t, &small, &big, &[]);
     assert_eq!(code, 2, "{err}");
-    assert!(err.contains(&format!("line {line}, column 2")), "{err}");
+    assert_eq!(t.mask(&err), bad_cell_in_drift(line));
 }
 
 #[test]
 fn exit_codes_follow_dataset_and_feature_drift() {
+    let t = TestRepo::empty();
     // small-same: one feature of eight drifts (int_few), no dataset drift.
-    let (code, report) = drift("small-same", &[]);
+    let (code, report) = drift(&t, "small-same", &[]);
     assert_eq!(code, 0);
     assert_eq!(report["dataset_drift"], false);
-    let (code, _) = drift("small-same", &["--fail-on", "feature"]);
+    let (code, _) = drift(&t, "small-same", &["--fail-on", "feature"]);
     assert_eq!(code, 1);
-    let (code, _) = drift("small-drift", &[]);
+    let (code, _) = drift(&t, "small-drift", &[]);
     assert_eq!(code, 1);
-    let (code, _) = drift("small-drift", &["--fail-on", "never"]);
+    let (code, _) = drift(&t, "small-drift", &["--fail-on", "never"]);
     assert_eq!(code, 0);
     // A share threshold of 1 needs every feature to drift.
-    let (code, report) = drift("small-drift", &["--drift-share", "1"]);
+    let (code, report) = drift(&t, "small-drift", &["--drift-share", "1"]);
     assert_eq!(code, 0);
     assert_eq!(report["drift_share_threshold"], 1.0);
 }
 
 #[test]
 fn json_has_the_spec_keys_and_nulls() {
-    let (_, report) = drift("small-drift", &["--method", "psi"]);
+    let t = TestRepo::empty();
+    let (_, report) = drift(&t, "small-drift", &["--method", "psi"]);
     for key in [
         "dataset_drift",
         "drift_share",
@@ -396,7 +469,11 @@ fn json_has_the_spec_keys_and_nulls() {
     assert!(f["p_value"].is_null(), "distance methods have no p-value");
     assert_eq!(f["threshold"], 0.1);
     // chi2 with a category the baseline never saw: p = 0, statistic infinite (null).
-    let (_, report) = drift("small-drift", &["--method", "chi2", "--columns", "cat_new"]);
+    let (_, report) = drift(
+        &t,
+        "small-drift",
+        &["--method", "chi2", "--columns", "cat_new"],
+    );
     let f = feature(&report, "cat_new");
     assert_eq!(f["p_value"], 0.0);
     assert!(f["statistic"].is_null());
@@ -441,31 +518,15 @@ checks = [{ feature = "*", method = "auto" }, { feature = "num", method = "psi",
 
 #[test]
 fn card_configures_the_check_and_write_stores_results() {
-    let dir = tempfile::tempdir().unwrap();
-    repo_with_card(dir.path());
-    let out = cardinal()
-        .arg("-C")
-        .arg(dir.path())
-        .args([
-            "--format",
-            "json",
-            "--now",
-            "1714557600",
-            "drift",
-            "p/m@1.0.0",
-            "--write",
-            "--current",
-        ])
-        .arg(data("small-drift-current.csv"))
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(1),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let t = TestRepo::empty();
+    repo_with_card(t.path());
+    let current = data("small-drift-current.csv");
+    let current = current.to_str().unwrap();
+    let (code, report) = t.json_at(
+        "1714557600",
+        &["drift", "p/m@1.0.0", "--write", "--current", current],
     );
-    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(code, 1, "{report}");
     let names: Vec<&str> = report["features"]
         .as_array()
         .unwrap()
@@ -481,7 +542,7 @@ fn card_configures_the_check_and_write_stores_results() {
     assert_eq!(num["method"], "psi");
     assert_eq!(num["threshold"], 0.2);
     assert_eq!(feature(&report, "int_many")["kind"], "numeric");
-    let file = dir
+    let file = t
         .path()
         .join("projects/p/m/1.0.0/monitoring/20240501T100000Z-drift.toml");
     let text = std::fs::read_to_string(&file).unwrap();
@@ -495,62 +556,45 @@ fn card_configures_the_check_and_write_stores_results() {
     );
     let cat = features[2]["histogram"].as_table().unwrap();
     assert!(cat.contains_key("categories"));
-    let out = cardinal()
-        .arg("-C")
-        .arg(dir.path())
-        .args([
-            "--now",
-            "1714557600",
-            "quality",
-            "p/m@1.0.0",
-            "--write",
-            "--current",
-        ])
-        .arg(data("small-drift-current.csv"))
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let q = dir
+    t.ok(&[
+        "--now",
+        "1714557600",
+        "quality",
+        "p/m@1.0.0",
+        "--write",
+        "--current",
+        current,
+    ]);
+    let q = t
         .path()
         .join("projects/p/m/1.0.0/monitoring/20240501T100000Z-quality.toml");
     let parsed: toml::Table = toml::from_str(&std::fs::read_to_string(q).unwrap()).unwrap();
     assert_eq!(parsed["kind"].as_str(), Some("quality"));
     assert_eq!(parsed["task"].as_str(), Some("classification"));
     // The repository still validates with the results files in it.
-    let out = cardinal()
-        .arg("-C")
-        .arg(dir.path())
-        .arg("validate")
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    t.ok(&["validate"]);
     // --write without a version is a usage error and writes nothing.
     let (code, err) = drift_files(
+        &t,
         &data("equal-baseline.csv"),
         &data("equal-current.csv"),
         &["--write"],
     );
     assert_eq!(code, 2);
-    assert!(err.contains("--write needs a VERSION"), "{err}");
+    assert_eq!(
+        err,
+        "error: --write needs a VERSION (results are stored under its monitoring/)\n"
+    );
 }
 
 /// Profiles a case's two files (the current on the baseline's bins).
-fn profiles(dir: &Path, case: &str) -> (PathBuf, PathBuf) {
+fn profiles(t: &TestRepo, case: &str) -> (PathBuf, PathBuf) {
+    let dir = t.path();
     let (pb, pc) = (
         dir.join(format!("{case}-b.profile.csv")),
         dir.join(format!("{case}-c.profile.csv")),
     );
-    let out = cardinal()
+    let out = cardinal(t)
         .arg("profile")
         .arg(data(&format!("{case}-baseline.csv")))
         .arg("-o")
@@ -563,7 +607,7 @@ fn profiles(dir: &Path, case: &str) -> (PathBuf, PathBuf) {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let out = cardinal()
+    let out = cardinal(t)
         .arg("profile")
         .arg(data(&format!("{case}-current.csv")))
         .arg("--edges")
@@ -581,8 +625,8 @@ fn profiles(dir: &Path, case: &str) -> (PathBuf, PathBuf) {
     (pb, pc)
 }
 
-fn drift_json(a: &Path, b: &Path, extra: &[&str]) -> Value {
-    let out = cardinal()
+fn drift_json(t: &TestRepo, a: &Path, b: &Path, extra: &[&str]) -> Value {
+    let out = cardinal(t)
         .args([
             "--format",
             "json",
@@ -613,7 +657,7 @@ fn drift_json(a: &Path, b: &Path, extra: &[&str]) -> Value {
 #[test]
 fn profiles_agree_with_the_csv_path_within_bounds() {
     let exp = expected();
-    let dir = tempfile::tempdir().unwrap();
+    let t = TestRepo::empty();
     let bound = |m: &str| match m {
         "ks" => 0.005,
         "wasserstein" => 0.01,
@@ -621,24 +665,10 @@ fn profiles_agree_with_the_csv_path_within_bounds() {
     };
     let mut worst: std::collections::BTreeMap<&str, f64> = Default::default();
     for case in cases(&exp) {
-        let (pb, pc) = profiles(dir.path(), &case);
+        let (pb, pc) = profiles(&t, &case);
         let feats = exp[&case]["features"].as_object().unwrap();
-        let numeric: Vec<&str> = feats
-            .iter()
-            .filter(|(_, f)| f["kind"] == "numeric")
-            .map(|(k, _)| k.as_str())
-            .collect();
-        for method in [
-            "auto",
-            "ks",
-            "chi2",
-            "z",
-            "psi",
-            "kl",
-            "js",
-            "wasserstein",
-            "hellinger",
-        ] {
+        let numeric = numeric_features(feats);
+        for method in std::iter::once("auto").chain(METHODS) {
             let cols = numeric.join(",");
             let mut flags = vec!["--method", method];
             if matches!(method, "ks" | "wasserstein") {
@@ -652,12 +682,13 @@ fn profiles_agree_with_the_csv_path_within_bounds() {
                 }
             }
             let csv = drift_json(
+                &t,
                 &data(&format!("{case}-baseline.csv")),
                 &data(&format!("{case}-current.csv")),
                 &flags,
             );
-            let both = drift_json(&pb, &pc, &flags);
-            let mixed = drift_json(&pb, &data(&format!("{case}-current.csv")), &flags);
+            let both = drift_json(&t, &pb, &pc, &flags);
+            let mixed = drift_json(&t, &pb, &data(&format!("{case}-current.csv")), &flags);
             assert_eq!(
                 both["features"], mixed["features"],
                 "{case}/{method}: profiling the current on the fly is the same"
@@ -715,41 +746,59 @@ fn profiles_agree_with_the_csv_path_within_bounds() {
 
 #[test]
 fn profiling_streams_and_reports_bad_cells_with_their_place() {
-    let dir = tempfile::tempdir().unwrap();
-    let (big, line) = large_file_with_bad_row(dir.path(), 50_000);
-    let out = cardinal().arg("profile").arg(&big).output().unwrap();
+    let t = TestRepo::empty();
+    let (big, line) = large_file_with_bad_row(t.path(), 50_000);
+    let out = cardinal(&t).arg("profile").arg(&big).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        err.contains(&format!(
-            "line {line}, column 2 (`y`): `not-a-number` is not a number"
-        )),
-        "{err}"
+    assert_eq!(
+        t.mask(&err),
+        format!(
+            "error: `[REPO]/large.csv`: line {line}, column 2 (`y`): `not-a-number` is not a number (column `y` holds numbers)\n"
+        )
     );
-    let bad = write_temp(dir.path(), "ragged.csv", "a,b\n1,2\n3\n");
-    let out = cardinal().arg("profile").arg(&bad).output().unwrap();
+    let bad = write_temp(t.path(), "ragged.csv", "a,b\n1,2\n3\n");
+    let out = cardinal(&t).arg("profile").arg(&bad).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("line 3: expected 2 fields"));
+    assert_eq!(
+        t.mask(&String::from_utf8_lossy(&out.stderr)),
+        "error: `[REPO]/ragged.csv`: line 3: expected 2 fields like the header, found 1\n"
+    );
 }
 
 #[test]
 fn markdown_and_github_formats_report_drift_for_ci() {
-    for (format, want) in [
-        ("markdown", "Dataset drift: **yes**"),
-        (
-            "github",
-            "::error title=dataset-drift::5 of 8 features drifted",
-        ),
-    ] {
-        let out = cardinal()
+    let t = TestRepo::empty();
+    let markdown = concat!(
+        "| feature | kind | method | statistic | p-value | threshold | missing | drift |\n",
+        "|---|---|---|---:|---:|---:|---:|---|\n",
+        "| `num` | numeric | ks | 0.4010 | 1.18e-24 | 0.0500 | 0/11 | **drift** |\n",
+        "| `num_stable` | numeric | ks | 0.0892 | 0.1243 | 0.0500 | 0/0 | no |\n",
+        "| `int_many` | numeric | ks | 0.2267 | 3.44e-8 | 0.0500 | 0/0 | **drift** |\n",
+        "| `int_few` | categorical | chi2 | 5.9527 | 0.1139 | 0.0500 | 0/0 | no |\n",
+        "| `binary` | categorical | z | -5.2633 | 1.41e-7 | 0.0500 | 0/0 | **drift** |\n",
+        "| `cat` | categorical | chi2 | 149.9339 | 2.72e-32 | 0.0500 | 0/13 | **drift** |\n",
+        "| `cat_new` | categorical | chi2 | inf | 0.0000 | 0.0500 | 0/0 | **drift** |\n",
+        "| `sparse_int` | numeric | chi2 | 0.6128 | 0.7361 | 0.0500 | 0/10 | no |\n",
+        "\n",
+        "Dataset drift: **yes** (share of drifted features 0.625, threshold 0.5).\n",
+    );
+    let github = concat!(
+        "::warning title=drift::feature `num` drifted (ks 1.18e-24 vs threshold 0.05)\n",
+        "::warning title=drift::feature `int_many` drifted (ks 3.44e-8 vs threshold 0.05)\n",
+        "::warning title=drift::feature `binary` drifted (z 1.41e-7 vs threshold 0.05)\n",
+        "::warning title=drift::feature `cat` drifted (chi2 2.72e-32 vs threshold 0.05)\n",
+        "::warning title=drift::feature `cat_new` drifted (chi2 0.0000 vs threshold 0.05)\n",
+        "::error title=dataset-drift::5 of 8 features drifted (share 0.625 >= 0.5)\n",
+    );
+    for (format, want) in [("markdown", markdown), ("github", github)] {
+        let out = cardinal(&t)
             .args(["--format", format, "drift", "--baseline"])
             .arg(data("small-drift-baseline.csv"))
             .arg("--current")
             .arg(data("small-drift-current.csv"))
             .output()
             .unwrap();
-        assert_eq!(out.status.code(), Some(1));
-        let text = String::from_utf8_lossy(&out.stdout);
-        assert!(text.contains(want), "{format}: {text}");
+        assert_eq!(text(out), (1, want.to_owned(), String::new()), "{format}");
     }
 }
