@@ -37,10 +37,17 @@ pub fn ensure_repository(dir: &Path) -> Result<bool, Error> {
     if git2::Repository::discover(dir).is_ok() {
         return Ok(false);
     }
+    init_repository(dir)?;
+    Ok(true)
+}
+
+/// Makes `dir` a Git repository of its own (branch `main`), even inside
+/// another one's working tree.
+pub fn init_repository(dir: &Path) -> Result<(), Error> {
     let mut opts = git2::RepositoryInitOptions::new();
     opts.initial_head("main");
     git2::Repository::init_opts(dir, &opts)?;
-    Ok(true)
+    Ok(())
 }
 
 /// Returns a member id made from an email's local part or a name

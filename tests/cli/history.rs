@@ -1189,3 +1189,40 @@ fn require_stage_quiet_prints_nothing_on_success_and_only_the_miss_on_failure() 
         )
     );
 }
+
+#[test]
+fn a_request_that_does_not_load_is_logged_as_invalid_and_blocks() {
+    let repo = TestRepo::new();
+    repo.card("1.0.0", 0.9);
+    repo.commit("erin", "card 1.0.0");
+    repo.write(
+        "projects/p/m/1.0.0/reviews/staging/request.toml",
+        "stage = \"Staging\"\nrequested_by = \"erin\"\n",
+    );
+    let commit = repo.commit("erin", "a request without reviewers");
+    let (_, log) = repo.json(&["log", "p/m@1.0.0", "--no-cache"]);
+    let newest = &log["events"][0];
+    assert_eq!(
+        (
+            newest["kind"].as_str(),
+            newest["commit"].as_str(),
+            newest["stage"].as_str(),
+            newest["detail"].as_str()
+        ),
+        (
+            Some("request_invalid"),
+            Some(commit.as_str()),
+            Some("staging"),
+            Some("request does not load")
+        )
+    );
+    let v = repo.status("p/m@1.0.0", &[]);
+    assert_eq!(v["stage"], Value::Null);
+    assert_eq!(
+        blockers(&v, "Staging"),
+        [
+            "the request does not count: does not load: missing required key `reviewers` in the file",
+            "0 of 1 required approvals"
+        ]
+    );
+}

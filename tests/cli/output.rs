@@ -288,3 +288,72 @@ fn drift_prints_hostile_feature_names_safely_in_every_format() {
         )
     );
 }
+
+#[test]
+fn a_format_a_command_does_not_have_is_a_usage_error() {
+    let repo = TestRepo::new();
+    let cases: [(&[&str], &str); 3] = [
+        (
+            &["--format", "markdown", "status"],
+            "error: `status` has no markdown output (it prints: human, json)\n",
+        ),
+        (
+            &["--format", "github", "log"],
+            "error: `log` has no github output (it prints: human, json)\n",
+        ),
+        (
+            &["--format", "json", "demo", "x"],
+            "error: `demo` has no json output (it prints: human)\n",
+        ),
+    ];
+    for (args, message) in cases {
+        let (code, out, err) = repo.run(args);
+        assert_eq!(
+            (code, out.as_str(), err.as_str()),
+            (2, "", message),
+            "{args:?}"
+        );
+    }
+    assert!(!repo.path().join("x").exists(), "nothing was written");
+}
+
+#[test]
+fn a_failed_write_of_the_results_exits_2_and_a_closed_pipe_does_not() {
+    let repo = TestRepo::new();
+    let full = Path::new("/dev/full");
+    if full.exists() {
+        let sink = std::fs::OpenOptions::new().write(true).open(full).unwrap();
+        let out = repo
+            .cardinal(&["schema", "card"])
+            .stdout(sink)
+            .output()
+            .unwrap();
+        assert_eq!(
+            (
+                code(&out),
+                String::from_utf8_lossy(&out.stderr).into_owned()
+            ),
+            (
+                2,
+                "error: cannot write the output: No space left on device (os error 28)\n"
+                    .to_owned()
+            )
+        );
+    }
+    // The reader goes away before reading: the command still succeeds.
+    let mut child = repo
+        .cardinal(&["schema", "card"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(
+        (
+            code(&out),
+            String::from_utf8_lossy(&out.stderr).into_owned()
+        ),
+        (0, String::new())
+    );
+}

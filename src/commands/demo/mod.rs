@@ -204,7 +204,8 @@ pub fn run(ctx: &Context, args: &DemoArgs) -> Result<Outcome, Error> {
     let members: OrgConfig =
         serde_json::from_value(doc.json.clone()).map_err(|e| Error::Input(e.to_string()))?;
 
-    repo::ensure_repository(&dir)?;
+    // Its own repository, even inside another one's working tree.
+    repo::init_repository(&dir)?;
     out.line(format!(
         "== Building the Acme Bank governed repository in {}",
         dir.display()
