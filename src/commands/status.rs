@@ -35,7 +35,7 @@ pub struct StatusArgs {
     /// The state at the last first-parent commit before DATE (RFC 3339 or YYYY-MM-DD)
     #[arg(long, value_name = "DATE")]
     pub at: Option<String>,
-    /// Exit 1 unless every named version holds stage S (a stage of its project)
+    /// Exit 1 unless every named version holds STAGE (a stage of its project)
     #[arg(long, value_name = "STAGE")]
     pub require_stage: Option<String>,
     /// Replay the whole history, ignoring the cache in .git/cardinal/

@@ -16,7 +16,7 @@ use crate::policy::replay::{Held, version_name};
 /// Print the version of a model that holds a stage, for deploy scripts
 ///
 /// Prints the full name (`project/model@version`) of the version of MODEL
-/// in stage S now, from the first-parent history of the reference (default
+/// in STAGE now, from the first-parent history of the reference (default
 /// HEAD), and exits 0. When several versions hold a stage that is not
 /// exclusive, prints each on its own line, the one that reached it last
 /// first (only that one with --latest). When none holds it, prints nothing

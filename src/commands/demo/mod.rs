@@ -284,7 +284,7 @@ pub fn run(ctx: &Context, args: &DemoArgs) -> Result<Outcome, Error> {
     tour::monitoring(out, &dir)?;
 
     out.line(format!(
-        "\nTry it yourself:\n  cd {}\n  git log --format='%h %an: %s' | head\n  cardinal validate\n  cardinal lineage credit/churn@1.1.0\n  cardinal verify\n  cardinal status --now {today}    # without --now: as of today, when the 2024 approvals have expired\n  cardinal log credit/churn@1.1.0\n  cardinal audit\n  cardinal which credit/churn --stage Production --now {today}\n  cardinal drift credit/churn@2.0.0 --current data/credit/churn-current.csv\n  cardinal quality credit/churn@2.0.0 --current data/credit/churn-current.csv",
+        "Try it yourself:\n  cd {}\n  git log --format='%h %an: %s' | head\n  cardinal validate\n  cardinal lineage credit/churn@1.1.0\n  cardinal verify\n  cardinal status --now {today}    # without --now: as of today, when the 2024 approvals have expired\n  cardinal log credit/churn@1.1.0 --now {today}\n  cardinal audit\n  cardinal which credit/churn --stage Production --now {today}\n  cardinal drift credit/churn@2.0.0 --current data/credit/churn-current.csv\n  cardinal quality credit/churn@2.0.0 --current data/credit/churn-current.csv",
         dir.display()
     ));
     Ok(Outcome::from_failed(errors > 0 || !verified))
