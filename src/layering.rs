@@ -308,7 +308,8 @@ fn no_two_modules_import_each_other() {
 fn only_history_uses_libgit2() {
     let users: Vec<String> = modules()
         .into_iter()
-        .filter(|(_, text)| code_only(text).contains("git2::"))
+        // Spelled in two halves so this file is not itself a match.
+        .filter(|(_, text)| code_only(text).contains(concat!("git2", "::")))
         .map(|(m, _)| m)
         .filter(|m| top(m) != "history")
         .collect();
