@@ -6,7 +6,7 @@
 
 use clap::Args;
 
-use super::query::{history_root, replay_for};
+use super::query::replay_here;
 use super::{Context, Outcome};
 use crate::diag::{Diagnostic, SourceMap};
 use crate::error::Error;
@@ -99,15 +99,7 @@ fn remedy(v: &crate::policy::replay::Violation) -> String {
 
 /// Runs `cardinal audit`.
 pub fn run(ctx: &Context, args: &AuditArgs) -> Result<Outcome, Error> {
-    let root = history_root(ctx)?;
-    let replayed = replay_for(
-        &root,
-        args.reference.as_deref(),
-        None,
-        args.no_cache,
-        true,
-        ctx.now,
-    )?;
+    let (root, replayed) = replay_here(ctx, args.reference.as_deref(), args.no_cache, true)?;
     let found = findings(&root, &replayed);
     let failed = found.iter().any(|(d, _)| d.is_error());
     let diags: Vec<Diagnostic> = found.iter().map(|(d, _)| d.clone()).collect();

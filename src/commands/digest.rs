@@ -22,12 +22,7 @@ pub struct DigestArgs {
 pub fn run(ctx: &Context, args: &DigestArgs) -> Result<Outcome, Error> {
     let ws = ctx.workspace()?;
     let handle = super::find_version(&ws, &args.target)?;
-    let card = handle.version.card.as_ref().ok_or_else(|| {
-        Error::Usage(format!(
-            "`{}` has no valid card.toml (run `cardinal validate`)",
-            handle.name()
-        ))
-    })?;
+    let card = super::card_of(&handle)?;
     let digest = card_digest(
         &card.doc.json,
         handle.version.lock.as_ref().map(|l| l.value.root.as_str()),

@@ -291,6 +291,16 @@ pub(crate) fn repo_relative(path: &Path, root: &Path) -> String {
     path.display().to_string()
 }
 
+/// Writes a results file under a version folder's `monitoring/`; returns
+/// its path.
+pub(crate) fn store_result(version_dir: &Path, file: &MonitoringResult) -> Result<String, Error> {
+    let text = toml::to_string(file)
+        .map_err(|e| Error::Input(format!("cannot encode the results: {e}")))?;
+    let path = version_dir.join("monitoring").join(file.file_name());
+    crate::write::write_atomic(&path, text.as_bytes())?;
+    Ok(path.display().to_string())
+}
+
 /// Runs `cardinal drift`.
 pub fn run(ctx: &Context, args: &DriftArgs) -> Result<Outcome, Error> {
     let mut plan = DriftPlan {
@@ -348,11 +358,7 @@ pub fn run(ctx: &Context, args: &DriftArgs) -> Result<Outcome, Error> {
             created,
             name.clone(),
         ));
-        let text = toml::to_string(&file)
-            .map_err(|e| Error::Input(format!("cannot encode the results: {e}")))?;
-        let path = dir.join("monitoring").join(file.file_name());
-        crate::write::write_atomic(&path, text.as_bytes())?;
-        written = Some(path.display().to_string());
+        written = Some(store_result(dir, &file)?);
     }
     if ctx.out.is_json() {
         let mut w = wire(&report, &baseline, &args.current);

@@ -165,12 +165,7 @@ pub fn run(ctx: &Context, args: &LineageArgs) -> Result<Outcome, Error> {
     let root = ctx.root()?;
     let ws = crate::load::read_tree(&root)?;
     let handle = super::find_version(&ws, &args.target)?;
-    let card = handle.version.card.as_ref().ok_or_else(|| {
-        Error::Usage(format!(
-            "`{}` has no valid card.toml (run `cardinal validate`)",
-            handle.name()
-        ))
-    })?;
+    let card = super::card_of(&handle)?;
     if card.value.lineage.is_none() {
         return Err(Error::Usage(format!(
             "the card of `{}` has no [lineage] section",

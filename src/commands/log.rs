@@ -3,7 +3,7 @@
 
 use clap::Args;
 
-use super::query::{all_versions, history_root, replay_for, select, statuses};
+use super::query::{all_versions, replay_here, select, statuses};
 use super::{Context, Outcome};
 use crate::error::Error;
 use crate::history::Replayed;
@@ -95,15 +95,7 @@ pub(crate) fn print_human<'e>(out: &Output, events: impl Iterator<Item = &'e Eve
 
 /// Runs `cardinal log`.
 pub fn run(ctx: &Context, args: &LogArgs) -> Result<Outcome, Error> {
-    let root = history_root(ctx)?;
-    let replayed = replay_for(
-        &root,
-        args.reference.as_deref(),
-        None,
-        args.no_cache,
-        true,
-        ctx.now,
-    )?;
+    let (_, replayed) = replay_here(ctx, args.reference.as_deref(), args.no_cache, true)?;
     let version = match &args.target {
         Some(t) => {
             let vdirs = select(&all_versions(&replayed), std::slice::from_ref(t))?;

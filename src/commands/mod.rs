@@ -85,6 +85,18 @@ pub fn find_version<'w>(
     ws.find_version(&reference).map_err(Error::Usage)
 }
 
+/// Returns the loaded card of a version named on the command line.
+pub(crate) fn card_of<'w>(
+    handle: &crate::load::VersionHandle<'w>,
+) -> Result<&'w crate::load::Loaded<crate::model::files::Card>, Error> {
+    handle.version.card.as_ref().ok_or_else(|| {
+        Error::Usage(format!(
+            "`{}` has no valid card.toml (run `cardinal validate`)",
+            handle.name()
+        ))
+    })
+}
+
 /// Returns Unix seconds for `--now` (RFC 3339 or Unix seconds) or the clock.
 fn parse_now(now: Option<&str>) -> Result<i64, Error> {
     match now {

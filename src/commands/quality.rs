@@ -190,11 +190,7 @@ pub fn run(ctx: &Context, args: &QualityArgs) -> Result<Outcome, Error> {
                 })
                 .collect(),
         });
-        let text = toml::to_string(&file)
-            .map_err(|e| Error::Input(format!("cannot encode the results: {e}")))?;
-        let path = dir.join("monitoring").join(file.file_name());
-        crate::write::write_atomic(&path, text.as_bytes())?;
-        written = Some(path.display().to_string());
+        written = Some(super::drift::store_result(dir, &file)?);
     }
     if ctx.out.is_json() {
         ctx.out.json(&JsonQuality {

@@ -288,3 +288,16 @@ pub(crate) fn replay_for(
         },
     )
 }
+
+/// Finds the repository from the command's folder and replays its history
+/// up to the reference's tip (`status` alone looks back with `--at`).
+pub(crate) fn replay_here(
+    ctx: &Context,
+    reference: Option<&str>,
+    no_cache: bool,
+    need_log: bool,
+) -> Result<(PathBuf, Replayed), Error> {
+    let root = history_root(ctx)?;
+    let replayed = replay_for(&root, reference, None, no_cache, need_log, ctx.now)?;
+    Ok((root, replayed))
+}

@@ -4,8 +4,8 @@
 use clap::Args;
 
 use super::query::{
-    all_models, all_versions, declared_stages, history_root, parse_model, replay_for,
-    resolve_model, resolve_stage, statuses, versions_of,
+    all_models, all_versions, declared_stages, parse_model, replay_here, resolve_model,
+    resolve_stage, statuses, versions_of,
 };
 use super::{Context, Outcome};
 use crate::error::Error;
@@ -51,15 +51,7 @@ fn since(held: &Held) -> JsonSince {
 /// Runs `cardinal which`.
 pub fn run(ctx: &Context, args: &WhichArgs) -> Result<Outcome, Error> {
     let (project, model) = parse_model(&args.model)?;
-    let root = history_root(ctx)?;
-    let replayed = replay_for(
-        &root,
-        args.reference.as_deref(),
-        None,
-        args.no_cache,
-        false,
-        ctx.now,
-    )?;
+    let (_, replayed) = replay_here(ctx, args.reference.as_deref(), args.no_cache, false)?;
     let (p, m) = resolve_model(
         &all_models(&replayed),
         &args.model,
