@@ -1,5 +1,7 @@
 //! `cardinal approve` and `cardinal reject`: one reviewer's decision.
 
+use std::path::Path;
+
 use clap::Args;
 
 use super::render::{check_rendered, render_decision};
@@ -10,7 +12,8 @@ use super::{
 use crate::commands::{Context, Outcome};
 use crate::error::Error;
 use crate::history::repo;
-use crate::model::files::{DecisionKind, ReviewDecision};
+use crate::load::VersionHandle;
+use crate::model::files::{DecisionKind, Member, ReviewDecision, ReviewRequest, StageDef};
 use crate::schema::FileKind;
 
 /// Approve a version for a stage: writes reviews/<stage>/<you>.toml
@@ -121,42 +124,7 @@ fn decide(ctx: &Context, d: &Decide<'_>) -> Result<Outcome, Error> {
     }
 
     let request_rel = format!("{}/reviews/{slug}/request.toml", handle.version.dir);
-    let request = match handle
-        .version
-        .reviews
-        .get(&slug)
-        .and_then(|r| r.request.as_ref())
-    {
-        Some(request) => &request.value,
-        None if root.join(&request_rel).symlink_metadata().is_ok() => {
-            return Err(Error::Usage(format!(
-                "`{request_rel}` has problems, so there is no request to {verb} against; run \
-                 `cardinal validate`"
-            )));
-        }
-        None => {
-            return Err(Error::Usage(format!(
-                "no review of `{}` for `{}` has been requested; a project owner or collaborator \
-                 asks first with `cardinal request-review {} --stage \"{}\" --reviewer {} --note …`",
-                handle.name(),
-                stage.name,
-                handle.name(),
-                stage.name,
-                me.id
-            )));
-        }
-    };
-    if !request.reviewers.contains(&me.id) {
-        return Err(Error::Usage(format!(
-            "you (`{}`) are not a reviewer of the `{}` request for `{}`; its reviewers: {} \
-             (the requester, `{}`, can add you with `cardinal request-review --force`)",
-            me.id,
-            stage.name,
-            handle.name(),
-            id_list(&request.reviewers),
-            request.requested_by
-        )));
-    }
+    let request = request_to_decide(&root, &handle, &slug, &stage, me, verb)?;
     let policy = ws.config.as_ref().map(|c| c.value.policy.clone());
     let allow_self = policy.as_ref().is_some_and(|p| p.allow_self_approval);
     if request.requested_by == me.id && !allow_self {
@@ -225,29 +193,102 @@ fn decide(ctx: &Context, d: &Decide<'_>) -> Result<Outcome, Error> {
             commit: done.as_ref(),
         },
     );
-    if let Some(was) = earlier
-        && was != d.kind
-    {
-        ctx.out.status(format!(
-            "note: this replaces your earlier {} decision",
-            match was {
-                DecisionKind::Approve => "approve",
-                DecisionKind::Reject => "reject",
-            }
-        ));
-    }
-    if done.is_some() && repo::committed_as_is(&root.join(&request_rel)) == Some(false) {
-        ctx.out.status(format!(
-            "note: `{request_rel}` is not committed as it stands; until it is, the history has \
-             no request for this decision"
-        ));
-    }
-    if require_signed && done.is_none() {
-        ctx.out.status(format!(
-            "note: `{}` requires signed approvals: commit this file with `git commit -S` \
-             (gpg.format=ssh) or run again with --sign",
-            stage.name
-        ));
-    }
+    let notes = Notes {
+        earlier,
+        request_rel: &request_rel,
+        committed: done.is_some(),
+        require_signed,
+        stage: &stage,
+    };
+    notes.print(ctx, &root, d.kind);
     Ok(Outcome::Clean)
+}
+
+/// Returns the request a member decides against: it must load and list
+/// the member among its reviewers.
+fn request_to_decide<'w>(
+    root: &Path,
+    handle: &VersionHandle<'w>,
+    slug: &str,
+    stage: &StageDef,
+    me: &Member,
+    verb: &str,
+) -> Result<&'w ReviewRequest, Error> {
+    let request_rel = format!("{}/reviews/{slug}/request.toml", handle.version.dir);
+    let request = match handle
+        .version
+        .reviews
+        .get(slug)
+        .and_then(|r| r.request.as_ref())
+    {
+        Some(request) => &request.value,
+        None if root.join(&request_rel).symlink_metadata().is_ok() => {
+            return Err(Error::Usage(format!(
+                "`{request_rel}` has problems, so there is no request to {verb} against; run \
+                 `cardinal validate`"
+            )));
+        }
+        None => {
+            return Err(Error::Usage(format!(
+                "no review of `{}` for `{}` has been requested; a project owner or collaborator \
+                 asks first with `cardinal request-review {} --stage \"{}\" --reviewer {} --note …`",
+                handle.name(),
+                stage.name,
+                handle.name(),
+                stage.name,
+                me.id
+            )));
+        }
+    };
+    if !request.reviewers.contains(&me.id) {
+        return Err(Error::Usage(format!(
+            "you (`{}`) are not a reviewer of the `{}` request for `{}`; its reviewers: {} \
+             (the requester, `{}`, can add you with `cardinal request-review --force`)",
+            me.id,
+            stage.name,
+            handle.name(),
+            id_list(&request.reviewers),
+            request.requested_by
+        )));
+    }
+    Ok(request)
+}
+
+/// What a decision's author should know once it is written.
+struct Notes<'a> {
+    earlier: Option<DecisionKind>,
+    request_rel: &'a str,
+    committed: bool,
+    require_signed: bool,
+    stage: &'a StageDef,
+}
+
+impl Notes<'_> {
+    fn print(&self, ctx: &Context, root: &Path, kind: DecisionKind) {
+        if let Some(was) = self.earlier
+            && was != kind
+        {
+            ctx.out.status(format!(
+                "note: this replaces your earlier {} decision",
+                match was {
+                    DecisionKind::Approve => "approve",
+                    DecisionKind::Reject => "reject",
+                }
+            ));
+        }
+        if self.committed && repo::committed_as_is(&root.join(self.request_rel)) == Some(false) {
+            ctx.out.status(format!(
+                "note: `{}` is not committed as it stands; until it is, the history has \
+             no request for this decision",
+                self.request_rel
+            ));
+        }
+        if self.require_signed && !self.committed {
+            ctx.out.status(format!(
+                "note: `{}` requires signed approvals: commit this file with `git commit -S` \
+             (gpg.format=ssh) or run again with --sign",
+                self.stage.name
+            ));
+        }
+    }
 }
