@@ -236,6 +236,47 @@ struct RawNumeric {
     values: Vec<(f64, u64)>,
 }
 
+/// One row of a profile: `feature,kind,key,value` at a line.
+struct Row<'r> {
+    line: u64,
+    feature: &'r str,
+    kind: &'r str,
+    key: &'r str,
+    value: &'r str,
+}
+
+impl Row<'_> {
+    fn bad(&self, what: &str) -> String {
+        format!(
+            "line {}: {what} `{}` for `{}` {}",
+            self.line, self.value, self.feature, self.key
+        )
+    }
+
+    /// A count; SQL engines may write counts as `12.0`.
+    fn count(&self) -> Result<u64, String> {
+        self.value
+            .parse::<u64>()
+            .ok()
+            .or_else(|| {
+                self.value
+                    .parse::<f64>()
+                    .ok()
+                    .filter(|v| *v >= 0.0 && v.fract() == 0.0 && *v < 9.0e15)
+                    .map(|v| v as u64)
+            })
+            .ok_or_else(|| self.bad("expected a count, found"))
+    }
+
+    fn number(&self) -> Result<f64, String> {
+        self.value
+            .parse::<f64>()
+            .ok()
+            .filter(|v| v.is_finite())
+            .ok_or_else(|| self.bad("expected a number, found"))
+    }
+}
+
 /// Parses a profile (as `to_csv` writes it, or as a SQL query produces it:
 /// rows in any order, zero bins left out). Errors name the line.
 pub fn parse(text: &str) -> Result<Profile, String> {
@@ -251,173 +292,46 @@ pub fn parse(text: &str) -> Result<Profile, String> {
             let line = e.position().map_or(0, csv::Position::line);
             format!("line {line}: {e}")
         })?;
-        let line = rec.position().map_or(0, csv::Position::line);
         let field = |i: usize| rec.get(i).unwrap_or("").trim();
-        let (feature, kind, key, value) = (field(0), field(1), field(2), field(3));
-        let bad = |what: &str| format!("line {line}: {what} `{value}` for `{feature}` {key}");
-        // SQL engines may write counts as `12.0`.
-        let count = || {
-            value
-                .parse::<u64>()
-                .ok()
-                .or_else(|| {
-                    value
-                        .parse::<f64>()
-                        .ok()
-                        .filter(|v| *v >= 0.0 && v.fract() == 0.0 && *v < 9.0e15)
-                        .map(|v| v as u64)
-                })
-                .ok_or_else(|| bad("expected a count, found"))
+        let row = Row {
+            line: rec.position().map_or(0, csv::Position::line),
+            feature: field(0),
+            kind: field(1),
+            key: field(2),
+            value: field(3),
         };
-        let number = || {
-            value
-                .parse::<f64>()
-                .ok()
-                .filter(|v| v.is_finite())
-                .ok_or_else(|| bad("expected a number, found"))
-        };
-        if kind != "profile" && !order.iter().any(|o| o == feature) {
+        let (line, feature) = (row.line, row.feature);
+        if row.kind != "profile" && !order.iter().any(|o| o == feature) {
             order.push(feature.to_owned());
         }
-        match kind {
+        let both = || format!("line {line}: `{feature}` is both numeric and categorical");
+        match row.kind {
             "profile" => {
-                if key == "rows" {
-                    rows = count()?;
+                if row.key == "rows" {
+                    rows = row.count()?;
                 }
             }
-            "numeric" => {
-                if categorical.contains_key(feature) {
-                    return Err(format!(
-                        "line {line}: `{feature}` is both numeric and categorical"
-                    ));
-                }
-                let n = numeric.entry(feature.to_owned()).or_default();
-                match key {
-                    "lo" => n.lo = Some(number()?),
-                    "hi" => n.hi = Some(number()?),
-                    "bins" => {
-                        n.bins = Some(
-                            count()
-                                .ok()
-                                .map(|b| b as usize)
-                                .filter(|b| (1..=1_000_000).contains(b))
-                                .ok_or_else(|| bad("expected 1 to 1000000 bins, found"))?,
-                        )
-                    }
-                    "missing" | "below" | "above" | "integer" => {
-                        let k = match key {
-                            "missing" => "missing",
-                            "below" => "below",
-                            "above" => "above",
-                            _ => "integer",
-                        };
-                        n.fields.insert(k, count()? as f64);
-                    }
-                    "min" | "max" | "sum" | "sum_sq" => {
-                        let k = match key {
-                            "min" => "min",
-                            "max" => "max",
-                            "sum" => "sum",
-                            _ => "sum_sq",
-                        };
-                        // Sums of huge values may overflow to infinity.
-                        let v = if k.starts_with("sum") {
-                            value
-                                .parse::<f64>()
-                                .map_err(|_| bad("expected a number, found"))?
-                        } else {
-                            number()?
-                        };
-                        n.fields.insert(k, v);
-                    }
-                    _ => {
-                        if let Some(i) = key.strip_prefix("bin:") {
-                            let i: usize = i
-                                .parse()
-                                .map_err(|_| format!("line {line}: bad bin `{key}`"))?;
-                            *n.counts.entry(i).or_insert(0) += count()?;
-                        } else if let Some(v) = key.strip_prefix("value:") {
-                            let v: f64 = v
-                                .parse()
-                                .ok()
-                                .filter(|v: &f64| v.is_finite())
-                                .ok_or_else(|| format!("line {line}: bad value `{key}`"))?;
-                            n.values.push((v, count()?));
-                        } else {
-                            return Err(format!(
-                                "line {line}: unknown key `{key}` for a numeric feature"
-                            ));
-                        }
-                    }
-                }
-            }
+            "numeric" if categorical.contains_key(feature) => return Err(both()),
+            "numeric" => numeric_row(numeric.entry(feature.to_owned()).or_default(), &row)?,
+            "categorical" if numeric.contains_key(feature) => return Err(both()),
             "categorical" => {
-                if numeric.contains_key(feature) {
-                    return Err(format!(
-                        "line {line}: `{feature}` is both numeric and categorical"
-                    ));
-                }
                 let c = categorical
                     .entry(feature.to_owned())
                     .or_insert(CategoricalProfile {
                         missing: 0,
                         counts: Vec::new(),
                     });
-                if key == "missing" {
-                    c.missing = count()?;
-                } else if let Some(k) = key.strip_prefix("cat:") {
-                    c.counts.push((k.to_owned(), count()?));
-                } else {
-                    return Err(format!(
-                        "line {line}: unknown key `{key}` for a categorical feature"
-                    ));
-                }
+                categorical_row(c, &row)?;
             }
             other => return Err(format!("line {line}: unknown kind `{other}`")),
         }
     }
     let mut features = Vec::new();
     for name in order {
-        if let Some(mut c) = categorical.remove(&name) {
-            c.counts.sort_by(|a, b| a.0.cmp(&b.0));
-            c.counts.dedup_by(|b, a| {
-                if a.0 == b.0 {
-                    a.1 += b.1;
-                    true
-                } else {
-                    false
-                }
-            });
-            features.push((name, FeatureProfile::Categorical(c)));
+        if let Some(c) = categorical.remove(&name) {
+            features.push((name, FeatureProfile::Categorical(finish_categorical(c))));
         } else if let Some(n) = numeric.remove(&name) {
-            let (Some(lo), Some(hi), Some(nb)) = (n.lo, n.hi, n.bins) else {
-                return Err(format!("`{name}`: a numeric feature needs lo, hi and bins"));
-            };
-            if lo >= hi || lo.is_nan() || hi.is_nan() {
-                return Err(format!("`{name}`: lo must be below hi"));
-            }
-            let mut counts = vec![0u64; nb];
-            for (i, c) in n.counts {
-                *counts
-                    .get_mut(i)
-                    .ok_or_else(|| format!("`{name}`: bin {i} is past {nb} bins"))? += c;
-            }
-            let f = |k: &str| n.fields.get(k).copied();
-            let mut values = n.values;
-            values.sort_by(|a, b| a.0.total_cmp(&b.0));
-            let p = NumericProfile {
-                edges: Edges { lo, hi, bins: nb },
-                counts,
-                below: f("below").unwrap_or(0.0) as u64,
-                above: f("above").unwrap_or(0.0) as u64,
-                missing: f("missing").unwrap_or(0.0) as u64,
-                min: f("min").unwrap_or(lo),
-                max: f("max").unwrap_or(hi),
-                sum: f("sum").unwrap_or(f64::NAN),
-                sum_sq: f("sum_sq").unwrap_or(f64::NAN),
-                integer: f("integer").is_some_and(|v| v != 0.0),
-                values: (!values.is_empty()).then_some(values),
-            };
+            let p = finish_numeric(&name, n)?;
             features.push((name, FeatureProfile::Numeric(p)));
         }
     }
@@ -425,6 +339,132 @@ pub fn parse(text: &str) -> Result<Profile, String> {
         return Err("the profile has no features".to_owned());
     }
     Ok(Profile { rows, features })
+}
+
+/// Reads one row of a numeric feature.
+fn numeric_row(n: &mut RawNumeric, row: &Row<'_>) -> Result<(), String> {
+    let (line, key) = (row.line, row.key);
+    match key {
+        "lo" => n.lo = Some(row.number()?),
+        "hi" => n.hi = Some(row.number()?),
+        "bins" => {
+            n.bins = Some(
+                row.count()
+                    .ok()
+                    .map(|b| b as usize)
+                    .filter(|b| (1..=1_000_000).contains(b))
+                    .ok_or_else(|| row.bad("expected 1 to 1000000 bins, found"))?,
+            )
+        }
+        "missing" | "below" | "above" | "integer" => {
+            let k = match key {
+                "missing" => "missing",
+                "below" => "below",
+                "above" => "above",
+                _ => "integer",
+            };
+            n.fields.insert(k, row.count()? as f64);
+        }
+        "min" | "max" | "sum" | "sum_sq" => {
+            let k = match key {
+                "min" => "min",
+                "max" => "max",
+                "sum" => "sum",
+                _ => "sum_sq",
+            };
+            // Sums of huge values may overflow to infinity.
+            let v = if k.starts_with("sum") {
+                row.value
+                    .parse::<f64>()
+                    .map_err(|_| row.bad("expected a number, found"))?
+            } else {
+                row.number()?
+            };
+            n.fields.insert(k, v);
+        }
+        _ => {
+            if let Some(i) = key.strip_prefix("bin:") {
+                let i: usize = i
+                    .parse()
+                    .map_err(|_| format!("line {line}: bad bin `{key}`"))?;
+                *n.counts.entry(i).or_insert(0) += row.count()?;
+            } else if let Some(v) = key.strip_prefix("value:") {
+                let v: f64 = v
+                    .parse()
+                    .ok()
+                    .filter(|v: &f64| v.is_finite())
+                    .ok_or_else(|| format!("line {line}: bad value `{key}`"))?;
+                n.values.push((v, row.count()?));
+            } else {
+                return Err(format!(
+                    "line {line}: unknown key `{key}` for a numeric feature"
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Reads one row of a categorical feature.
+fn categorical_row(c: &mut CategoricalProfile, row: &Row<'_>) -> Result<(), String> {
+    if row.key == "missing" {
+        c.missing = row.count()?;
+    } else if let Some(k) = row.key.strip_prefix("cat:") {
+        c.counts.push((k.to_owned(), row.count()?));
+    } else {
+        return Err(format!(
+            "line {}: unknown key `{}` for a categorical feature",
+            row.line, row.key
+        ));
+    }
+    Ok(())
+}
+
+/// Sorts a categorical feature's counts, summing repeated categories.
+fn finish_categorical(mut c: CategoricalProfile) -> CategoricalProfile {
+    c.counts.sort_by(|a, b| a.0.cmp(&b.0));
+    c.counts.dedup_by(|b, a| {
+        if a.0 == b.0 {
+            a.1 += b.1;
+            true
+        } else {
+            false
+        }
+    });
+    c
+}
+
+/// Checks a numeric feature's edges and bins and fills in what a profile
+/// may leave out.
+fn finish_numeric(name: &str, n: RawNumeric) -> Result<NumericProfile, String> {
+    let (Some(lo), Some(hi), Some(nb)) = (n.lo, n.hi, n.bins) else {
+        return Err(format!("`{name}`: a numeric feature needs lo, hi and bins"));
+    };
+    if lo >= hi || lo.is_nan() || hi.is_nan() {
+        return Err(format!("`{name}`: lo must be below hi"));
+    }
+    let mut counts = vec![0u64; nb];
+    for (i, c) in n.counts {
+        *counts
+            .get_mut(i)
+            .ok_or_else(|| format!("`{name}`: bin {i} is past {nb} bins"))? += c;
+    }
+    let f = |k: &str| n.fields.get(k).copied();
+    let mut values = n.values;
+    values.sort_by(|a, b| a.0.total_cmp(&b.0));
+    Ok(NumericProfile {
+        edges: Edges { lo, hi, bins: nb },
+        counts,
+        below: f("below").unwrap_or(0.0) as u64,
+        above: f("above").unwrap_or(0.0) as u64,
+        missing: f("missing").unwrap_or(0.0) as u64,
+        min: f("min").unwrap_or(lo),
+        max: f("max").unwrap_or(hi),
+        sum: f("sum").unwrap_or(f64::NAN),
+        sum_sq: f("sum_sq").unwrap_or(f64::NAN),
+        integer: f("integer").is_some_and(|v| v != 0.0),
+        values: (!values.is_empty()).then_some(values),
+    })
 }
 
 #[cfg(test)]
