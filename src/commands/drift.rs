@@ -318,7 +318,7 @@ pub fn run(ctx: &Context, args: &DriftArgs) -> Result<Outcome, Error> {
                 .as_ref()
                 .and_then(|c| c.value.monitoring.as_ref())
             {
-                plan = plan_from_card(m)?;
+                plan = plan_from_card(m);
             }
             let dir = ws
                 .abs_path(&handle.version.dir)

@@ -8,6 +8,7 @@ use clap::{Args, ValueEnum};
 use super::drift::num;
 use super::{Context, Outcome};
 use crate::drift::gates::{QualityPlan, QualityReport, Task, plan_of, run_quality, task_name};
+use crate::drift::quality::Metric;
 use crate::drift::run::finite;
 use crate::error::Error;
 use crate::model::results::{GateResult, MonitoringResult, QualityResult};
@@ -53,7 +54,7 @@ pub struct QualityArgs {
     pub write: bool,
 }
 
-fn parse_bound(text: &str) -> Result<(String, f64), Error> {
+fn parse_bound(text: &str) -> Result<(Metric, f64), Error> {
     let (m, v) = text
         .split_once('=')
         .ok_or_else(|| Error::Usage(format!("`{text}`: expected METRIC=VALUE")))?;
@@ -61,7 +62,14 @@ fn parse_bound(text: &str) -> Result<(String, f64), Error> {
         .trim()
         .parse()
         .map_err(|_| Error::Usage(format!("`{text}`: `{v}` is not a number")))?;
-    Ok((m.trim().to_owned(), v))
+    let name = m.trim();
+    let metric = Metric::parse(name).ok_or_else(|| {
+        Error::Usage(format!(
+            "unknown quality metric `{name}` (metrics: {})",
+            Metric::ALL.map(Metric::name).join(", ")
+        ))
+    })?;
+    Ok((metric, v))
 }
 
 fn apply_flags(plan: &mut QualityPlan, args: &QualityArgs) -> Result<(), Error> {
@@ -104,7 +112,7 @@ pub fn print_quality(out: &Output, q: &QualityReport) {
         }
     ));
     for (m, v) in &q.metrics {
-        let gate = q.gates.iter().find(|g| g.metric == m.name());
+        let gate = q.gates.iter().find(|g| g.metric == *m);
         let verdict = match gate {
             Some(g) => {
                 let bound = match (g.min, g.max) {
@@ -182,7 +190,7 @@ pub fn run(ctx: &Context, args: &QualityArgs) -> Result<Outcome, Error> {
                 .gates
                 .iter()
                 .map(|g| GateResult {
-                    metric: g.metric.clone(),
+                    metric: g.metric.name().to_owned(),
                     value: g.value,
                     min: g.min,
                     max: g.max,
@@ -204,7 +212,7 @@ pub fn run(ctx: &Context, args: &QualityArgs) -> Result<Outcome, Error> {
                 .gates
                 .iter()
                 .map(|g| JsonGate {
-                    metric: g.metric.clone(),
+                    metric: g.metric.name().to_owned(),
                     value: g.value,
                     min: g.min,
                     max: g.max,

@@ -25,7 +25,7 @@ pub enum Task {
 #[derive(Debug, Clone, Serialize)]
 pub struct Gate {
     /// The metric.
-    pub metric: String,
+    pub metric: Metric,
     /// Its value (null when it cannot be computed).
     pub value: Option<f64>,
     /// Inclusive lower bound.
@@ -63,7 +63,7 @@ pub struct QualityPlan {
     /// The task, when known.
     pub task: Option<Task>,
     /// (metric, min, max).
-    pub gates: Vec<(String, Option<f64>, Option<f64>)>,
+    pub gates: Vec<(Metric, Option<f64>, Option<f64>)>,
 }
 
 fn task_of(text: &str) -> Option<Task> {
@@ -94,11 +94,7 @@ pub fn plan_of(handle: &VersionHandle<'_>) -> QualityPlan {
             .as_ref()
             .and_then(|f| f.value.task.as_deref())
             .and_then(task_of),
-        gates: m
-            .quality
-            .iter()
-            .map(|g| (g.metric.clone(), g.min, g.max))
-            .collect(),
+        gates: m.quality.iter().map(|g| (g.metric, g.min, g.max)).collect(),
     }
 }
 
@@ -231,13 +227,7 @@ pub fn run_quality(file: &Path, plan: &QualityPlan) -> Result<QualityReport, Err
         }
     };
     let mut gates = Vec::new();
-    for (name, min, max) in &plan.gates {
-        let metric = Metric::parse(name).ok_or_else(|| {
-            Error::Usage(format!(
-                "unknown quality metric `{name}` (metrics: {})",
-                Metric::ALL.map(Metric::name).join(", ")
-            ))
-        })?;
+    for &(metric, min, max) in &plan.gates {
         let value = metrics
             .iter()
             .find(|(m, _)| *m == metric)
@@ -246,10 +236,10 @@ pub fn run_quality(file: &Path, plan: &QualityPlan) -> Result<QualityReport, Err
         let passed =
             value.is_some_and(|v| min.is_none_or(|lo| v >= lo) && max.is_none_or(|hi| v <= hi));
         gates.push(Gate {
-            metric: metric.name().to_owned(),
+            metric,
             value,
-            min: *min,
-            max: *max,
+            min,
+            max,
             passed,
         });
     }

@@ -9,59 +9,9 @@ use super::bins;
 use super::ks;
 use super::{Key, Sample};
 
-/// A drift method.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Method {
-    /// Two-sample Kolmogorov–Smirnov p-value.
-    Ks,
-    /// Chi-square goodness of fit of current counts to baseline shares.
-    Chi2,
-    /// Two-proportion z-test.
-    Z,
-    /// Population stability index.
-    Psi,
-    /// Kullback–Leibler divergence KL(baseline ‖ current).
-    Kl,
-    /// Jensen–Shannon distance (natural log).
-    Js,
-    /// Wasserstein-1 distance over the baseline's standard deviation.
-    Wasserstein,
-    /// Hellinger distance.
-    Hellinger,
-}
+pub use crate::model::monitoring::Method;
 
 impl Method {
-    /// Every method, in documentation order.
-    pub const ALL: [Method; 8] = [
-        Method::Ks,
-        Method::Chi2,
-        Method::Z,
-        Method::Psi,
-        Method::Kl,
-        Method::Js,
-        Method::Wasserstein,
-        Method::Hellinger,
-    ];
-
-    /// Returns the method's name as the documentation writes it.
-    pub fn name(self) -> &'static str {
-        match self {
-            Method::Ks => "ks",
-            Method::Chi2 => "chi2",
-            Method::Z => "z",
-            Method::Psi => "psi",
-            Method::Kl => "kl",
-            Method::Js => "js",
-            Method::Wasserstein => "wasserstein",
-            Method::Hellinger => "hellinger",
-        }
-    }
-
-    /// Returns the method of a name, or None.
-    pub fn parse(name: &str) -> Option<Method> {
-        Method::ALL.into_iter().find(|m| m.name() == name)
-    }
-
     /// Returns true for tests that produce a p-value.
     pub fn is_p_value(self) -> bool {
         matches!(self, Method::Ks | Method::Chi2 | Method::Z)

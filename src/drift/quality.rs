@@ -4,71 +4,7 @@
 //!
 //! No I/O.
 
-/// A quality metric.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Metric {
-    /// Share of correct labels.
-    Accuracy,
-    /// TP / (TP + FP).
-    Precision,
-    /// TP / (TP + FN).
-    Recall,
-    /// Harmonic mean of precision and recall.
-    F1,
-    /// Area under the ROC curve.
-    Auc,
-    /// Mean negative log-likelihood.
-    LogLoss,
-    /// Mean absolute error.
-    Mae,
-    /// Root mean squared error.
-    Rmse,
-    /// Coefficient of determination.
-    R2,
-}
-
-impl Metric {
-    /// Every metric.
-    pub const ALL: [Metric; 9] = [
-        Metric::Accuracy,
-        Metric::Precision,
-        Metric::Recall,
-        Metric::F1,
-        Metric::Auc,
-        Metric::LogLoss,
-        Metric::Mae,
-        Metric::Rmse,
-        Metric::R2,
-    ];
-
-    /// Returns the metric's name as cards write it.
-    pub fn name(self) -> &'static str {
-        match self {
-            Metric::Accuracy => "accuracy",
-            Metric::Precision => "precision",
-            Metric::Recall => "recall",
-            Metric::F1 => "f1",
-            Metric::Auc => "auc",
-            Metric::LogLoss => "log_loss",
-            Metric::Mae => "mae",
-            Metric::Rmse => "rmse",
-            Metric::R2 => "r2",
-        }
-    }
-
-    /// Returns the metric of a name (`roc_auc` is accepted for `auc`).
-    pub fn parse(name: &str) -> Option<Metric> {
-        if name == "roc_auc" {
-            return Some(Metric::Auc);
-        }
-        Metric::ALL.into_iter().find(|m| m.name() == name)
-    }
-
-    /// Returns true for regression metrics.
-    pub fn is_regression(self) -> bool {
-        matches!(self, Metric::Mae | Metric::Rmse | Metric::R2)
-    }
-}
+pub use crate::model::monitoring::QualityMetric as Metric;
 
 /// Computes binary classification metrics from truth (true = positive) and
 /// scores in [0, 1]; a score ≥ 0.5 predicts positive. Returns

@@ -505,16 +505,13 @@ pub enum FeatureKind {
 pub struct DriftCheck {
     /// A column name, or `*`.
     pub feature: String,
-    /// `auto`, `ks`, `chi2`, `z`, `psi`, `kl`, `js`, `wasserstein`, `hellinger`.
-    #[serde(default = "auto")]
-    pub method: String,
+    /// `auto` (`None`), `ks`, `chi2`, `z`, `psi`, `kl`, `js`, `wasserstein`,
+    /// `hellinger`.
+    #[serde(default, with = "crate::model::monitoring::method_or_auto")]
+    pub method: Option<crate::model::monitoring::Method>,
     /// Overrides the method's default threshold.
     #[serde(default)]
     pub threshold: Option<f64>,
-}
-
-fn auto() -> String {
-    "auto".to_owned()
 }
 
 /// One quality threshold: `{ metric = "auc", min = 0.85 }`.
@@ -522,7 +519,7 @@ fn auto() -> String {
 #[serde(deny_unknown_fields)]
 pub struct QualityGate {
     /// `accuracy`, `precision`, `recall`, `f1`, `auc`, `log_loss`, `mae`, `rmse`, `r2`.
-    pub metric: String,
+    pub metric: crate::model::monitoring::QualityMetric,
     /// Inclusive lower bound.
     #[serde(default)]
     pub min: Option<f64>,

@@ -5,6 +5,7 @@ pub mod digest;
 pub mod files;
 pub mod ids;
 pub mod layout;
+pub mod monitoring;
 pub mod results;
 pub mod stage;
 pub mod time;

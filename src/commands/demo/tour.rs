@@ -80,7 +80,7 @@ pub fn monitoring(out: &Output, root: &Path) -> Result<(), Error> {
         else {
             continue;
         };
-        let plan = plan_from_card(m)?;
+        let plan = plan_from_card(m);
         let baseline = baseline_of(&ws, &handle)?;
         let current = root.join(current);
         let report = run_drift(&baseline, &current, &plan)?;
