@@ -144,6 +144,11 @@ impl SshSigner {
             let stderr = String::from_utf8_lossy(&output.stderr);
             let why = if stderr.contains("usage:") {
                 "`ssh-keygen -Y sign` needs OpenSSH 8.2p1 or later".to_owned()
+            } else if stderr.trim().is_empty() {
+                format!(
+                    "`{}` exited with {} and printed nothing",
+                    self.program, output.status
+                )
             } else {
                 stderr.trim().to_owned()
             };

@@ -1053,10 +1053,10 @@ fn sign_is_refused_when_it_could_not_work() {
         "--sign",
     ];
     let err = refused(&probe2, &signed_request);
-    // `false` says nothing, so neither does the message after `failed:`.
+    // `false` says nothing: the message says so.
     assert_eq!(
         probe.mask(&err),
-        "error: signing with `[HOME]/bob_key` failed: \n"
+        "error: signing with `[HOME]/bob_key` failed: `false` exited with exit status: 1 and printed nothing\n"
     );
     probe2.git(&["config", "gpg.ssh.program", "/nonexistent/ssh-keygen"]);
     let err = refused(&probe2, &signed_request);
