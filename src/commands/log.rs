@@ -8,9 +8,8 @@ use super::{Context, Outcome};
 use crate::error::Error;
 use crate::history::Replayed;
 use crate::model::time::Timestamp;
-use crate::output::{JsonEvent, JsonLog, Output, escape_human};
+use crate::output::{JsonEvent, JsonLog};
 use crate::policy::replay::{Event, EventKind, version_name};
-use crate::policy::stage::short;
 
 /// Show the activity log: requests, decisions, stages reached and left, configuration changes
 ///
@@ -67,29 +66,24 @@ pub(crate) fn collect(replayed: &Replayed, version: Option<&str>, now: i64) -> V
     events
 }
 
-/// Prints log entries for people, one line each: every field that comes
-/// from the repository (author, version, stage, the detail quoting
-/// comments and notes) goes through [`escape_human`].
-pub(crate) fn print_human<'e>(out: &Output, events: impl Iterator<Item = &'e Event>) {
-    for e in events {
-        let when = Timestamp::from_unix(e.time).to_string();
-        let mut line = format!(
-            "{} {:<8} {:<12} {:<18}",
-            when.get(..16).unwrap_or(&when).replace('T', " "),
-            escape_human(e.commit.as_deref().map_or("", short)),
-            escape_human(e.author.as_deref().unwrap_or("")),
-            e.kind.words()
-        );
-        if let Some(v) = &e.version {
-            line.push_str(&format!(" {}", escape_human(v)));
-        }
-        if let Some(s) = &e.stage {
-            line.push_str(&format!(" [{}]", escape_human(s)));
-        }
-        if !e.detail.is_empty() {
-            line.push_str(&format!(" {}", escape_human(&e.detail)));
-        }
-        out.line(line.trim_end());
+/// Returns log entries as the report `log` prints.
+pub(crate) fn report<'e>(events: impl Iterator<Item = &'e Event>) -> JsonLog {
+    JsonLog {
+        events: events
+            .map(|e| JsonEvent {
+                time: Timestamp::from_unix(e.time).to_string(),
+                commit: e.commit.clone(),
+                author: e.author.clone(),
+                kind: serde_json::to_value(e.kind)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_default(),
+                version: e.version.clone(),
+                stage: e.stage.clone(),
+                detail: e.detail.clone(),
+                words: e.kind.words(),
+            })
+            .collect(),
     }
 }
 
@@ -105,28 +99,7 @@ pub fn run(ctx: &Context, args: &LogArgs) -> Result<Outcome, Error> {
     };
     let events = collect(&replayed, version.as_deref(), ctx.now);
     let limit = args.limit.unwrap_or(usize::MAX);
-    if ctx.out.is_json() {
-        ctx.out.json(&JsonLog {
-            events: events
-                .iter()
-                .take(limit)
-                .map(|e| JsonEvent {
-                    time: Timestamp::from_unix(e.time).to_string(),
-                    commit: e.commit.clone(),
-                    author: e.author.clone(),
-                    kind: serde_json::to_value(e.kind)
-                        .ok()
-                        .and_then(|v| v.as_str().map(str::to_owned))
-                        .unwrap_or_default(),
-                    version: e.version.clone(),
-                    stage: e.stage.clone(),
-                    detail: e.detail.clone(),
-                })
-                .collect(),
-        });
-    } else {
-        print_human(&ctx.out, events.iter().take(limit));
-    }
+    ctx.out.report(&report(events.iter().take(limit)));
     // The process ends next: freeing a large replay only costs time.
     std::mem::forget(replayed);
     Ok(Outcome::Clean)

@@ -14,10 +14,13 @@
 
 mod escape;
 mod excerpt;
+mod log;
+mod report;
 pub mod wire;
 
 pub use escape::{escape_data, escape_human, escape_markdown, escape_property, markdown_code};
 use excerpt::Excerpts;
+pub use report::Report;
 pub use wire::*;
 
 use std::io::{IsTerminal, Write};

@@ -166,6 +166,9 @@ pub struct JsonEvent {
     pub stage: Option<String>,
     /// Details in words.
     pub detail: String,
+    /// The kind in words, for the human form.
+    #[serde(skip)]
+    pub words: &'static str,
 }
 
 /// Part of `cardinal drift --format json`.

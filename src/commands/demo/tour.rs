@@ -9,7 +9,7 @@ use crate::commands::{audit, log, quality, status};
 use crate::drift::gates::{plan_of, run_quality};
 use crate::drift::run::{baseline_of, plan_from_card, run_drift};
 use crate::error::Error;
-use crate::output::{Output, escape_human};
+use crate::output::{Output, Report, escape_human};
 use crate::policy::stage::short;
 
 /// Prints the tour of the history: every version's status, the last 15
@@ -21,7 +21,7 @@ pub fn history(out: &Output, root: &Path, now: i64) -> Result<(), Error> {
     status::print_human(out, &statuses(&replayed, &vdirs, now));
     out.line("\n== cardinal log (last 15 entries)");
     let events = log::collect(&replayed, None, now);
-    log::print_human(out, events.iter().take(15));
+    log::report(events.iter().take(15)).human(out);
     out.line("\n== cardinal audit");
     let found = audit::findings(root, &replayed);
     let errors = found.iter().filter(|(d, _)| d.is_error()).count();

@@ -1,0 +1,24 @@
+//! A command's result as a value: it serializes as the command's JSON and
+//! knows its human form, so the command decides nothing about layout and
+//! [`Output::report`] picks the form `--format` asks for.
+
+use serde::Serialize;
+
+use super::{Format, Output};
+
+/// A result `Output` can print in every format its command has.
+pub trait Report: Serialize {
+    /// Prints the human form.
+    fn human(&self, out: &Output);
+}
+
+impl Output {
+    /// Prints a report in the chosen format: the JSON object, or its human
+    /// form. (A format a command does not have was refused before it ran.)
+    pub fn report<R: Report>(&self, report: &R) {
+        match self.format {
+            Format::Json => self.json(report),
+            Format::Human | Format::Github | Format::Markdown => report.human(self),
+        }
+    }
+}
