@@ -92,25 +92,19 @@ pub fn run(ctx: &Context, args: &WhichArgs) -> Result<Outcome, Error> {
         ctx.out
             .status(format!("no version of `{model_name}` is in `{}`", def.name));
     }
-    if ctx.out.is_json() {
-        ctx.out.json(&JsonWhich {
-            model: model_name,
-            stage: def.name.to_string(),
-            version: holders.first().map(|(name, _)| name.clone()),
-            since: holders.first().map(|(_, held)| since(held)),
-            holders: holders
-                .iter()
-                .map(|(name, held)| JsonHolder {
-                    version: name.clone(),
-                    since: since(held),
-                })
-                .collect(),
-        });
-    } else {
-        for (name, _) in &holders {
-            ctx.out.line(name);
-        }
-    }
+    ctx.out.report(&JsonWhich {
+        model: model_name,
+        stage: def.name.to_string(),
+        version: holders.first().map(|(name, _)| name.clone()),
+        since: holders.first().map(|(_, held)| since(held)),
+        holders: holders
+            .iter()
+            .map(|(name, held)| JsonHolder {
+                version: name.clone(),
+                since: since(held),
+            })
+            .collect(),
+    });
     let failed = holders.is_empty();
     // The process ends next: freeing a large replay only costs time.
     std::mem::forget(replayed);

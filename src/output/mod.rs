@@ -14,7 +14,7 @@
 
 mod escape;
 mod excerpt;
-mod log;
+mod history;
 mod report;
 pub mod wire;
 

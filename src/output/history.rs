@@ -1,9 +1,9 @@
-//! The human form of the activity log: one line an entry.
+//! The human forms of the history reports: the activity log and `which`.
 
 use super::Output;
 use super::escape::escape_human;
 use super::report::Report;
-use super::wire::JsonLog;
+use super::wire::{JsonLog, JsonWhich};
 
 impl Report for JsonLog {
     /// One line an entry; every field that comes from the repository
@@ -28,6 +28,16 @@ impl Report for JsonLog {
                 line.push_str(&format!(" {}", escape_human(&e.detail)));
             }
             out.line(line.trim_end());
+        }
+    }
+}
+
+impl Report for JsonWhich {
+    /// The versions holding the stage, one a line (none: nothing; the
+    /// command says so on stderr).
+    fn human(&self, out: &Output) {
+        for h in &self.holders {
+            out.text(&h.version);
         }
     }
 }
