@@ -5,6 +5,7 @@ use clap::Args;
 use super::{Context, Outcome};
 use crate::error::Error;
 use crate::model::digest::card_digest;
+use crate::output::wire::JsonDigest;
 
 /// Print a version's card digest: sha256:<hex> of its canonical card JSON and lineage root
 ///
@@ -27,11 +28,9 @@ pub fn run(ctx: &Context, args: &DigestArgs) -> Result<Outcome, Error> {
         &card.doc.json,
         handle.version.lock.as_ref().map(|l| l.value.root.as_str()),
     );
-    if ctx.out.is_json() {
-        ctx.out
-            .json(&serde_json::json!({ "version": handle.name(), "card_digest": digest }));
-    } else {
-        ctx.out.line(digest);
-    }
+    ctx.out.report(&JsonDigest {
+        version: handle.name(),
+        card_digest: digest,
+    });
     Ok(Outcome::Clean)
 }

@@ -178,33 +178,11 @@ pub fn run(ctx: &Context, args: &VerifyArgs) -> Result<Outcome, Error> {
         .collect();
     session.finish()?;
     let ok = versions.iter().all(|v| v.ok);
-    if ctx.out.is_json() {
-        ctx.out.json(&JsonVerify { ok, versions });
-    } else {
-        if versions.is_empty() {
-            ctx.out.status("no version has a lineage.lock yet (write one with `cardinal lineage VERSION --write`)");
-        }
-        for v in &versions {
-            let verdict = if v.ok { "ok" } else { "FAILED" };
-            ctx.out.text(format!("{} {verdict}", v.version));
-            if let Some(error) = &v.error {
-                ctx.out.text(format!("  {error}"));
-            }
-            for i in &v.inputs {
-                let reason = i
-                    .reason
-                    .as_ref()
-                    .map(|r| format!("  ({r})"))
-                    .unwrap_or_default();
-                ctx.out.text(format!(
-                    "  {:<8} {:<11} {}{reason}",
-                    i.state, i.kind, i.name
-                ));
-                for f in &i.changed_files {
-                    ctx.out.text(format!("           differs: {f}"));
-                }
-            }
-        }
+    if versions.is_empty() && !ctx.out.is_json() {
+        ctx.out.status(
+            "no version has a lineage.lock yet (write one with `cardinal lineage VERSION --write`)",
+        );
     }
+    ctx.out.report(&JsonVerify { ok, versions });
     Ok(Outcome::from_failed(!ok))
 }

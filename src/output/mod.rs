@@ -15,6 +15,7 @@
 mod escape;
 mod excerpt;
 mod history;
+mod lineage;
 mod report;
 pub mod wire;
 

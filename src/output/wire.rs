@@ -323,3 +323,12 @@ pub struct JsonGate {
     /// True when the value is within bounds.
     pub passed: bool,
 }
+
+/// `cardinal digest --format json`.
+#[derive(Debug, Serialize)]
+pub struct JsonDigest {
+    /// The card digest approvals sign off.
+    pub card_digest: String,
+    /// `project/model@version`.
+    pub version: String,
+}
