@@ -121,22 +121,6 @@ impl HashSession {
     }
 }
 
-/// Returns a human size: `812 B`, `23.0 KiB`, `1.0 GiB`.
-pub(crate) fn human_size(bytes: u64) -> String {
-    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
-    let mut value = bytes as f64;
-    let mut unit = 0;
-    while value >= 1024.0 && unit + 1 < UNITS.len() {
-        value /= 1024.0;
-        unit += 1;
-    }
-    if unit == 0 {
-        format!("{bytes} B")
-    } else {
-        format!("{value:.1} {}", UNITS[unit])
-    }
-}
-
 /// Computes a version's lineage and, with `write`, stores its
 /// `lineage.lock` atomically; nothing is written when any input fails.
 pub(crate) fn lock_version(
@@ -175,60 +159,26 @@ pub fn run(ctx: &Context, args: &LineageArgs) -> Result<Outcome, Error> {
     let session = HashSession::open(&root, args.no_cache);
     let (lock, inputs) = lock_version(&session, &ctx.out, &ws, &root, handle, args.write)?;
     session.finish()?;
-    if ctx.out.is_json() {
-        ctx.out.json(&JsonLineage {
-            version: handle.name(),
-            root: &lock.root,
-            inputs: inputs
-                .iter()
-                .map(|i| JsonLineageInput {
-                    kind: i.kind.as_str(),
-                    name: &i.name,
-                    digest: &i.digest,
-                    size: i.size,
-                    files: i.files,
-                    verified: i.verified,
-                })
-                .collect(),
-            written: args.write,
-        });
-    } else {
-        ctx.out.text(handle.name());
-        let width = inputs
+    ctx.out.report(&JsonLineage {
+        version: handle.name(),
+        root: &lock.root,
+        inputs: inputs
             .iter()
-            .map(|i| i.name.len())
-            .max()
-            .unwrap_or(0)
-            .min(40);
-        for (n, i) in inputs.iter().enumerate() {
-            let branch = if n + 1 == inputs.len() {
-                "└─"
-            } else {
-                "├─"
-            };
-            let what = match (i.verified, i.size, i.files) {
-                (false, _, _) => format!("declared, not verified: {}", i.source),
-                (true, Some(size), Some(files)) => {
-                    format!(
-                        "{}, {files} file{}",
-                        human_size(size),
-                        if files == 1 { "" } else { "s" }
-                    )
-                }
-                _ => i.source.clone(),
-            };
-            ctx.out.text(format!(
-                "{branch} {:<11} {:<width$}  {}  {what}",
-                i.kind.as_str(),
-                i.name,
-                i.digest
-            ));
-        }
-        ctx.out.text(format!("root {}", lock.root));
-        if args.write {
-            ctx.out
-                .status(format!("wrote {}/lineage.lock", handle.version.dir));
-        }
+            .map(|i| JsonLineageInput {
+                kind: i.kind.as_str(),
+                name: &i.name,
+                digest: &i.digest,
+                size: i.size,
+                files: i.files,
+                verified: i.verified,
+                source: &i.source,
+            })
+            .collect(),
+        written: args.write,
+    });
+    if args.write && !ctx.out.is_json() {
+        ctx.out
+            .status(format!("wrote {}/lineage.lock", handle.version.dir));
     }
     Ok(Outcome::Clean)
 }

@@ -213,6 +213,9 @@ pub struct JsonLineageInput<'a> {
     pub size: Option<u64>,
     pub files: Option<u64>,
     pub verified: bool,
+    /// Where it was read from, for the human form.
+    #[serde(skip)]
+    pub source: &'a str,
 }
 
 /// Part of `cardinal lineage --format json`.
