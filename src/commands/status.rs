@@ -10,10 +10,9 @@ use super::query::{
 };
 use super::{Context, Outcome};
 use crate::error::Error;
-use crate::output::{JsonApproval, JsonReview, JsonStatus, JsonVersionStatus, Output};
+use crate::output::{JsonApproval, JsonReview, JsonStatus, JsonVersionStatus};
 use crate::policy::VersionStatus;
 use crate::policy::blockers::Blocker;
-use crate::policy::stage::short;
 
 /// Show each version's current stage and open reviews, from the Git history
 ///
@@ -60,6 +59,12 @@ fn wire(s: &VersionStatus) -> JsonVersionStatus {
             .map(|e| e.def.name.to_string())
             .collect(),
         card_digest: s.card_digest.clone(),
+        lapsed: s
+            .lapsed
+            .iter()
+            .map(|(stage, why, _)| (stage.clone(), why.clone()))
+            .collect(),
+        strays: s.strays.iter().map(|x| x.slug.clone()).collect(),
         reviews: s
             .evals
             .iter()
@@ -77,6 +82,12 @@ fn wire(s: &VersionStatus) -> JsonVersionStatus {
                     .unwrap_or_default(),
                 pending: e.pending.clone(),
                 blockers: e.blockers.iter().map(ToString::to_string).collect(),
+                not_reached: e
+                    .blockers
+                    .iter()
+                    .filter(|b| !matches!(b, Blocker::WaitingFor(_)))
+                    .map(ToString::to_string)
+                    .collect(),
                 request_problems: e
                     .request
                     .as_ref()
@@ -101,105 +112,12 @@ fn wire(s: &VersionStatus) -> JsonVersionStatus {
     }
 }
 
-/// Prints statuses for people.
-pub(crate) fn print_human(out: &Output, list: &[VersionStatus]) {
-    for s in list {
-        let name = crate::policy::replay::version_name(&s.vdir);
-        let head = match &s.stage {
-            Some((stage, held)) => format!(
-                "{name}: {stage} (since {}, {})",
-                short(&held.commit),
-                date(held.time).get(..10).unwrap_or_default()
-            ),
-            None => format!("{name}: no stage"),
-        };
-        out.text(head);
-        for (stage, why, _) in &s.lapsed {
-            out.text(format!("    left {stage}: {why}"));
-        }
-        for stray in &s.strays {
-            out.text(format!(
-                "    review folder `{}` is not a stage of this project",
-                stray.slug
-            ));
-        }
-        for e in s
-            .evals
-            .iter()
-            .filter(|e| e.request.is_some() || !e.decisions.is_empty())
-        {
-            let reached = s.holds.contains(&e.slug);
-            let superseded = s.superseded.contains(&e.slug);
-            let mut line = format!(
-                "  {:<18} {:<10}",
-                e.def.name.to_string(),
-                if reached {
-                    "reached"
-                } else if superseded {
-                    "superseded"
-                } else {
-                    e.state.as_str()
-                }
-            );
-            match &e.request {
-                Some(r) => line.push_str(&format!(" requested by {}", r.requested_by)),
-                None => line.push_str(" no request"),
-            }
-            let ok: Vec<&str> = e
-                .decisions
-                .iter()
-                .filter(|d| d.valid())
-                .map(|d| d.reviewer.as_str())
-                .collect();
-            if !ok.is_empty() {
-                line.push_str(&format!("; decided: {}", ok.join(", ")));
-            }
-            if !e.pending.is_empty() && !reached {
-                line.push_str(&format!("; pending: {}", e.pending.join(", ")));
-            }
-            out.text(line);
-            if let Some(r) = &e.request {
-                for p in &r.problems {
-                    out.text(format!("      request: {p}"));
-                }
-            }
-            for d in &e.decisions {
-                let kind = match d.decision {
-                    Some(crate::model::files::DecisionKind::Approve) => "approve",
-                    Some(crate::model::files::DecisionKind::Reject) => "reject",
-                    None => "?",
-                };
-                if d.valid() {
-                    out.text(format!(
-                        "      {} {kind} ({})",
-                        d.reviewer,
-                        short(&d.commit)
-                    ));
-                } else {
-                    out.text(format!(
-                        "      {} {kind} ({}) does not count: {}",
-                        d.reviewer,
-                        short(&d.commit),
-                        d.problems
-                            .iter()
-                            .map(ToString::to_string)
-                            .collect::<Vec<_>>()
-                            .join("; ")
-                    ));
-                }
-            }
-            if !reached {
-                let rest: Vec<String> = e
-                    .blockers
-                    .iter()
-                    .filter(|b| !matches!(b, Blocker::WaitingFor(_)))
-                    .map(ToString::to_string)
-                    .collect();
-                if !rest.is_empty() {
-                    out.text(format!("      not reached: {}", rest.join("; ")));
-                }
-            }
-        }
+/// Returns statuses as the report `status` prints.
+pub(crate) fn report(list: &[VersionStatus], commit: &str, now: i64) -> JsonStatus {
+    JsonStatus {
+        commit: commit.to_owned(),
+        now: date(now),
+        versions: list.iter().map(wire).collect(),
     }
 }
 
@@ -245,14 +163,9 @@ pub fn run(ctx: &Context, args: &StatusArgs, quiet: bool) -> Result<Outcome, Err
             }
         }
     }
-    if ctx.out.is_json() {
-        ctx.out.json(&JsonStatus {
-            commit: replayed.tip.clone(),
-            now: date(now),
-            versions: list.iter().map(wire).collect(),
-        });
-    } else if !(quiet && args.require_stage.is_some()) {
-        print_human(&ctx.out, &list);
+    // With -q, --require-stage prints only the misses (above).
+    if ctx.out.is_json() || !(quiet && args.require_stage.is_some()) {
+        ctx.out.report(&report(&list, &replayed.tip, now));
     }
     // The process ends next: freeing a large replay only costs time.
     std::mem::forget(replayed);

@@ -98,6 +98,14 @@ pub struct JsonVersionStatus {
     pub card_digest: Option<String>,
     /// Reviews: every stage with a request or a decision.
     pub reviews: Vec<JsonReview>,
+    /// Stages held until they lapsed with time: `(stage, why)`, for the
+    /// human form.
+    #[serde(skip)]
+    pub lapsed: Vec<(String, String)>,
+    /// Review folders that name no stage of the project, for the human
+    /// form.
+    #[serde(skip)]
+    pub strays: Vec<String>,
 }
 
 /// One review in `status`.
@@ -119,6 +127,10 @@ pub struct JsonReview {
     pub pending: Vec<String>,
     /// Why the stage is not (or no longer) met.
     pub blockers: Vec<String>,
+    /// The blockers but pending reviewers (shown apart), for the human
+    /// form.
+    #[serde(skip)]
+    pub not_reached: Vec<String>,
     /// Why the request does not count.
     pub request_problems: Vec<String>,
     /// Every decision file.

@@ -18,7 +18,7 @@ pub fn history(out: &Output, root: &Path, now: i64) -> Result<(), Error> {
     let replayed = replay_for(root, None, None, false, true, now)?;
     out.line("\n== cardinal status");
     let vdirs = all_versions(&replayed);
-    status::print_human(out, &statuses(&replayed, &vdirs, now));
+    status::report(&statuses(&replayed, &vdirs, now), &replayed.tip, now).human(out);
     out.line("\n== cardinal log (last 15 entries)");
     let events = log::collect(&replayed, None, now);
     log::report(events.iter().take(15)).human(out);
