@@ -4,6 +4,7 @@ use clap::Args;
 
 use super::{Context, Outcome};
 use crate::error::Error;
+use crate::output::wire::JsonKinds;
 use crate::schema::FileKind;
 
 /// Print the JSON Schema of a file kind (draft 2020-12)
@@ -12,7 +13,8 @@ use crate::schema::FileKind;
 /// printed schema (or at `schemas/` in the cardinal source) for completion.
 #[derive(Debug, Args)]
 pub struct SchemaArgs {
-    /// cardinal, project, model, card, request, decision or lineage-lock
+    /// cardinal, project, model, card, request, decision, lineage-lock or
+    /// monitoring-result
     pub kind: Option<String>,
 }
 
@@ -21,13 +23,9 @@ pub fn run(ctx: &Context, args: &SchemaArgs) -> Result<Outcome, Error> {
     let names: Vec<&str> = FileKind::ALL.iter().map(|k| k.name()).collect();
     match &args.kind {
         None => {
-            if ctx.out.is_json() {
-                ctx.out.json(&serde_json::json!({ "kinds": names }));
-            } else {
-                for name in names {
-                    ctx.out.line(name);
-                }
-            }
+            ctx.out.report(&JsonKinds {
+                kinds: names.clone(),
+            });
         }
         Some(name) => {
             let kind = FileKind::from_name(name).ok_or_else(|| {

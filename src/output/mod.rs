@@ -18,6 +18,7 @@ mod history;
 mod lineage;
 mod report;
 pub mod wire;
+mod written;
 
 pub use escape::{escape_data, escape_human, escape_markdown, escape_property, markdown_code};
 use excerpt::Excerpts;

@@ -347,3 +347,37 @@ pub struct JsonDigest {
     /// `project/model@version`.
     pub version: String,
 }
+
+/// `cardinal schema --format json` (without a kind).
+#[derive(Debug, Serialize)]
+pub struct JsonKinds {
+    /// The file kinds, as `cardinal schema KIND` takes them.
+    pub kinds: Vec<&'static str>,
+}
+
+/// What `request-review`, `approve` and `reject` wrote (`--format json`;
+/// keys in alphabetical order).
+#[derive(Debug, Serialize)]
+pub struct JsonWritten {
+    /// The card digest a decision records, or null for a request.
+    pub card_digest: Option<String>,
+    /// The commit made with `--commit`, or null.
+    pub commit: Option<String>,
+    /// `approve`, `reject`, or null for a request.
+    pub decision: Option<&'static str>,
+    /// The file written, repository-relative.
+    pub path: String,
+    /// True when it replaced an earlier file.
+    pub replaced: bool,
+    /// True when the commit is signed.
+    pub signed: bool,
+    /// The signing key's fingerprint, or null.
+    pub signing_key: Option<String>,
+    /// The stage's display name.
+    pub stage: String,
+    /// `project/model@version`.
+    pub version: String,
+    /// The signing key's type, for the human form.
+    #[serde(skip)]
+    pub key_type: Option<String>,
+}

@@ -35,6 +35,7 @@ use crate::model::files::{DecisionKind, Member, StageDef};
 use crate::model::ids::MemberId;
 use crate::model::stage;
 use crate::model::time::Timestamp;
+use crate::output::wire::JsonWritten;
 use crate::ssh::sign::{self, SshSigner};
 use crate::ssh::verify::SigState;
 use crate::write;
@@ -560,48 +561,22 @@ struct Written<'a> {
 }
 
 fn report(ctx: &Context, w: &Written<'_>) {
-    if ctx.out.is_json() {
-        ctx.out.json(&serde_json::json!({
-            "path": w.rel,
-            "version": w.version,
-            "stage": w.stage.name.as_str(),
-            "decision": w.decision.map(|d| match d {
-                DecisionKind::Approve => "approve",
-                DecisionKind::Reject => "reject",
-            }),
-            "card_digest": w.card_digest,
-            "replaced": w.replaced,
-            "commit": w.commit.map(|c| c.id.as_str()),
-            "signed": w.commit.is_some_and(|c| c.signed.is_some()),
-            "signing_key": w
-                .commit
-                .and_then(|c| c.signed.as_ref())
-                .map(sign::SignatureInfo::fingerprint),
-        }));
-        return;
-    }
-    ctx.out.status(format!(
-        "{} `{}`",
-        if w.replaced { "replaced" } else { "wrote" },
-        w.rel
-    ));
-    match w.commit {
-        Some(c) => {
-            let short = c.id.get(..10).unwrap_or(&c.id);
-            match &c.signed {
-                Some(info) => ctx.out.status(format!(
-                    "committed {short}, signed with {} {}",
-                    info.key_type,
-                    info.fingerprint()
-                )),
-                None => ctx.out.status(format!("committed {short}")),
-            }
-        }
-        None => ctx.out.status(format!(
-            "commit it with `git add {0} && git commit`, or pass --commit",
-            w.rel
-        )),
-    }
+    let signed = w.commit.and_then(|c| c.signed.as_ref());
+    ctx.out.report(&JsonWritten {
+        card_digest: w.card_digest.map(str::to_owned),
+        commit: w.commit.map(|c| c.id.clone()),
+        decision: w.decision.map(|d| match d {
+            DecisionKind::Approve => "approve",
+            DecisionKind::Reject => "reject",
+        }),
+        path: w.rel.to_owned(),
+        replaced: w.replaced,
+        signed: signed.is_some(),
+        signing_key: signed.map(sign::SignatureInfo::fingerprint),
+        stage: w.stage.name.to_string(),
+        version: w.version.to_owned(),
+        key_type: signed.map(|i| i.key_type.clone()),
+    });
 }
 
 #[cfg(test)]
