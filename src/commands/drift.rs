@@ -15,7 +15,6 @@ use crate::error::Error;
 use crate::model::results::{DriftResult, FeatureResult, HistogramResult, MonitoringResult};
 use crate::model::time::Timestamp;
 use crate::output::wire::{JsonDrift, JsonFeature};
-use crate::output::{Output, escape_data, escape_human, markdown_code};
 
 /// Compare a current sample with a baseline and report drift per feature
 ///
@@ -165,7 +164,7 @@ fn stored(
 }
 
 /// Returns the JSON form of a report.
-fn wire<'a>(report: &'a DriftReport, baseline: &Path, current: &Path) -> JsonDrift<'a> {
+pub(crate) fn wire<'a>(report: &'a DriftReport, baseline: &Path, current: &Path) -> JsonDrift<'a> {
     JsonDrift {
         baseline: baseline.display().to_string(),
         current: current.display().to_string(),
@@ -193,88 +192,12 @@ fn wire<'a>(report: &'a DriftReport, baseline: &Path, current: &Path) -> JsonDri
                     current_count: d.current_count,
                     baseline_missing: f.baseline_missing,
                     current_missing: f.current_missing,
+                    raw_statistic: d.statistic,
+                    raw_p_value: d.p_value,
                 }
             })
             .collect(),
     }
-}
-
-/// Formats a number for the table: 4 significant decimals, `-` for none.
-pub(crate) fn num(x: Option<f64>) -> String {
-    match x {
-        None => "-".to_owned(),
-        Some(v) if v.is_nan() => "nan".to_owned(),
-        Some(v) if v.is_infinite() => if v > 0.0 { "inf" } else { "-inf" }.to_owned(),
-        Some(v) if v != 0.0 && v.abs() < 1e-4 => format!("{v:.2e}"),
-        Some(v) => format!("{v:.4}"),
-    }
-}
-
-/// Prints the human table of a report; feature names (CSV headers) go
-/// through [`escape_human`].
-pub(crate) fn print_table(out: &Output, report: &DriftReport) {
-    let width = report
-        .features
-        .iter()
-        .map(|f| escape_human(&f.drift.name).chars().count())
-        .max()
-        .unwrap_or(7)
-        .max(7);
-    out.line(format!(
-        "{:<width$}  {:<11}  {:<11}  {:>10}  {:>10}  {:>9}  {:>8}  drift",
-        "feature", "kind", "method", "statistic", "p-value", "threshold", "missing"
-    ));
-    for f in &report.features {
-        let d = &f.drift;
-        out.line(format!(
-            "{:<width$}  {:<11}  {:<11}  {:>10}  {:>10}  {:>9}  {:>8}  {}",
-            escape_human(&d.name),
-            d.kind.name(),
-            d.method.name(),
-            num(Some(d.statistic)),
-            num(d.p_value),
-            num(Some(d.threshold)),
-            format!("{}/{}", f.baseline_missing, f.current_missing),
-            if d.drifted { "DRIFT" } else { "no" }
-        ));
-    }
-    let drifted = report.features.iter().filter(|f| f.drift.drifted).count();
-    out.line(format!(
-        "dataset drift: {} ({drifted} of {} features drifted, share {:.3} {} {})",
-        if report.dataset_drift { "YES" } else { "no" },
-        report.features.len(),
-        report.drift_share,
-        if report.dataset_drift { ">=" } else { "<" },
-        report.drift_share_threshold
-    ));
-}
-
-/// Prints a report as a Markdown table (for pull-request comments); feature
-/// names go through [`markdown_code`].
-fn print_markdown(out: &Output, report: &DriftReport) {
-    out.line("| feature | kind | method | statistic | p-value | threshold | missing | drift |");
-    out.line("|---|---|---|---:|---:|---:|---:|---|");
-    for f in &report.features {
-        let d = &f.drift;
-        out.line(format!(
-            "| {} | {} | {} | {} | {} | {} | {}/{} | {} |",
-            markdown_code(&d.name),
-            d.kind.name(),
-            d.method.name(),
-            num(Some(d.statistic)),
-            num(d.p_value),
-            num(Some(d.threshold)),
-            f.baseline_missing,
-            f.current_missing,
-            if d.drifted { "**drift**" } else { "no" }
-        ));
-    }
-    out.line(format!(
-        "\nDataset drift: **{}** (share of drifted features {:.3}, threshold {}).",
-        if report.dataset_drift { "yes" } else { "no" },
-        report.drift_share,
-        report.drift_share_threshold
-    ));
 }
 
 /// Returns a path relative to the repository root with `/` separators when
@@ -360,42 +283,9 @@ pub fn run(ctx: &Context, args: &DriftArgs) -> Result<Outcome, Error> {
         ));
         written = Some(store_result(dir, &file)?);
     }
-    if ctx.out.is_json() {
-        let mut w = wire(&report, &baseline, &args.current);
-        w.written = written.clone();
-        ctx.out.json(&w);
-    } else if ctx.out.format == crate::output::Format::Markdown {
-        print_markdown(&ctx.out, &report);
-    } else if ctx.out.format == crate::output::Format::Github {
-        // Workflow annotations: one per drifted feature, one for the dataset.
-        for f in report.features.iter().filter(|f| f.drift.drifted) {
-            let d = &f.drift;
-            ctx.out.line(format!(
-                "::warning title=drift::{}",
-                escape_data(&format!(
-                    "feature `{}` drifted ({} {} vs threshold {})",
-                    d.name,
-                    d.method.name(),
-                    num(d.p_value.or(Some(d.statistic))),
-                    d.threshold
-                ))
-            ));
-        }
-        if report.dataset_drift {
-            ctx.out.line(format!(
-                "::error title=dataset-drift::{} of {} features drifted (share {:.3} >= {})",
-                report.features.iter().filter(|f| f.drift.drifted).count(),
-                report.features.len(),
-                report.drift_share,
-                report.drift_share_threshold
-            ));
-        }
-    } else {
-        print_table(&ctx.out, &report);
-        if let Some(p) = &written {
-            ctx.out.status(format!("wrote {p}"));
-        }
-    }
+    let mut w = wire(&report, &baseline, &args.current);
+    w.written = written;
+    ctx.out.report(&w);
     let failed = match args.fail_on {
         FailOn::Dataset => report.dataset_drift,
         FailOn::Feature => report.features.iter().any(|f| f.drift.drifted),

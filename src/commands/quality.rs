@@ -5,7 +5,6 @@ use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 
-use super::drift::num;
 use super::{Context, Outcome};
 use crate::drift::gates::{QualityPlan, QualityReport, Task, plan_of, run_quality, task_name};
 use crate::drift::quality::Metric;
@@ -13,8 +12,8 @@ use crate::drift::run::finite;
 use crate::error::Error;
 use crate::model::results::{GateResult, MonitoringResult, QualityResult};
 use crate::model::time::Timestamp;
-use crate::output::Output;
 use crate::output::wire::{JsonGate, JsonMetric, JsonQuality};
+use crate::output::{Output, num};
 
 /// Compute model quality on a labelled sample and check the card's thresholds
 ///

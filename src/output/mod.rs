@@ -12,6 +12,7 @@
 //! styling is added around the escaped text, never escaped.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+mod drift;
 mod escape;
 mod excerpt;
 mod history;
@@ -20,6 +21,7 @@ mod report;
 pub mod wire;
 mod written;
 
+pub use drift::num;
 pub use escape::{escape_data, escape_human, escape_markdown, escape_property, markdown_code};
 use excerpt::Excerpts;
 pub use report::Report;

@@ -6,10 +6,23 @@ use serde::Serialize;
 
 use super::{Format, Output};
 
-/// A result `Output` can print in every format its command has.
+/// A result `Output` can print in every format its command has. Only a
+/// command that has the Markdown or GitHub form is asked for it (the
+/// others are refused before they run), so those default to the human
+/// form.
 pub trait Report: Serialize {
     /// Prints the human form.
     fn human(&self, out: &Output);
+
+    /// Prints the Markdown form (for pull-request comments).
+    fn markdown(&self, out: &Output) {
+        self.human(out);
+    }
+
+    /// Prints GitHub Actions workflow annotations.
+    fn github(&self, out: &Output) {
+        self.human(out);
+    }
 }
 
 impl Output {
@@ -18,7 +31,9 @@ impl Output {
     pub fn report<R: Report>(&self, report: &R) {
         match self.format {
             Format::Json => self.json(report),
-            Format::Human | Format::Github | Format::Markdown => report.human(self),
+            Format::Human => report.human(self),
+            Format::Markdown => report.markdown(self),
+            Format::Github => report.github(self),
         }
     }
 }

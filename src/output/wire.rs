@@ -198,6 +198,12 @@ pub struct JsonFeature<'a> {
     pub current_count: usize,
     pub baseline_missing: u64,
     pub current_missing: u64,
+    /// The statistic as computed (not finite ones too), for the tables.
+    #[serde(skip)]
+    pub raw_statistic: f64,
+    /// The p-value as computed, for the tables.
+    #[serde(skip)]
+    pub raw_p_value: Option<f64>,
 }
 
 /// The JSON of docs/cli.md.

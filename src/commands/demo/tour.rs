@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use crate::commands::drift::print_table;
+use crate::commands::drift::wire;
 use crate::commands::query::{all_versions, date, replay_for, statuses, versions_of};
 use crate::commands::{audit, log, quality, status};
 use crate::drift::gates::{plan_of, run_quality};
@@ -88,7 +88,7 @@ pub fn monitoring(out: &Output, root: &Path) -> Result<(), Error> {
             "drift of {version} ({}):",
             escape_human(&current.display().to_string())
         ));
-        print_table(out, &report);
+        wire(&report, &baseline, &current).human(out);
         if let Ok(q) = run_quality(&current, &plan_of(&handle)) {
             quality::print_quality(out, &q);
         }
