@@ -13,7 +13,6 @@ use crate::error::Error;
 use crate::model::results::{GateResult, MonitoringResult, QualityResult};
 use crate::model::time::Timestamp;
 use crate::output::wire::{JsonGate, JsonMetric, JsonQuality};
-use crate::output::{Output, num};
 
 /// Compute model quality on a labelled sample and check the card's thresholds
 ///
@@ -98,33 +97,42 @@ fn apply_flags(plan: &mut QualityPlan, args: &QualityArgs) -> Result<(), Error> 
     Ok(())
 }
 
-/// Prints the human form of a quality result.
-pub fn print_quality(out: &Output, q: &QualityReport) {
-    out.line(format!(
-        "quality ({}, {} rows{}):",
-        task_name(q.task),
-        q.rows,
-        if q.skipped > 0 {
-            format!(", {} skipped for missing values", q.skipped)
-        } else {
-            String::new()
-        }
-    ));
-    for (m, v) in &q.metrics {
-        let gate = q.gates.iter().find(|g| g.metric == *m);
-        let verdict = match gate {
-            Some(g) => {
-                let bound = match (g.min, g.max) {
-                    (Some(lo), Some(hi)) => format!("in [{lo}, {hi}]"),
-                    (Some(lo), None) => format!(">= {lo}"),
-                    (None, Some(hi)) => format!("<= {hi}"),
-                    (None, None) => String::new(),
-                };
-                format!("  {} ({bound})", if g.passed { "ok" } else { "FAILED" })
-            }
-            None => String::new(),
-        };
-        out.line(format!("  {:<10} {:>10}{verdict}", m.name(), num(Some(*v))));
+/// Returns a quality result as the report `quality` prints; `summary`
+/// adds the verdict line (the demo's tour leaves it out).
+pub(crate) fn report(
+    q: &QualityReport,
+    current: String,
+    written: Option<String>,
+    summary: bool,
+) -> JsonQuality {
+    JsonQuality {
+        current,
+        ok: q.gates.iter().all(|g| g.passed),
+        task: task_name(q.task),
+        rows: q.rows,
+        skipped: q.skipped,
+        metrics: q
+            .metrics
+            .iter()
+            .map(|(m, v)| JsonMetric {
+                name: m.name(),
+                value: finite(*v),
+                raw: *v,
+            })
+            .collect(),
+        gates: q
+            .gates
+            .iter()
+            .map(|g| JsonGate {
+                metric: g.metric.name().to_owned(),
+                value: g.value,
+                min: g.min,
+                max: g.max,
+                passed: g.passed,
+            })
+            .collect(),
+        written,
+        summary,
     }
 }
 
@@ -158,14 +166,6 @@ pub fn run(ctx: &Context, args: &QualityArgs) -> Result<Outcome, Error> {
     apply_flags(&mut plan, args)?;
     let q = run_quality(&args.current, &plan)?;
     let ok = q.gates.iter().all(|g| g.passed);
-    let metrics: Vec<JsonMetric> = q
-        .metrics
-        .iter()
-        .map(|(m, v)| JsonMetric {
-            name: m.name(),
-            value: finite(*v),
-        })
-        .collect();
     let mut written = None;
     if args.write
         && let Some((dir, name, root)) = &version_dir
@@ -199,41 +199,11 @@ pub fn run(ctx: &Context, args: &QualityArgs) -> Result<Outcome, Error> {
         });
         written = Some(super::drift::store_result(dir, &file)?);
     }
-    if ctx.out.is_json() {
-        ctx.out.json(&JsonQuality {
-            current: args.current.display().to_string(),
-            ok,
-            task: task_name(q.task),
-            rows: q.rows,
-            skipped: q.skipped,
-            metrics,
-            gates: q
-                .gates
-                .iter()
-                .map(|g| JsonGate {
-                    metric: g.metric.name().to_owned(),
-                    value: g.value,
-                    min: g.min,
-                    max: g.max,
-                    passed: g.passed,
-                })
-                .collect(),
-            written,
-        });
-    } else {
-        print_quality(&ctx.out, &q);
-        ctx.out.line(if ok {
-            "quality: ok".to_owned()
-        } else {
-            format!(
-                "quality: FAILED ({} of {} thresholds)",
-                q.gates.iter().filter(|g| !g.passed).count(),
-                q.gates.len()
-            )
-        });
-        if let Some(p) = &written {
-            ctx.out.status(format!("wrote {p}"));
-        }
-    }
+    ctx.out.report(&report(
+        &q,
+        args.current.display().to_string(),
+        written,
+        true,
+    ));
     Ok(Outcome::from_failed(!ok))
 }

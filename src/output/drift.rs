@@ -1,10 +1,11 @@
-//! The forms of a drift report: a table for people, a Markdown table for
-//! pull-request comments, and GitHub workflow annotations.
+//! The forms of a drift report (a table for people, a Markdown table for
+//! pull-request comments, GitHub workflow annotations) and of a quality
+//! report.
 
 use super::Output;
 use super::escape::{escape_data, escape_human, markdown_code};
 use super::report::Report;
-use super::wire::JsonDrift;
+use super::wire::{JsonDrift, JsonQuality};
 
 /// Formats a number for the table: 4 significant decimals, `-` for none.
 pub fn num(x: Option<f64>) -> String {
@@ -108,6 +109,58 @@ impl Report for JsonDrift<'_> {
                 self.drift_share,
                 self.drift_share_threshold
             ));
+        }
+    }
+}
+
+impl Report for JsonQuality {
+    /// The task and rows, each metric with its gate's verdict, and (for
+    /// the command) the overall verdict; a results file written is named
+    /// on stderr.
+    fn human(&self, out: &Output) {
+        out.line(format!(
+            "quality ({}, {} rows{}):",
+            self.task,
+            self.rows,
+            if self.skipped > 0 {
+                format!(", {} skipped for missing values", self.skipped)
+            } else {
+                String::new()
+            }
+        ));
+        for m in &self.metrics {
+            let verdict = match self.gates.iter().find(|g| g.metric == m.name) {
+                Some(g) => {
+                    let bound = match (g.min, g.max) {
+                        (Some(lo), Some(hi)) => format!("in [{lo}, {hi}]"),
+                        (Some(lo), None) => format!(">= {lo}"),
+                        (None, Some(hi)) => format!("<= {hi}"),
+                        (None, None) => String::new(),
+                    };
+                    format!("  {} ({bound})", if g.passed { "ok" } else { "FAILED" })
+                }
+                None => String::new(),
+            };
+            out.line(format!(
+                "  {:<10} {:>10}{verdict}",
+                m.name,
+                num(Some(m.raw))
+            ));
+        }
+        if !self.summary {
+            return;
+        }
+        out.line(if self.ok {
+            "quality: ok".to_owned()
+        } else {
+            format!(
+                "quality: FAILED ({} of {} thresholds)",
+                self.gates.iter().filter(|g| !g.passed).count(),
+                self.gates.len()
+            )
+        });
+        if let Some(p) = &self.written {
+            out.status(format!("wrote {p}"));
         }
     }
 }

@@ -314,6 +314,9 @@ pub struct JsonWhich {
 pub struct JsonMetric {
     pub name: &'static str,
     pub value: Option<f64>,
+    /// The value as computed (NaN too), for the human form.
+    #[serde(skip)]
+    pub raw: f64,
 }
 
 /// Part of `cardinal quality --format json`.
@@ -328,6 +331,9 @@ pub struct JsonQuality {
     pub gates: Vec<JsonGate>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub written: Option<String>,
+    /// Whether the human form ends with the verdict.
+    #[serde(skip)]
+    pub summary: bool,
 }
 
 /// One threshold of `cardinal quality --format json`.

@@ -90,7 +90,7 @@ pub fn monitoring(out: &Output, root: &Path) -> Result<(), Error> {
         ));
         wire(&report, &baseline, &current).human(out);
         if let Ok(q) = run_quality(&current, &plan_of(&handle)) {
-            quality::print_quality(out, &q);
+            quality::report(&q, String::new(), None, false).human(out);
         }
         out.line("");
     }
