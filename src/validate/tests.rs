@@ -24,11 +24,20 @@ fn workspace(extra: &[(&str, &str)]) -> Workspace {
             content: std::fs::read(format!("{ACME}{path}")).map_err(|e| e.to_string()),
         })
         .collect();
+    // An extra file of a shipped path replaces it.
+    files.retain(|f| !extra.iter().any(|(path, _)| *path == f.path));
     files.extend(extra.iter().map(|(path, text)| RawFile {
         path: (*path).to_owned(),
         content: Ok(text.as_bytes().to_vec()),
     }));
     Workspace::from_files(files)
+}
+
+/// The example files with one shipped file's text edited (`from` → `to`).
+fn edited(path: &str, from: &str, to: &str) -> Workspace {
+    let text = std::fs::read_to_string(format!("{ACME}{path}")).expect("shipped");
+    assert!(text.contains(from), "`{from}` is not in {path}");
+    workspace(&[(path, &text.replacen(from, to, 1))])
 }
 
 /// The findings whose primary place is `path`.
@@ -160,4 +169,68 @@ fn a_results_file_is_checked_against_its_schema() {
         "note",
         "unknown key `note`"
     );
+}
+
+#[test]
+fn a_model_named_unlike_its_folder_is_a_name_mismatch() {
+    let path = "projects/credit/churn/model.toml";
+    let ws = edited(path, "name = \"churn\"", "name = \"attrition\"");
+    assert_diag!(
+        ws,
+        &only_finding_in(&ws, path),
+        Code::NameMismatch,
+        "1:8",
+        "\"attrition\"",
+        "model name `attrition` does not match its folder `churn`"
+    );
+}
+
+#[test]
+fn a_card_version_unlike_its_folder_is_a_name_mismatch() {
+    let path = "projects/credit/churn/2.0.0/card.toml";
+    let ws = edited(path, "version = \"2.0.0\"", "version = \"2.0.1\"");
+    // (Its parent version is not loaded here: that is another finding.)
+    let found = findings_in(&ws, path);
+    let mismatch = found.iter().find(|d| d.code == Code::NameMismatch);
+    assert_diag!(
+        ws,
+        mismatch.expect("a name mismatch"),
+        Code::NameMismatch,
+        "1:11",
+        "\"2.0.1\"",
+        "card version `2.0.1` does not match its folder `2.0.0`"
+    );
+}
+
+#[test]
+fn an_owner_who_is_not_a_member_is_reported_where_named() {
+    let path = "projects/credit/churn/model.toml";
+    let ws = edited(path, "owners = [\"erin\"]", "owners = [\"zoe\"]");
+    let found = only_finding_in(&ws, path);
+    assert_eq!(found.code, Code::UnknownMember);
+    let label = found.primary().expect("placed");
+    let source = ws.sources.get(path).expect("loaded");
+    assert_eq!(
+        (
+            line_col(source, label.span.start),
+            source.get(label.span.clone())
+        ),
+        ("7:11".to_owned(), Some("\"zoe\""))
+    );
+}
+
+#[test]
+fn a_misspelt_key_is_unknown_and_says_what_was_meant() {
+    let path = "projects/credit/churn/model.toml";
+    let ws = edited(path, "summary = ", "sumary = ");
+    let found = only_finding_in(&ws, path);
+    assert_diag!(
+        ws,
+        &found,
+        Code::UnknownKey,
+        "2:1",
+        "sumary",
+        "unknown key `sumary`"
+    );
+    assert_eq!(found.help.as_deref(), Some("did you mean `summary`?"));
 }
