@@ -234,3 +234,67 @@ fn a_misspelt_key_is_unknown_and_says_what_was_meant() {
     );
     assert_eq!(found.help.as_deref(), Some("did you mean `summary`?"));
 }
+
+#[test]
+fn a_member_declared_twice_points_at_both() {
+    let ws = edited("cardinal.toml", "id = \"bob\"", "id = \"alice\"");
+    let found = findings_in(&ws, "cardinal.toml");
+    let twice = found.iter().find(|d| d.code == Code::DuplicateMember);
+    let twice = twice.expect("a duplicate member");
+    assert_diag!(
+        ws,
+        twice,
+        Code::DuplicateMember,
+        "15:6",
+        "\"alice\"",
+        "member `alice` is declared twice"
+    );
+    let first = twice.labels.get(1).expect("the first declaration too");
+    let source = ws.sources.get("cardinal.toml").expect("loaded");
+    assert_eq!(
+        (line_col(source, first.span.start), first.message.as_str()),
+        ("9:6".to_owned(), "first declared here")
+    );
+}
+
+#[test]
+fn an_email_of_two_members_is_a_duplicate() {
+    let ws = edited(
+        "cardinal.toml",
+        "emails = [\"carol@acme.test\"]",
+        "emails = [\"alice@acme.test\"]",
+    );
+    let found = only_finding_in(&ws, "cardinal.toml");
+    assert_diag!(
+        ws,
+        &found,
+        Code::DuplicateEmail,
+        "23:11",
+        "\"alice@acme.test\"",
+        "email `alice@acme.test` belongs to both `alice` and `carol`"
+    );
+    assert_eq!(
+        found.help.as_deref(),
+        Some("commit authors are mapped to members by email, so each email must name one member")
+    );
+}
+
+#[test]
+fn a_lineage_path_may_not_leave_the_repository() {
+    let path = "projects/credit/churn/2.0.0/card.toml";
+    let ws = edited(
+        path,
+        "path = \"data/credit/churn-train.csv\"",
+        "path = \"../outside.csv\"",
+    );
+    let found = findings_in(&ws, path);
+    let escape = found.iter().find(|d| d.code == Code::PathEscape);
+    assert_diag!(
+        ws,
+        escape.expect("a path escape"),
+        Code::PathEscape,
+        "81:28",
+        "\"../outside.csv\"",
+        "`../outside.csv` leaves the repository"
+    );
+}
