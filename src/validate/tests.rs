@@ -8,14 +8,18 @@ use crate::load::{RawFile, Workspace};
 
 const ACME: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/acme/");
 
-/// The example's configuration, the `credit` project, its `churn` model
-/// and the card of `credit/churn@2.0.0`, plus `extra` files.
+/// The example's configuration, the `credit` project, its `churn` model,
+/// the card of `credit/churn@2.0.0` and its Staging review, plus `extra`
+/// files (one of a shipped path replaces it).
 fn workspace(extra: &[(&str, &str)]) -> Workspace {
     let shipped = [
         "cardinal.toml",
         "projects/credit/project.toml",
         "projects/credit/churn/model.toml",
         "projects/credit/churn/2.0.0/card.toml",
+        "projects/credit/churn/2.0.0/reviews/staging/request.toml",
+        "projects/credit/churn/2.0.0/reviews/staging/carol.toml",
+        "projects/credit/churn/2.0.0/reviews/staging/dave.toml",
     ];
     let mut files: Vec<RawFile> = shipped
         .iter()
@@ -296,5 +300,81 @@ fn a_lineage_path_may_not_leave_the_repository() {
         "81:28",
         "\"../outside.csv\"",
         "`../outside.csv` leaves the repository"
+    );
+}
+
+#[test]
+fn after_must_name_a_declared_stage() {
+    let ws = edited("cardinal.toml", "after = \"Staging\"", "after = \"Stagin\"");
+    let found = only_finding_in(&ws, "cardinal.toml");
+    assert_diag!(
+        ws,
+        &found,
+        Code::UnknownStage,
+        "61:9",
+        "\"Stagin\"",
+        "`after` names unknown stage `Stagin`"
+    );
+    assert_eq!(
+        found.help.as_deref(),
+        Some("declared stages: `Staging`, `Production`")
+    );
+}
+
+#[test]
+fn two_stages_may_not_share_a_folder_name() {
+    let ws = edited(
+        "cardinal.toml",
+        "name = \"Production\"",
+        "name = \"staging\"",
+    );
+    let found = findings_in(&ws, "cardinal.toml");
+    let twin = found.iter().find(|d| d.code == Code::DuplicateStage);
+    assert_diag!(
+        ws,
+        twin.expect("a duplicate stage"),
+        Code::DuplicateStage,
+        "57:8",
+        "\"staging\"",
+        "stage `staging` has the same folder name `staging` as an earlier stage"
+    );
+}
+
+#[test]
+fn a_request_for_another_stage_than_its_folder_is_a_review_mismatch() {
+    let path = "projects/credit/churn/2.0.0/reviews/staging/request.toml";
+    let ws = edited(path, "stage = \"Staging\"", "stage = \"Production\"");
+    assert_diag!(
+        ws,
+        &only_finding_in(&ws, path),
+        Code::ReviewMismatch,
+        "1:9",
+        "\"Production\"",
+        "request is for stage `Production` but sits in folder `staging`"
+    );
+}
+
+#[test]
+fn broken_toml_is_reported_where_it_breaks_and_its_decisions_lose_their_request() {
+    let path = "projects/credit/churn/2.0.0/reviews/staging/request.toml";
+    let ws = edited(path, "requested_by = \"erin\"", "requested_by = \"erin");
+    let found = only_finding_in(&ws, path);
+    assert_eq!(found.code, Code::TomlSyntax);
+    assert_eq!(
+        found.message,
+        "invalid TOML: invalid basic string, expected `\"`"
+    );
+    let label = found.primary().expect("placed");
+    let source = ws.sources.get(path).expect("loaded");
+    assert_eq!(line_col(source, label.span.start), "2:21");
+    let dave = "projects/credit/churn/2.0.0/reviews/staging/dave.toml";
+    let orphan = only_finding_in(&ws, dave);
+    assert_diag!(
+        ws,
+        &orphan,
+        Code::ReviewMismatch,
+        "2:9",
+        "\"Staging\"",
+        "decision without a review request for `staging`"
     );
 }
