@@ -378,3 +378,69 @@ fn broken_toml_is_reported_where_it_breaks_and_its_decisions_lose_their_request(
         "decision without a review request for `staging`"
     );
 }
+
+#[test]
+fn a_baseline_must_name_a_lineage_dataset() {
+    let path = "projects/credit/churn/2.0.0/card.toml";
+    let ws = edited(path, "baseline = \"train\"", "baseline = \"trian\"");
+    let found = findings_in(&ws, path);
+    let unknown = found.iter().find(|d| d.code == Code::UnknownDataset);
+    let unknown = unknown.expect("an unknown dataset");
+    assert_diag!(
+        ws,
+        unknown,
+        Code::UnknownDataset,
+        "88:12",
+        "\"trian\"",
+        "baseline `trian` is not a lineage dataset"
+    );
+    assert_eq!(
+        unknown.help.as_deref(),
+        Some(
+            "name one of the [lineage] datasets (`train`, `holdout`, `bureau`) or give a repository path"
+        )
+    );
+}
+
+#[test]
+fn a_missing_required_key_is_reported_with_the_unknown_one_beside_it() {
+    let path = "projects/credit/churn/model.toml";
+    let ws = edited(path, "name = \"churn\"", "nom = \"churn\"");
+    let codes: Vec<(Code, String)> = findings_in(&ws, path)
+        .into_iter()
+        .map(|d| (d.code, d.message))
+        .collect();
+    assert_eq!(
+        codes,
+        [
+            (Code::UnknownKey, "unknown key `nom`".to_owned()),
+            (
+                Code::MissingKey,
+                "missing required key `name` in the file".to_owned()
+            ),
+        ]
+    );
+}
+
+#[test]
+fn a_gate_on_a_metric_the_card_does_not_report_is_named_on_the_card() {
+    let ws = edited(
+        "cardinal.toml",
+        "gates = [{ metric = \"auc\", min = 0.75 }]",
+        "gates = [{ metric = \"acu\", min = 0.75 }]",
+    );
+    let path = "projects/credit/churn/2.0.0/card.toml";
+    let found = findings_in(&ws, path);
+    let gate = found.iter().find(|d| d.code == Code::GateMetricMissing);
+    let gate = gate.expect("a missing gate metric");
+    assert_eq!(
+        (gate.message.as_str(), gate.help.as_deref()),
+        (
+            "stage `Production` gates on metric `acu`, which this card does not report",
+            Some("add a [[metrics]] entry named `acu` or the version cannot reach `Production`")
+        )
+    );
+    let source = ws.sources.get(path).expect("loaded");
+    let label = gate.primary().expect("placed");
+    assert_eq!(line_col(source, label.span.start), "27:1");
+}
