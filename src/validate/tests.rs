@@ -444,3 +444,60 @@ fn a_gate_on_a_metric_the_card_does_not_report_is_named_on_the_card() {
     let label = gate.primary().expect("placed");
     assert_eq!(line_col(source, label.span.start), "27:1");
 }
+
+#[test]
+fn audit_from_must_be_a_whole_commit_id() {
+    let ws = edited(
+        "cardinal.toml",
+        "[policy]",
+        "[policy]\naudit_from = \"64abcf13\"",
+    );
+    let found = only_finding_in(&ws, "cardinal.toml");
+    assert_diag!(
+        ws,
+        &found,
+        Code::InvalidCommitId,
+        "68:14",
+        "\"64abcf13\"",
+        "`64abcf13` is not a full 40-hex commit id; it is ignored"
+    );
+    assert_eq!(
+        found.help.as_deref(),
+        Some(
+            "write the whole id, as `git rev-parse COMMIT` prints it; branch, tag and short names are never resolved"
+        )
+    );
+}
+
+#[test]
+fn a_required_role_nobody_holds_is_reported_on_the_stage() {
+    let ws = edited(
+        "cardinal.toml",
+        "required_roles = [\"risk\"]",
+        "required_roles = [\"auditor\"]",
+    );
+    let found = only_finding_in(&ws, "cardinal.toml");
+    assert_diag!(
+        ws,
+        &found,
+        Code::UnheldRole,
+        "60:19",
+        "\"auditor\"",
+        "no member holds the required role `auditor`"
+    );
+}
+
+#[test]
+fn a_file_outside_the_layout_is_unexpected() {
+    let path = "projects/credit/churn/2.0.0/notes.toml";
+    let ws = workspace(&[(path, "x = 1\n")]);
+    let found = only_finding_in(&ws, path);
+    assert_eq!(
+        (found.code, found.message.as_str(), found.is_error()),
+        (
+            Code::UnexpectedFile,
+            "`projects/credit/churn/2.0.0/notes.toml` is not part of the governed layout",
+            false
+        )
+    );
+}
