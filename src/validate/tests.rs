@@ -501,3 +501,51 @@ fn a_file_outside_the_layout_is_unexpected() {
         )
     );
 }
+
+#[test]
+fn after_must_name_an_earlier_stage() {
+    let ws = edited(
+        "cardinal.toml",
+        "min_approvals = 1\n",
+        "min_approvals = 1\nafter = \"Production\"\n",
+    );
+    let found = only_finding_in(&ws, "cardinal.toml");
+    assert_diag!(
+        ws,
+        &found,
+        Code::StageOrder,
+        "54:9",
+        "\"Production\"",
+        "stage `Staging` comes after `Production`, which is not an earlier stage"
+    );
+}
+
+#[test]
+fn a_parent_version_must_exist() {
+    // The example's other versions are not loaded here.
+    let path = "projects/credit/churn/2.0.0/card.toml";
+    let ws = workspace(&[]);
+    let found = only_finding_in(&ws, path);
+    assert_diag!(
+        ws,
+        &found,
+        Code::UnknownVersion,
+        "85:12",
+        "\"credit/churn@1.1.0\"",
+        "parent `credit/churn@1.1.0`: no version `credit/churn@1.1.0` in this repository"
+    );
+}
+
+#[test]
+fn a_value_outside_its_schema_enum_is_invalid() {
+    let ws = edited("cardinal.toml", "\"fairness\"]", "\"fairnes\"]");
+    let found = only_finding_in(&ws, "cardinal.toml");
+    assert_diag!(
+        ws,
+        &found,
+        Code::InvalidValue,
+        "62:56",
+        "\"fairnes\"",
+        "invalid value for `stages[1].required_sections[2]`: expected one of `details`, `intended_use`, `considerations`, `metrics`, `fairness`, `feature_importance`, `sections`, `lineage`, `monitoring`"
+    );
+}
