@@ -549,3 +549,38 @@ fn a_value_outside_its_schema_enum_is_invalid() {
         "invalid value for `stages[1].required_sections[2]`: expected one of `details`, `intended_use`, `considerations`, `metrics`, `fairness`, `feature_importance`, `sections`, `lineage`, `monitoring`"
     );
 }
+
+#[test]
+fn bytes_that_are_not_utf8_are_reported_at_the_first_bad_byte() {
+    let path = "projects/credit/churn/model.toml";
+    let ws = Workspace::from_files(vec![RawFile {
+        path: path.to_owned(),
+        content: Ok(b"name = \"ch\xffurn\"\n".to_vec()),
+    }]);
+    let found = only_finding_in(&ws, path);
+    assert_eq!(
+        (found.code, found.message.as_str()),
+        (
+            Code::InvalidUtf8,
+            "`projects/credit/churn/model.toml` is not valid UTF-8 (byte 10)"
+        )
+    );
+    assert_eq!(found.primary().map(|l| l.span.clone()), Some(10..10));
+}
+
+#[test]
+fn a_file_that_cannot_be_read_says_why() {
+    let path = "projects/credit/churn/model.toml";
+    let ws = Workspace::from_files(vec![RawFile {
+        path: path.to_owned(),
+        content: Err("permission denied".to_owned()),
+    }]);
+    let found = only_finding_in(&ws, path);
+    assert_eq!(
+        (found.code, found.message.as_str()),
+        (
+            Code::UnreadableFile,
+            "cannot read `projects/credit/churn/model.toml`: permission denied"
+        )
+    );
+}
