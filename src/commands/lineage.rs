@@ -52,14 +52,15 @@ impl HashSession {
         let clock = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
-        let cache = if no_cache {
-            None
-        } else {
-            state_dir(root).map(|d| StatCache::open(d.join(cache::FILE_NAME), clock))
+        // One lookup of the Git directory serves the cache and the manifests.
+        let state_dir = state_dir(root);
+        let cache = match &state_dir {
+            Some(d) if !no_cache => Some(StatCache::open(d.join(cache::FILE_NAME), clock)),
+            _ => None,
         };
         Self {
             cache,
-            state_dir: state_dir(root),
+            state_dir,
             code: GitCode::new(root),
         }
     }

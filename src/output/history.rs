@@ -2,6 +2,12 @@
 //! and `which`.
 
 use super::Output;
+
+/// Returns the first 8 characters of a commit id, as the human forms show
+/// commits.
+fn short(commit: &str) -> &str {
+    commit.get(..8).unwrap_or(commit)
+}
 use super::escape::escape_human;
 use super::report::Report;
 use super::wire::{JsonLog, JsonStatus, JsonWhich};
@@ -15,7 +21,7 @@ impl Report for JsonLog {
             let mut line = format!(
                 "{} {:<8} {:<12} {:<18}",
                 e.time.get(..16).unwrap_or(&e.time).replace('T', " "),
-                escape_human(e.commit.as_deref().map_or("", |c| c.get(..8).unwrap_or(c))),
+                escape_human(e.commit.as_deref().map_or("", short)),
                 escape_human(e.author.as_deref().unwrap_or("")),
                 e.words
             );
@@ -49,7 +55,6 @@ impl Report for JsonStatus {
     /// why a decision does not count and why the stage is not reached.
     /// Names from the repository go through `escape_human`.
     fn human(&self, out: &Output) {
-        let short = |c: &str| c.get(..8).unwrap_or(c).to_owned();
         for v in &self.versions {
             let name = format!("{}/{}@{}", v.project, v.model, v.version);
             let head = match (&v.stage, &v.since, &v.since_time) {
