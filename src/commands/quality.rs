@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use clap::{Args, ValueEnum};
 
 use super::{Context, Outcome};
-use crate::drift::gates::{QualityPlan, QualityReport, Task, plan_of, run_quality, task_name};
+use crate::drift::gates::{QualityPlan, QualityReport, Task, plan_of, run_quality};
 use crate::drift::quality::Metric;
 use crate::drift::run::finite;
 use crate::error::Error;
@@ -108,7 +108,7 @@ pub(crate) fn report(
     JsonQuality {
         current,
         ok: q.gates.iter().all(|g| g.passed),
-        task: task_name(q.task),
+        task: q.task.name(),
         rows: q.rows,
         skipped: q.skipped,
         metrics: q
@@ -177,7 +177,7 @@ pub fn run(ctx: &Context, args: &QualityArgs) -> Result<Outcome, Error> {
             version: name.clone(),
             current: super::drift::repo_relative(&args.current, root),
             ok,
-            task: task_name(q.task).to_owned(),
+            task: q.task,
             rows: q.rows as u64,
             skipped: q.skipped as u64,
             metrics: q

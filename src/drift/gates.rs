@@ -11,15 +11,7 @@ use super::run::finite;
 use super::table;
 use crate::error::Error;
 use crate::load::VersionHandle;
-
-/// What a model predicts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Task {
-    /// Binary classification.
-    Classification,
-    /// Regression.
-    Regression,
-}
+pub use crate::model::monitoring::Task;
 
 /// One threshold.
 #[derive(Debug, Clone, Serialize)]
@@ -66,16 +58,6 @@ pub struct QualityPlan {
     pub gates: Vec<(Metric, Option<f64>, Option<f64>)>,
 }
 
-fn task_of(text: &str) -> Option<Task> {
-    if text.contains("classification") {
-        Some(Task::Classification)
-    } else if text.contains("regression") {
-        Some(Task::Regression)
-    } else {
-        None
-    }
-}
-
 /// Returns the plan a version's card and model file give.
 pub fn plan_of(handle: &VersionHandle<'_>) -> QualityPlan {
     let m = handle
@@ -93,7 +75,7 @@ pub fn plan_of(handle: &VersionHandle<'_>) -> QualityPlan {
             .file
             .as_ref()
             .and_then(|f| f.value.task.as_deref())
-            .and_then(task_of),
+            .and_then(Task::of_model),
         gates: m.quality.iter().map(|g| (g.metric, g.min, g.max)).collect(),
     }
 }
@@ -250,12 +232,4 @@ pub fn run_quality(file: &Path, plan: &QualityPlan) -> Result<QualityReport, Err
         metrics,
         gates,
     })
-}
-
-/// Returns the task's name in results.
-pub fn task_name(t: Task) -> &'static str {
-    match t {
-        Task::Classification => "classification",
-        Task::Regression => "regression",
-    }
 }

@@ -1,6 +1,6 @@
-//! The vocabulary of a card's `[monitoring]` section: drift methods and
-//! quality metrics, by the names cards and the command line write. What
-//! each one computes is `drift`'s.
+//! The vocabulary of a card's `[monitoring]` section: drift methods,
+//! quality metrics and the task a model declares, by the names cards and
+//! the command line write. What each one computes is `drift`'s.
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
@@ -55,6 +55,58 @@ impl Method {
     /// Returns the method of a name, or None.
     pub fn parse(name: &str) -> Option<Method> {
         Method::ALL.into_iter().find(|m| m.name() == name)
+    }
+}
+
+/// What a model predicts, as far as quality checks are concerned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Task {
+    /// Classification (quality checks support two classes).
+    Classification,
+    /// Regression.
+    Regression,
+}
+
+impl Task {
+    /// Returns the task's name in results and on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Task::Classification => "classification",
+            Task::Regression => "regression",
+        }
+    }
+
+    /// Returns the task a `model.toml` `task` names, or None for tasks
+    /// quality checks do not know (`ranking`, `forecasting`, …): those
+    /// are inferred from the labels.
+    pub fn of_model(task: &str) -> Option<Task> {
+        match task {
+            "classification" | "binary-classification" | "multiclass-classification" => {
+                Some(Task::Classification)
+            }
+            "regression" => Some(Task::Regression),
+            _ => None,
+        }
+    }
+}
+
+impl Serialize for Task {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.name())
+    }
+}
+
+impl<'de> Deserialize<'de> for Task {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let name = String::deserialize(d)?;
+        [Task::Classification, Task::Regression]
+            .into_iter()
+            .find(|t| t.name() == name)
+            .ok_or_else(|| {
+                serde::de::Error::custom(format!(
+                    "unknown task `{name}` (tasks: classification, regression)"
+                ))
+            })
     }
 }
 
@@ -180,5 +232,27 @@ impl<'de> Deserialize<'de> for QualityMetric {
                 QualityMetric::ALL.map(QualityMetric::name).join(", ")
             ))
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_model_task_is_read_by_its_exact_name() {
+        assert_eq!(
+            Task::of_model("binary-classification"),
+            Some(Task::Classification)
+        );
+        assert_eq!(
+            Task::of_model("multiclass-classification"),
+            Some(Task::Classification)
+        );
+        assert_eq!(Task::of_model("regression"), Some(Task::Regression));
+        // A name that merely contains a known word is not that task.
+        assert_eq!(Task::of_model("not-classification"), None);
+        assert_eq!(Task::of_model("regression-free ranking"), None);
+        assert_eq!(Task::of_model("forecasting"), None);
     }
 }

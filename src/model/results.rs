@@ -8,6 +8,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use super::monitoring::Task;
+
 /// One results file, by its `kind`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "lowercase")]
@@ -146,7 +148,7 @@ pub struct QualityResult {
     /// True when every gate passed.
     pub ok: bool,
     /// `classification` or `regression`.
-    pub task: String,
+    pub task: Task,
     /// Rows used.
     pub rows: u64,
     /// Rows skipped (a missing truth or prediction).
@@ -188,7 +190,7 @@ mod tests {
             version: "credit/churn@2.0.0".to_owned(),
             current: "data/current.csv".to_owned(),
             ok: false,
-            task: "classification".to_owned(),
+            task: Task::Classification,
             rows: 10,
             skipped: 1,
             metrics: BTreeMap::from([("auc".to_owned(), 0.75)]),
