@@ -378,6 +378,20 @@ fn walk_dir(
     Ok(())
 }
 
+/// Returns the project, model and version folders above a file under
+/// `projects/` (`projects/p`, `projects/p/m`, `projects/p/m/v`).
+fn layout_folders(path: &str) -> Vec<String> {
+    let Some(rest) = path.strip_prefix("projects/") else {
+        return Vec::new();
+    };
+    let parts: Vec<&str> = rest.split('/').collect();
+    // The last part is the file's own name.
+    let above = parts.len().saturating_sub(1).min(3);
+    (1..=above)
+        .map(|n| format!("projects/{}", parts[..n].join("/")))
+        .collect()
+}
+
 /// Walks a folder of the layout recursively; the layout is at most 5
 /// levels deep below `projects/`, so deeper folders hold nothing governed.
 fn walk(root: &Path, rel: &str, depth: usize, listing: &mut Listing) -> Result<(), Error> {
@@ -481,7 +495,7 @@ pub fn read_tree(root: &Path) -> Result<Workspace, Error> {
             Err(link) => links.push(link),
         }
     }
-    let mut ws = Workspace::from_files(files);
+    let mut ws = Workspace::parse_files(files);
     ws.root = Some(root.to_path_buf());
     ws.findings.extend(links.iter().map(Link::diagnostic));
     ws.check_folders(&listing.dirs);
@@ -618,9 +632,25 @@ fn parse_file(file: RawFile) -> (String, Option<Arc<str>>, Parsed, Vec<Diagnosti
 }
 
 impl Workspace {
-    /// Loads a set of files (paths repository-relative with `/`). Files in
-    /// folders whose names are not valid ids are reported and skipped.
+    /// Loads a set of files (paths repository-relative with `/`), as a
+    /// Git tree holds them. Files in folders whose names are not valid ids
+    /// are reported and skipped; layout folders without their defining
+    /// file are reported (a tree has no empty folders, so the files'
+    /// folders are all of them).
     pub fn from_files(files: Vec<RawFile>) -> Self {
+        let dirs: Vec<String> = files
+            .iter()
+            .flat_map(|f| layout_folders(&f.path))
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let mut ws = Self::parse_files(files);
+        ws.check_folders(&dirs);
+        ws
+    }
+
+    /// Parses and places files, without the folder check.
+    fn parse_files(files: Vec<RawFile>) -> Self {
         let results: Vec<_> = files.into_par_iter().map(parse_file).collect();
         let mut ws = Workspace::default();
         for (path, text, parsed, findings) in results {

@@ -584,3 +584,84 @@ fn a_file_that_cannot_be_read_says_why() {
         )
     );
 }
+
+#[test]
+fn a_version_folder_without_its_card_is_a_missing_file() {
+    let ws = workspace(&[(
+        "projects/credit/churn/3.0.0/reviews/staging/request.toml",
+        "stage = \"Staging\"\nrequested_by = \"erin\"\nreviewers = [\"dave\"]\n",
+    )]);
+    let found = only_finding_in(&ws, "projects/credit/churn/3.0.0/card.toml");
+    assert_eq!(
+        (found.code, found.message.as_str()),
+        (
+            Code::MissingFile,
+            "version folder `projects/credit/churn/3.0.0` has no `card.toml`"
+        )
+    );
+    assert_eq!(found.primary().map(|l| l.span.clone()), Some(0..0));
+}
+
+#[test]
+fn a_review_for_a_stage_whose_required_section_the_card_lacks_warns_on_the_card() {
+    let config = std::fs::read_to_string(format!("{ACME}cardinal.toml")).expect("shipped");
+    let config = config.replacen("\"fairness\"]", "\"fairness\", \"sections\"]", 1);
+    let request = "projects/credit/churn/2.0.0/reviews/production/request.toml";
+    let ws = workspace(&[
+        ("cardinal.toml", &config),
+        (
+            request,
+            "stage = \"Production\"\nrequested_by = \"erin\"\nreviewers = [\"bob\"]\n",
+        ),
+    ]);
+    let found = findings_in(&ws, "projects/credit/churn/2.0.0/card.toml");
+    let found = found
+        .iter()
+        .find(|d| d.code == Code::MissingSection)
+        .expect("a missing-section warning");
+    assert_diag!(
+        ws,
+        found,
+        Code::MissingSection,
+        "1:1",
+        "",
+        "stage `Production` requires the card section `sections`, which is missing or empty"
+    );
+    let also = found.labels.get(1).expect("the request is named too");
+    assert_eq!(
+        (
+            also.file.as_str(),
+            line_col(ws.sources.get(request).expect("loaded"), also.span.start)
+        ),
+        (request, "1:9".to_owned())
+    );
+}
+
+const STALE_LOCK: &str = r#"lock_version = 1
+root = "6023eeb2739c3d8a3345bf050381d3230bbaaeaf53f7dce5cd2d121fe1769205"
+
+[[inputs]]
+kind = "code"
+name = "code"
+digest = "961e5337c85e6f43850f3714a61aa14f8fbc71b5741a66aaa2a1db455e6a0571"
+
+[[inputs]]
+kind = "dataset"
+name = "test"
+digest = "961e5337c85e6f43850f3714a61aa14f8fbc71b5741a66aaa2a1db455e6a0571"
+"#;
+
+#[test]
+fn a_lock_that_does_not_list_the_declared_inputs_is_stale() {
+    let lock = "projects/credit/churn/2.0.0/lineage.lock";
+    let ws = workspace(&[(lock, STALE_LOCK)]);
+    let found = only_finding_in(&ws, lock);
+    assert_diag!(
+        ws,
+        &found,
+        Code::StaleLineageLock,
+        "4:1",
+        "[[inputs]]",
+        "lineage.lock does not match the card's [lineage] (not locked: dataset `bureau`, dataset `holdout`, dataset `train`, environment `env/Dockerfile`, environment `env/requirements.lock`, parameters `parameters`, parent `credit/churn@1.1.0`; no longer declared: dataset `test`)"
+    );
+}
