@@ -8,7 +8,7 @@ use clap::Args;
 
 use super::query::replay_here;
 use super::{Context, Outcome};
-use crate::diag::{Diagnostic, SourceMap};
+use crate::diag::Diagnostic;
 use crate::error::Error;
 use crate::policy::stage::short;
 
@@ -103,22 +103,12 @@ pub fn run(ctx: &Context, args: &AuditArgs) -> Result<Outcome, Error> {
     let found = findings(&root, &replayed);
     let failed = found.iter().any(|(d, _)| d.is_error());
     let diags: Vec<Diagnostic> = found.iter().map(|(d, _)| d.clone()).collect();
-    if ctx.out.is_json() {
-        // Positions are per commit (a path changes from one to the next),
-        // so they are set here rather than through one source map.
-        let mut wire = crate::output::json_findings(&SourceMap::default(), &diags);
-        for (f, (_, line)) in wire.findings.iter_mut().zip(&found) {
-            f.line = *line;
-            f.column = line.map(|_| 1);
-        }
-        ctx.out.json(&wire);
-    } else {
-        ctx.out.findings(
-            &SourceMap::default(),
-            &diags,
-            &format!("the history of {}", short(&replayed.tip)),
-        );
-    }
+    let lines: Vec<Option<usize>> = found.iter().map(|(_, line)| *line).collect();
+    ctx.out.history_findings(
+        &diags,
+        &lines,
+        &format!("the history of {}", short(&replayed.tip)),
+    );
     // The process ends next: freeing a large replay only costs time.
     std::mem::forget(replayed);
     Ok(Outcome::from_failed(failed))

@@ -115,10 +115,10 @@ fn parse_now(now: Option<&str>) -> Result<i64, Error> {
 /// or SQL) and the demo print for people only; the rest in human and
 /// JSON. Any other format is a usage error, not a silent fallback.
 fn check_format(command: &Command, format: Format) -> Result<(), Error> {
-    use Format::{Github, Human, Json, Markdown};
+    use Format::{Github, Gitlab, Human, Json, Markdown};
     let (name, formats): (&str, &[Format]) = match command {
-        Command::Validate(_) => ("validate", &[Human, Json, Github, Markdown]),
-        Command::Audit(_) => ("audit", &[Human, Json, Github, Markdown]),
+        Command::Validate(_) => ("validate", &[Human, Json, Github, Markdown, Gitlab]),
+        Command::Audit(_) => ("audit", &[Human, Json, Github, Markdown, Gitlab]),
         Command::Drift(_) => ("drift", &[Human, Json, Github, Markdown]),
         Command::Init(_) => ("init", &[Human]),
         Command::New(_) => ("new", &[Human]),

@@ -48,6 +48,8 @@ pub enum Format {
     Github,
     /// A Markdown report (for pull-request comments).
     Markdown,
+    /// A GitLab Code Quality report (CodeClimate issues), for findings.
+    Gitlab,
 }
 
 impl Format {
@@ -58,6 +60,7 @@ impl Format {
             Format::Json => "json",
             Format::Github => "github",
             Format::Markdown => "markdown",
+            Format::Gitlab => "gitlab",
         }
     }
 }
@@ -181,10 +184,33 @@ impl Output {
     /// Reports findings in the chosen format. `what` names what was checked
     /// for the human summary line ("12 files").
     pub fn findings(&self, sources: &SourceMap, diags: &[Diagnostic], what: &str) {
+        self.print_findings(json_findings(sources, diags), sources, diags, what);
+    }
+
+    /// Reports findings of the history: their files change from commit to
+    /// commit, so there is no one source map; `lines` gives each finding's
+    /// line in its commit, where known.
+    pub fn history_findings(&self, diags: &[Diagnostic], lines: &[Option<usize>], what: &str) {
+        let sources = SourceMap::default();
+        let mut wire = json_findings(&sources, diags);
+        for (f, line) in wire.findings.iter_mut().zip(lines) {
+            f.line = *line;
+            f.column = line.map(|_| 1);
+        }
+        self.print_findings(wire, &sources, diags, what);
+    }
+
+    fn print_findings(
+        &self,
+        wire: JsonFindings,
+        sources: &SourceMap,
+        diags: &[Diagnostic],
+        what: &str,
+    ) {
         match self.format {
-            Format::Json => self.json(&json_findings(sources, diags)),
+            Format::Json => self.json(&wire),
+            Format::Gitlab => self.json(&code_quality(&wire)),
             Format::Github => {
-                let wire = json_findings(sources, diags);
                 for f in &wire.findings {
                     let level = if f.severity == Severity::Error {
                         "error"
@@ -213,7 +239,6 @@ impl Output {
                 }
             }
             Format::Markdown => {
-                let wire = json_findings(sources, diags);
                 if wire.findings.is_empty() {
                     self.put(|out| writeln!(out, "No findings in {what}."));
                 } else {

@@ -34,6 +34,8 @@ impl Output {
             Format::Human => report.human(self),
             Format::Markdown => report.markdown(self),
             Format::Github => report.github(self),
+            // Only findings have this form; other commands refuse it.
+            Format::Gitlab => report.human(self),
         }
     }
 }

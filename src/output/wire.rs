@@ -4,6 +4,8 @@ use serde::Serialize;
 
 use super::is_whole_file;
 use crate::diag::{Diagnostic, Severity, SourceMap};
+use crate::model::digest::sha256_hex;
+use crate::model::layout::CONFIG_FILE;
 
 /// One finding as `--format json` writes it.
 #[derive(Debug, Serialize)]
@@ -64,6 +66,81 @@ pub fn json_findings(sources: &SourceMap, diags: &[Diagnostic]) -> JsonFindings 
         ok: !diags.iter().any(Diagnostic::is_error),
         findings,
     }
+}
+
+/// One issue of a GitLab Code Quality report (the subset of the
+/// CodeClimate issue format GitLab reads).
+#[derive(Debug, Serialize)]
+pub struct CodeQualityIssue {
+    /// The message, with the fix where there is one.
+    pub description: String,
+    /// `cardinal/<code>`.
+    pub check_name: String,
+    /// Stable across runs while the finding stands (line numbers left
+    /// out, so an edit above it does not make it new).
+    pub fingerprint: String,
+    /// `major` for errors, `minor` for warnings.
+    pub severity: &'static str,
+    /// Where.
+    pub location: CodeQualityLocation,
+}
+
+/// Where a Code Quality issue is.
+#[derive(Debug, Serialize)]
+pub struct CodeQualityLocation {
+    /// Repository-relative path.
+    pub path: String,
+    /// The first line.
+    pub lines: CodeQualityLines,
+}
+
+/// The lines of a Code Quality issue.
+#[derive(Debug, Serialize)]
+pub struct CodeQualityLines {
+    /// 1-based.
+    pub begin: usize,
+}
+
+/// Returns findings as a GitLab Code Quality report. GitLab needs a path
+/// and a line for every issue: a finding without a file is placed on the
+/// configuration at line 1. Identical findings get distinct fingerprints.
+pub fn code_quality(wire: &JsonFindings) -> Vec<CodeQualityIssue> {
+    let mut seen = std::collections::BTreeMap::<String, usize>::new();
+    wire.findings
+        .iter()
+        .map(|f| {
+            let path = f.file.clone().unwrap_or_else(|| CONFIG_FILE.to_owned());
+            let key = format!(
+                "{}\0{path}\0{}\0{}",
+                f.code,
+                f.commit.as_deref().unwrap_or_default(),
+                f.message
+            );
+            let n = seen.entry(key.clone()).or_default();
+            *n += 1;
+            let fingerprint = sha256_hex(format!("{key}\0{n}").as_bytes());
+            let description = match &f.help {
+                Some(help) => format!("{} (help: {help})", f.message),
+                None => f.message.clone(),
+            };
+            CodeQualityIssue {
+                description,
+                check_name: format!("cardinal/{}", f.code),
+                fingerprint,
+                severity: if f.severity == Severity::Error {
+                    "major"
+                } else {
+                    "minor"
+                },
+                location: CodeQualityLocation {
+                    path,
+                    lines: CodeQualityLines {
+                        begin: f.line.unwrap_or(1),
+                    },
+                },
+            }
+        })
+        .collect()
 }
 
 /// `cardinal status --format json`.

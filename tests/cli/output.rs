@@ -292,10 +292,22 @@ fn drift_prints_hostile_feature_names_safely_in_every_format() {
 #[test]
 fn a_format_a_command_does_not_have_is_a_usage_error() {
     let repo = TestRepo::new();
-    let cases: [(&[&str], &str); 3] = [
+    let cases: [(&[&str], &str); 4] = [
         (
             &["--format", "markdown", "status"],
             "error: `status` has no markdown output (it prints: human, json)\n",
+        ),
+        (
+            &[
+                "--format",
+                "gitlab",
+                "drift",
+                "--baseline",
+                "a.csv",
+                "--current",
+                "b.csv",
+            ],
+            "error: `drift` has no gitlab output (it prints: human, json, github, markdown)\n",
         ),
         (
             &["--format", "github", "log"],
@@ -356,4 +368,44 @@ fn a_failed_write_of_the_results_exits_2_and_a_closed_pipe_does_not() {
         ),
         (0, String::new())
     );
+}
+
+/// Returns lowercase hex of SHA-256 over `text`.
+fn sha256_hex(text: &str) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(text.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+#[test]
+fn gitlab_code_quality_places_each_finding_and_keeps_its_fingerprint_when_lines_move() {
+    let repo = output_repo();
+    let card = format!("{V}/card.toml");
+    let message = "`metrics[0].value` has the wrong type: expected a number, found a string";
+    let report = |text: &str| {
+        repo.write(&card, text);
+        let (code, stdout, stderr) = repo.run_bytes(&["validate", "--format", "gitlab"]);
+        assert_eq!((code, stderr.as_slice()), (1, &b""[..]));
+        serde_json::from_slice::<serde_json::Value>(&stdout).unwrap()
+    };
+    let fingerprint = sha256_hex(&format!("wrong-type\0{card}\0\0{message}\01"));
+    let want = |line: usize| {
+        serde_json::json!([{
+            "description": message,
+            "check_name": "cardinal/wrong-type",
+            "fingerprint": fingerprint,
+            "severity": "major",
+            "location": { "path": card, "lines": { "begin": line } },
+        }])
+    };
+    let broken = CARD.replace("0.9", "\"high\"");
+    assert_eq!(report(&broken), want(5));
+    // Two lines added above: the same issue, moved.
+    assert_eq!(report(&broken.replacen("\n\n", "\n\n\n\n", 1)), want(7));
+    // No findings: an empty report, exit 0.
+    repo.write(&card, CARD);
+    let (code, stdout, _) = repo.run_bytes(&["validate", "--format", "gitlab"]);
+    assert_eq!((code, lines(&stdout)), (0, vec!["[]".to_owned()]));
 }

@@ -423,6 +423,7 @@ fn every_subcommand_has_help() {
             "          - json:     One JSON object on stdout\n",
             "          - github:   GitHub Actions workflow annotations\n",
             "          - markdown: A Markdown report (for pull-request comments)\n",
+            "          - gitlab:   A GitLab Code Quality report (CodeClimate issues), for findings\n",
             "          \n",
             "          [default: human]\n",
             "\n",

@@ -180,6 +180,18 @@ fn log() {
 #[test]
 fn audit() {
     human_and_json("audit", &["audit", "--now", TODAY]);
+    // The demo's forged decision is the one finding the other formats of
+    // findings show.
+    let demo = demo();
+    for format in ["github", "markdown", "gitlab"] {
+        let args = ["audit", "--now", TODAY, "--format", format];
+        insta::with_settings!({
+            description => format!("cardinal -C [DEMO] {}", args.join(" ")),
+            omit_expression => true,
+        }, {
+            insta::assert_snapshot!(format!("audit_{format}"), demo.run(&args));
+        });
+    }
 }
 
 #[test]
