@@ -18,7 +18,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("schema", &["diag", "document"]),
     ("write", &["error"]),
     ("ssh", &["error"]),
-    ("output", &["diag", "error"]),
+    ("output", &["diag", "error", "model"]),
     ("load", &["diag", "document", "error", "model", "schema"]),
     ("lineage", &["error", "load", "model", "write"]),
     (
