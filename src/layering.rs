@@ -34,11 +34,12 @@ const ALLOWED: &[(&str, &[&str])] = &[
         ],
     ),
     ("scaffold", &["error", "model"]),
+    ("site", &["error", "load", "model", "output"]),
     (
         "commands",
         &[
             "diag", "document", "drift", "error", "history", "lineage", "load", "model", "output",
-            "policy", "schema", "scaffold", "ssh", "validate", "write",
+            "policy", "schema", "scaffold", "site", "ssh", "validate", "write",
         ],
     ),
 ];

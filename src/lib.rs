@@ -18,6 +18,7 @@ pub mod output;
 pub mod policy;
 pub mod scaffold;
 pub mod schema;
+pub mod site;
 pub mod ssh;
 pub mod validate;
 pub mod write;
