@@ -83,6 +83,8 @@ pub enum Command {
     Quality(super::quality::QualityArgs),
     /// Write a compact profile of a CSV (or the SQL that makes one) for drift at any scale
     Profile(super::profile::ProfileArgs),
+    /// Render the registry as a static HTML site, with registry.json
+    Render(super::render::RenderArgs),
     /// Build a sample governed repository with real history and tour it
     Demo(super::demo::DemoArgs),
 }

@@ -13,6 +13,7 @@ pub mod new;
 pub mod profile;
 pub mod quality;
 pub(crate) mod query;
+pub mod render;
 pub mod review;
 pub mod schema;
 pub mod status;
@@ -123,6 +124,7 @@ fn check_format(command: &Command, format: Format) -> Result<(), Error> {
         Command::Init(_) => ("init", &[Human]),
         Command::New(_) => ("new", &[Human]),
         Command::Demo(_) => ("demo", &[Human]),
+        Command::Render(_) => ("render", &[Human, Json]),
         Command::Profile(_) => ("profile", &[Human]),
         Command::Schema(_) => ("schema", &[Human, Json]),
         Command::Lineage(_) => ("lineage", &[Human, Json]),
@@ -164,6 +166,7 @@ pub fn run(cli: Cli) -> Result<Outcome, (Output, Error)> {
             Command::Validate(args) => validate::run(&ctx, args),
             Command::Schema(args) => schema::run(&ctx, args),
             Command::Demo(args) => demo::run(&ctx, args),
+            Command::Render(args) => render::run(&ctx, args),
             Command::Lineage(args) => lineage::run(&ctx, args),
             Command::Verify(args) => verify::run(&ctx, args),
             Command::Digest(args) => digest::run(&ctx, args),

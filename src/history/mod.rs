@@ -14,6 +14,7 @@ pub mod cache;
 pub mod code;
 mod index;
 pub mod repo;
+pub mod tree;
 pub mod worktree;
 
 use std::collections::{BTreeSet, HashMap, HashSet};

@@ -470,3 +470,18 @@ pub struct JsonWritten {
     #[serde(skip)]
     pub key_type: Option<String>,
 }
+
+/// `cardinal render --format json`.
+#[derive(Debug, Serialize)]
+pub struct JsonRender {
+    /// The output folder, as given.
+    pub out: String,
+    /// The index page's path.
+    pub index: String,
+    /// Every file of the site.
+    pub files: usize,
+    /// Files whose bytes changed (only those were written).
+    pub written: usize,
+    /// Files of an earlier render that are gone now, removed.
+    pub removed: usize,
+}

@@ -1,10 +1,10 @@
 //! The human forms of what writing commands did (`request-review`,
-//! `approve`, `reject`): status lines on stderr, as a shell user expects;
-//! and of `schema`'s list of kinds.
+//! `approve`, `reject`, `render`): status lines on stderr, as a shell user
+//! expects; and of `schema`'s list of kinds.
 
 use super::Output;
 use super::report::Report;
-use super::wire::{JsonKinds, JsonWritten};
+use super::wire::{JsonKinds, JsonRender, JsonWritten};
 
 impl Report for JsonWritten {
     /// What was written, and the commit made or how to make it.
@@ -38,5 +38,16 @@ impl Report for JsonKinds {
         for kind in &self.kinds {
             out.line(kind);
         }
+    }
+}
+
+impl Report for JsonRender {
+    /// What changed, and the page to open.
+    fn human(&self, out: &Output) {
+        out.status(format!(
+            "rendered {} files into {} ({} written, {} removed)",
+            self.files, self.out, self.written, self.removed
+        ));
+        out.line(&self.index);
     }
 }

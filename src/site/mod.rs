@@ -1,5 +1,61 @@
 //! The published registry: view models over the reports the commands
 //! print, rendered with the embedded templates into a static site
 //! (docs/site.md).
+//!
+//! [`registry`] joins the reports with the governed files, [`pages`]
+//! prepares what each page shows, [`templates`] lays it out; charts are
+//! inline SVG drawn by [`charts`], Markdown goes through [`markdown`].
 
 pub mod charts;
+pub mod markdown;
+pub mod pages;
+pub mod registry;
+pub mod templates;
+
+use crate::error::Error;
+pub use registry::{Input, Registry};
+pub use templates::Templates;
+
+/// One file of the site.
+pub struct File {
+    /// Path in the site, with `/`.
+    pub path: String,
+    /// Its bytes.
+    pub bytes: Vec<u8>,
+}
+
+/// Renders the whole site: every page, the style sheet and
+/// `registry.json`, sorted by path. The same input gives the same bytes.
+pub fn render(input: &Input<'_>, templates: &Templates) -> Result<Vec<File>, Error> {
+    let registry = Registry::new(input);
+    let mut files = Vec::new();
+    let pages = pages::pages(&registry, input.base_url);
+    let rendered: Vec<Result<File, Error>> = {
+        use rayon::prelude::*;
+        pages
+            .par_iter()
+            .map(|p| {
+                Ok(File {
+                    path: p.path.clone(),
+                    bytes: templates.render(p.template, &p.data)?.into_bytes(),
+                })
+            })
+            .collect()
+    };
+    for file in rendered {
+        files.push(file?);
+    }
+    let mut json = serde_json::to_vec_pretty(&registry)
+        .map_err(|e| Error::Input(format!("registry.json: {e}")))?;
+    json.push(b'\n');
+    files.push(File {
+        path: pages::paths::REGISTRY.to_owned(),
+        bytes: json,
+    });
+    files.push(File {
+        path: pages::paths::STYLE.to_owned(),
+        bytes: templates.style.clone().into_bytes(),
+    });
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(files)
+}
