@@ -12,7 +12,7 @@ use crate::drift::run::{
     DriftPlan, DriftReport, baseline_of, finite, parse_method, plan_from_card, read_both, run_drift,
 };
 use crate::error::Error;
-use crate::model::results::{DriftResult, FeatureResult, HistogramResult, MonitoringResult};
+use crate::model::results::MonitoringResult;
 use crate::model::time::Timestamp;
 use crate::output::wire::{JsonDrift, JsonFeature};
 
@@ -113,54 +113,6 @@ fn apply_flags(plan: &mut DriftPlan, args: &DriftArgs) -> Result<(), Error> {
         return Err(Error::Usage(format!("threshold {t} is not a number")));
     }
     Ok(())
-}
-
-/// Returns a report as its results file stores it, with histograms.
-fn stored(
-    report: &DriftReport,
-    baseline: String,
-    current: String,
-    created: String,
-    version: String,
-) -> DriftResult {
-    DriftResult {
-        created,
-        version,
-        baseline,
-        current,
-        baseline_rows: report.baseline_rows,
-        current_rows: report.current_rows,
-        dataset_drift: report.dataset_drift,
-        drift_share: report.drift_share,
-        drift_share_threshold: report.drift_share_threshold,
-        drifted_features: report.features.iter().filter(|f| f.drift.drifted).count() as u64,
-        features: report
-            .features
-            .iter()
-            .map(|f| {
-                let d = &f.drift;
-                FeatureResult {
-                    name: d.name.clone(),
-                    kind: d.kind.name().to_owned(),
-                    method: d.method.name().to_owned(),
-                    statistic: finite(d.statistic),
-                    p_value: d.p_value.and_then(finite),
-                    threshold: d.threshold,
-                    drifted: d.drifted,
-                    baseline_count: d.baseline_count as u64,
-                    current_count: d.current_count as u64,
-                    baseline_missing: f.baseline_missing,
-                    current_missing: f.current_missing,
-                    histogram: Some(HistogramResult {
-                        edges: d.histogram.edges.clone(),
-                        categories: d.histogram.categories.clone(),
-                        baseline: d.histogram.baseline.clone(),
-                        current: d.histogram.current.clone(),
-                    }),
-                }
-            })
-            .collect(),
-    }
 }
 
 /// Returns the JSON form of a report.
@@ -274,8 +226,7 @@ pub fn run(ctx: &Context, args: &DriftArgs) -> Result<Outcome, Error> {
         && let Some((dir, name, root)) = &version_dir
     {
         let created = Timestamp::from_unix(ctx.now).to_string();
-        let file = MonitoringResult::Drift(stored(
-            &report,
+        let file = MonitoringResult::Drift(report.result(
             repo_relative(&baseline, root),
             repo_relative(&args.current, root),
             created,

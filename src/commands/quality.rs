@@ -10,7 +10,7 @@ use crate::drift::gates::{QualityPlan, QualityReport, Task, plan_of, run_quality
 use crate::drift::quality::Metric;
 use crate::drift::run::finite;
 use crate::error::Error;
-use crate::model::results::{GateResult, MonitoringResult, QualityResult};
+use crate::model::results::MonitoringResult;
 use crate::model::time::Timestamp;
 use crate::output::wire::{JsonGate, JsonMetric, JsonQuality};
 
@@ -171,32 +171,11 @@ pub fn run(ctx: &Context, args: &QualityArgs) -> Result<Outcome, Error> {
         && let Some((dir, name, root)) = &version_dir
     {
         let created = Timestamp::from_unix(ctx.now).to_string();
-        // TOML has no null: leave out values that cannot be computed.
-        let file = MonitoringResult::Quality(QualityResult {
+        let file = MonitoringResult::Quality(q.result(
+            super::drift::repo_relative(&args.current, root),
             created,
-            version: name.clone(),
-            current: super::drift::repo_relative(&args.current, root),
-            ok,
-            task: q.task,
-            rows: q.rows as u64,
-            skipped: q.skipped as u64,
-            metrics: q
-                .metrics
-                .iter()
-                .filter_map(|(m, v)| finite(*v).map(|v| (m.name().to_owned(), v)))
-                .collect(),
-            gates: q
-                .gates
-                .iter()
-                .map(|g| GateResult {
-                    metric: g.metric.name().to_owned(),
-                    value: g.value,
-                    min: g.min,
-                    max: g.max,
-                    passed: g.passed,
-                })
-                .collect(),
-        });
+            name.clone(),
+        ));
         written = Some(super::drift::store_result(dir, &file)?);
     }
     ctx.out.report(&report(

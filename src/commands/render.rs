@@ -43,9 +43,15 @@ const MANIFEST: &str = ".cardinal-site";
 /// Runs `cardinal render`.
 pub fn run(ctx: &Context, args: &RenderArgs) -> Result<Outcome, Error> {
     let templates = Templates::load(args.templates.as_deref())?;
+    let root = match &args.reference {
+        Some(_) => history_root(ctx)?,
+        None => ctx.root()?,
+    };
     let files = build(
         ctx,
+        &root,
         args.reference.as_deref(),
+        ctx.now,
         args.base_url.as_deref(),
         &templates,
     )?;
@@ -64,33 +70,32 @@ pub fn run(ctx: &Context, args: &RenderArgs) -> Result<Outcome, Error> {
     Ok(Outcome::from_failed(false))
 }
 
-/// Gathers the reports and renders every file of the site.
+/// Gathers the reports on the repository at `root` as of `now` and
+/// renders every file of the site: content from the working tree, or
+/// from the commit `reference` names.
 pub(crate) fn build(
     ctx: &Context,
+    root: &Path,
     reference: Option<&str>,
+    now: i64,
     base_url: Option<&str>,
     templates: &Templates,
 ) -> Result<Vec<site::File>, Error> {
-    let (root, ws, content) = match reference {
-        Some(r) => {
-            let root = history_root(ctx)?;
-            let (ws, _) = crate::history::tree::workspace_at(&root, Some(r))?;
-            (root, ws, "commit")
-        }
-        None => {
-            let root = ctx.root()?;
-            let ws = crate::load::read_tree(&root)?;
-            (root, ws, "working-tree")
-        }
+    let (ws, content) = match reference {
+        Some(r) => (
+            crate::history::tree::workspace_at(root, Some(r))?.0,
+            "commit",
+        ),
+        None => (crate::load::read_tree(root)?, "working-tree"),
     };
-    let replayed = replay_for(&root, reference, None, false, true, ctx.now)?;
-    let list = statuses(&replayed, &all_versions(&replayed), ctx.now);
-    let status = super::status::report(&list, &replayed.tip, ctx.now);
-    let events = super::log::collect(&replayed, None, ctx.now);
+    let replayed = replay_for(root, reference, None, false, true, now)?;
+    let list = statuses(&replayed, &all_versions(&replayed), now);
+    let status = super::status::report(&list, &replayed.tip, now);
+    let events = super::log::collect(&replayed, None, now);
     let log = super::log::report(events.iter());
     // Inputs are checked where they are: in the working tree. A render of
     // a commit shows the locks as committed.
-    let verify = (reference.is_none()).then(|| verify_all(ctx, &ws, &root));
+    let verify = reference.is_none().then(|| verify_all(ctx, &ws, root));
     let input = Input {
         ws: &ws,
         status: &status,

@@ -12,6 +12,7 @@ use super::table;
 use crate::error::Error;
 use crate::load::VersionHandle;
 pub use crate::model::monitoring::Task;
+use crate::model::results::{GateResult, QualityResult};
 
 /// One threshold.
 #[derive(Debug, Clone, Serialize)]
@@ -41,6 +42,38 @@ pub struct QualityReport {
     pub metrics: Vec<(Metric, f64)>,
     /// The thresholds checked.
     pub gates: Vec<Gate>,
+}
+
+impl QualityReport {
+    /// Returns the result as its results file stores it. TOML has no
+    /// null: values that cannot be computed are left out.
+    pub fn result(&self, current: String, created: String, version: String) -> QualityResult {
+        QualityResult {
+            created,
+            version,
+            current,
+            ok: self.gates.iter().all(|g| g.passed),
+            task: self.task,
+            rows: self.rows as u64,
+            skipped: self.skipped as u64,
+            metrics: self
+                .metrics
+                .iter()
+                .filter_map(|(m, v)| finite(*v).map(|v| (m.name().to_owned(), v)))
+                .collect(),
+            gates: self
+                .gates
+                .iter()
+                .map(|g| GateResult {
+                    metric: g.metric.name().to_owned(),
+                    value: g.value,
+                    min: g.min,
+                    max: g.max,
+                    passed: g.passed,
+                })
+                .collect(),
+        }
+    }
 }
 
 /// What a quality run needs.

@@ -14,6 +14,7 @@ use super::{self as core, FeatureDrift, Key, Kind, Method, Sample};
 use crate::error::Error;
 use crate::load::{VersionHandle, Workspace};
 use crate::model::files::{FeatureKind, MonitoringSpec};
+use crate::model::results::{DriftResult, FeatureResult, HistogramResult};
 
 /// The resolved configuration of one drift run.
 #[derive(Debug, Default, Clone)]
@@ -59,6 +60,54 @@ pub struct DriftReport {
 }
 
 impl DriftReport {
+    /// Returns the report as its results file stores it, with histograms.
+    pub fn result(
+        &self,
+        baseline: String,
+        current: String,
+        created: String,
+        version: String,
+    ) -> DriftResult {
+        DriftResult {
+            created,
+            version,
+            baseline,
+            current,
+            baseline_rows: self.baseline_rows,
+            current_rows: self.current_rows,
+            dataset_drift: self.dataset_drift,
+            drift_share: self.drift_share,
+            drift_share_threshold: self.drift_share_threshold,
+            drifted_features: self.features.iter().filter(|f| f.drift.drifted).count() as u64,
+            features: self
+                .features
+                .iter()
+                .map(|f| {
+                    let d = &f.drift;
+                    FeatureResult {
+                        name: d.name.clone(),
+                        kind: d.kind.name().to_owned(),
+                        method: d.method.name().to_owned(),
+                        statistic: finite(d.statistic),
+                        p_value: d.p_value.and_then(finite),
+                        threshold: d.threshold,
+                        drifted: d.drifted,
+                        baseline_count: d.baseline_count as u64,
+                        current_count: d.current_count as u64,
+                        baseline_missing: f.baseline_missing,
+                        current_missing: f.current_missing,
+                        histogram: Some(HistogramResult {
+                            edges: d.histogram.edges.clone(),
+                            categories: d.histogram.categories.clone(),
+                            baseline: d.histogram.baseline.clone(),
+                            current: d.histogram.current.clone(),
+                        }),
+                    }
+                })
+                .collect(),
+        }
+    }
+
     /// Sums up the features' results under a plan's dataset drift share.
     fn new(
         features: Vec<FeatureReport>,

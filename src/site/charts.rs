@@ -1,7 +1,8 @@
 //! Inline SVG charts for the site: pure functions from labels and numbers to
 //! SVG markup embedded in the HTML pages. No I/O.
 //!
-//! Every chart is one `<svg role="img">` element with a `<title>` and a
+//! Every chart is one `<svg role="img">` element (`role="group"` when it
+//! holds links) with a `<title>` and a
 //! `<desc>` (a bounded plain-words summary of the data) named by
 //! `aria-labelledby`, a fixed `viewBox` and `width="100%"`. Colors come only
 //! from CSS classes, so the page's light and dark styles apply: `series-N`,
@@ -356,7 +357,13 @@ pub fn time_series(
     svg.line("axis", (X0, bottom), (X1, bottom), None);
     for i in spread(xs.len(), 5) {
         let text = xs.get(i).copied().unwrap_or_default();
-        svg.text("label", "middle", x(i), bottom + 14.0, &clip(text, 16));
+        // The last label ends at its point, so it stays inside the chart.
+        let anchor = if i + 1 == xs.len() && i > 0 {
+            "end"
+        } else {
+            "middle"
+        };
+        svg.text("label", anchor, x(i), bottom + 14.0, &clip(text, 16));
     }
     for mark in &marks {
         svg.line(
@@ -545,6 +552,9 @@ struct Svg {
     width: f64,
     height: f64,
     body: String,
+    /// True once a link was drawn: an image holds no controls, so the
+    /// chart is then a labelled group.
+    links: bool,
 }
 
 impl Svg {
@@ -555,6 +565,7 @@ impl Svg {
             width,
             height,
             body: String::new(),
+            links: false,
         }
     }
 
@@ -612,6 +623,7 @@ impl Svg {
     fn link(&mut self, href: Option<&str>, inner: impl FnOnce(&mut Self)) {
         match href.filter(|h| is_relative(h)) {
             Some(href) => {
+                self.links = true;
                 self.push(&format!("<a href=\"{}\">\n", escape(href)));
                 inner(self);
                 self.push("</a>\n");
@@ -628,7 +640,7 @@ impl Svg {
         format!(
             concat!(
                 r#"<svg xmlns="http://www.w3.org/2000/svg" class="chart chart-{}" "#,
-                r#"viewBox="0 0 {} {}" width="100%" role="img" "#,
+                r#"viewBox="0 0 {} {}" width="100%" role="{}" "#,
                 r#"aria-labelledby="{id}-title {id}-desc">"#,
                 "\n",
                 r#"<title id="{id}-title">{}</title>"#,
@@ -639,6 +651,7 @@ impl Svg {
             self.kind,
             num(self.width),
             num(self.height),
+            if self.links { "group" } else { "img" },
             escape(&clip(title, TITLE_CHARS)),
             escape(&text),
             self.body,
@@ -1270,7 +1283,14 @@ mod tests {
             svg.contains(&format!(r#"class="chart chart-{kind}""#)),
             "{svg}"
         );
-        assert!(svg.contains(r#"role="img""#));
+        // An image, or a group when it holds links (an image holds no
+        // controls).
+        let role = if svg.contains("<a href=") {
+            "group"
+        } else {
+            "img"
+        };
+        assert!(svg.contains(&format!(r#"role="{role}""#)), "{svg}");
         assert!(svg.contains(r#"width="100%""#));
         assert!(svg.contains(&format!(r#"aria-labelledby="{id}-title {id}-desc""#)));
         assert!(svg.contains(&format!(r#"<title id="{id}-title">"#)));

@@ -54,6 +54,29 @@ pub fn text(text: &str) -> String {
     out
 }
 
+/// Returns one line of our messages (or a note) as HTML: escaped, with
+/// each pair of backticks made a code span, as the terminal shows them.
+/// A backtick without its pair stays as it is.
+pub fn code_spans(line: &str) -> String {
+    let parts: Vec<&str> = line.split('`').collect();
+    let mut out = String::with_capacity(line.len() + 16);
+    let last = parts.len() - 1;
+    for (i, part) in parts.iter().enumerate() {
+        let odd = i % 2 == 1;
+        if odd && i < last {
+            out.push_str("<code>");
+            pulldown_cmark_escape(&mut out, part);
+            out.push_str("</code>");
+        } else {
+            if odd {
+                out.push('`');
+            }
+            pulldown_cmark_escape(&mut out, part);
+        }
+    }
+    out
+}
+
 fn pulldown_cmark_escape(out: &mut String, text: &str) {
     for c in text.chars() {
         match c {
@@ -107,6 +130,16 @@ mod tests {
             assert!(!html.contains(bad), "{bad} in {html}");
         }
         assert!(html.contains("src=\"img/ok.png\""), "{html}");
+    }
+
+    #[test]
+    fn backtick_pairs_become_code_spans_after_escaping() {
+        assert_eq!(
+            code_spans("waiting for `bob`, `<i>` and a ` alone"),
+            "waiting for <code>bob</code>, <code>&lt;i&gt;</code> and a ` alone"
+        );
+        assert_eq!(code_spans("no quotes"), "no quotes");
+        assert_eq!(code_spans("`a` `b"), "<code>a</code> `b");
     }
 
     #[test]

@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Serialize;
 
 use super::charts::{self, Bar, Node, Series};
-use super::markdown::markdown;
+use super::markdown::{code_spans, markdown};
 use super::registry::{Model, Project, Registry, Version};
 use crate::model::files::{Card, StageDef};
 use crate::model::results::{DriftResult, MonitoringResult, QualityResult};
@@ -43,6 +43,24 @@ struct Frame<'a, T: Serialize> {
     /// The navigation entry this page is under.
     section: &'static str,
     page: T,
+}
+
+/// A chart and its caption.
+#[derive(Serialize)]
+struct Chart {
+    /// The visible caption (the SVG has the same as its title).
+    title: String,
+    /// Inline SVG, drawn by `charts`.
+    svg: String,
+}
+
+impl Chart {
+    fn new(title: String, draw: impl FnOnce(&str) -> String) -> Self {
+        Chart {
+            svg: draw(&title),
+            title,
+        }
+    }
 }
 
 /// A link, relative to the page it is on.
@@ -308,6 +326,7 @@ struct OpenReview {
     stage: String,
     requested_by: Option<String>,
     pending: Vec<String>,
+    /// HTML (escaped, with code spans).
     blockers: Vec<String>,
 }
 
@@ -327,6 +346,7 @@ struct EventRow {
     kind: String,
     version: Option<Link>,
     stage: Option<String>,
+    /// HTML (escaped, with code spans).
     detail: String,
     commit: Option<String>,
 }
@@ -389,7 +409,7 @@ fn open_reviews(v: &Version<'_>, l: &Linker) -> Vec<OpenReview> {
             stage: r.stage.clone(),
             requested_by: r.requested_by.clone(),
             pending: r.pending.clone(),
-            blockers: r.blockers.clone(),
+            blockers: r.blockers.iter().map(|b| code_spans(b)).collect(),
         })
         .collect()
 }
@@ -459,10 +479,20 @@ fn events<'e>(events: impl Iterator<Item = &'e JsonEvent>, l: &Linker) -> Vec<Ev
             kind: e.words.to_owned(),
             version: e.version.as_deref().map(|v| l.version(v)),
             stage: e.stage.clone(),
-            detail: e.detail.clone(),
+            detail: code_spans(&e.detail),
             commit: e.commit.as_deref().map(short),
         })
         .collect()
+}
+
+/// Returns the x label of a monitoring run: its day and time to the
+/// minute (`2024-10-14 06:00`), which sorts as time does.
+fn run_label(created: &str) -> String {
+    created
+        .chars()
+        .take(16)
+        .collect::<String>()
+        .replace('T', " ")
 }
 
 fn date(time: &str) -> String {
@@ -633,8 +663,8 @@ struct VersionPage<'a> {
     sections: Vec<SectionView>,
     metrics: Vec<MetricRow>,
     fairness: Vec<FairnessRow>,
-    fairness_charts: Vec<String>,
-    importance: Option<String>,
+    fairness_charts: Vec<Chart>,
+    importance: Option<Chart>,
     lineage: LineageView,
     reviews: Vec<ReviewView>,
     activity: Vec<EventRow>,
@@ -695,7 +725,7 @@ struct LineageView {
     ok: Option<bool>,
     error: Option<String>,
     inputs: Vec<InputRow>,
-    parents: Option<String>,
+    parents: Option<Chart>,
 }
 
 #[derive(Serialize)]
@@ -717,7 +747,9 @@ struct ReviewView {
     requested_by: Option<String>,
     reviewers: Vec<String>,
     pending: Vec<String>,
+    /// HTML (escaped, with code spans).
     blockers: Vec<String>,
+    /// HTML (escaped, with code spans).
     request_problems: Vec<String>,
     decisions: Vec<DecisionView>,
 }
@@ -728,6 +760,7 @@ struct DecisionView {
     decision: &'static str,
     counts: bool,
     commit: String,
+    /// HTML (escaped, with code spans).
     problems: Vec<String>,
 }
 
@@ -776,7 +809,9 @@ fn version_page<'a>(
                     href: None,
                 })
                 .collect();
-            charts::bars("importance", "Feature importance", &bars, &[])
+            Chart::new("Feature importance".to_owned(), |t| {
+                charts::bars("importance", t, &bars, &[])
+            })
         }),
         lineage: lineage_view(reg, v, l),
         reviews: v.reviews.iter().map(|r| review_view(reg, r)).collect(),
@@ -928,7 +963,7 @@ fn fairness_passes(metric: &str, value: f64, threshold: f64) -> bool {
     }
 }
 
-fn fairness_charts(name: &str, card: &Card) -> Vec<String> {
+fn fairness_charts(name: &str, card: &Card) -> Vec<Chart> {
     let mut by_metric: BTreeMap<&str, (Vec<Bar>, BTreeSet<String>)> = BTreeMap::new();
     for f in &card.fairness {
         let entry = by_metric.entry(f.metric.as_str()).or_default();
@@ -949,12 +984,9 @@ fn fairness_charts(name: &str, card: &Card) -> Vec<String> {
                 .into_iter()
                 .filter_map(|t| t.parse().ok().map(|v| (format!("threshold {t}"), v)))
                 .collect();
-            charts::bars(
-                &format!("fairness-{}", i + 1),
-                &format!("{metric} by group ({name})"),
-                &bars,
-                &thresholds,
-            )
+            Chart::new(format!("{metric} by group ({name})"), |t| {
+                charts::bars(&format!("fairness-{}", i + 1), t, &bars, &thresholds)
+            })
         })
         .collect()
 }
@@ -1001,7 +1033,7 @@ fn lineage_view(reg: &Registry<'_>, v: &Version<'_>, l: &Linker) -> LineageView 
 }
 
 /// The version and its ancestors through `[lineage] parents`, at most 40.
-fn parents_graph(reg: &Registry<'_>, v: &Version<'_>, l: &Linker) -> Option<String> {
+fn parents_graph(reg: &Registry<'_>, v: &Version<'_>, l: &Linker) -> Option<Chart> {
     let all: BTreeMap<&str, &Version<'_>> = reg
         .projects
         .iter()
@@ -1044,12 +1076,9 @@ fn parents_graph(reg: &Registry<'_>, v: &Version<'_>, l: &Linker) -> Option<Stri
             current: *n == v.name,
         })
         .collect();
-    Some(charts::dag(
-        "parents",
-        &format!("Parent versions of {}", v.name),
-        &nodes,
-        &edges,
-    ))
+    Some(Chart::new(format!("Parent versions of {}", v.name), |t| {
+        charts::dag("parents", t, &nodes, &edges)
+    }))
 }
 
 fn review_view(reg: &Registry<'_>, r: &JsonReview) -> ReviewView {
@@ -1061,8 +1090,8 @@ fn review_view(reg: &Registry<'_>, r: &JsonReview) -> ReviewView {
         requested_by: r.requested_by.as_deref().map(|m| member_name(reg, m)),
         reviewers: r.reviewers.iter().map(|m| member_name(reg, m)).collect(),
         pending: r.pending.iter().map(|m| member_name(reg, m)).collect(),
-        blockers: r.blockers.clone(),
-        request_problems: r.request_problems.clone(),
+        blockers: r.blockers.iter().map(|b| code_spans(b)).collect(),
+        request_problems: r.request_problems.iter().map(|b| code_spans(b)).collect(),
         decisions: r
             .approvals
             .iter()
@@ -1071,7 +1100,7 @@ fn review_view(reg: &Registry<'_>, r: &JsonReview) -> ReviewView {
                 decision: a.decision.unwrap_or("does not load"),
                 counts: a.valid,
                 commit: short(&a.commit),
-                problems: a.problems.clone(),
+                problems: a.problems.iter().map(|b| code_spans(b)).collect(),
             })
             .collect(),
     }
@@ -1081,8 +1110,8 @@ fn review_view(reg: &Registry<'_>, r: &JsonReview) -> ReviewView {
 struct MonitoringView {
     drift: Option<DriftView>,
     quality: Option<QualityView>,
-    drift_over_time: Option<String>,
-    quality_over_time: Option<String>,
+    drift_over_time: Option<Chart>,
+    quality_over_time: Option<Chart>,
 }
 
 #[derive(Serialize)]
@@ -1095,7 +1124,7 @@ struct DriftView {
     threshold: String,
     drifted: u64,
     features: Vec<FeatureRow>,
-    histograms: Vec<String>,
+    histograms: Vec<Chart>,
 }
 
 #[derive(Serialize)]
@@ -1169,12 +1198,17 @@ fn monitoring_view(v: &Version<'_>) -> Option<MonitoringView> {
                 } else {
                     h.categories.clone()
                 };
-                Some(charts::histogram(
-                    &format!("histogram-{}", i + 1),
-                    &format!("{}: baseline and current", f.name),
-                    &bins,
-                    &h.baseline,
-                    &h.current,
+                Some(Chart::new(
+                    format!("{}: baseline and current", f.name),
+                    |t| {
+                        charts::histogram(
+                            &format!("histogram-{}", i + 1),
+                            t,
+                            &bins,
+                            &h.baseline,
+                            &h.current,
+                        )
+                    },
                 ))
             })
             .collect(),
@@ -1213,19 +1247,18 @@ fn monitoring_view(v: &Version<'_>) -> Option<MonitoringView> {
             name: "share of drifted features".to_owned(),
             points: drifts
                 .iter()
-                .map(|d| (d.created.clone(), d.drift_share))
+                .map(|d| (run_label(&d.created), d.drift_share))
                 .collect(),
         };
-        let threshold = drifts
-            .last()
-            .map(|d| d.drift_share_threshold)
-            .unwrap_or(0.5);
-        charts::time_series(
-            "drift-over-time",
-            "Drift over time",
-            &[series],
-            &[(format!("threshold {threshold}"), threshold)],
-        )
+        let threshold = drifts.last().map_or(0.5, |d| d.drift_share_threshold);
+        Chart::new("Share of drifted features over time".to_owned(), |t| {
+            charts::time_series(
+                "drift-over-time",
+                t,
+                &[series],
+                &[(format!("threshold {threshold}"), threshold)],
+            )
+        })
     });
     let qualities: Vec<&QualityResult> = v
         .monitoring
@@ -1236,18 +1269,31 @@ fn monitoring_view(v: &Version<'_>) -> Option<MonitoringView> {
         })
         .collect();
     let quality_over_time = (!qualities.is_empty()).then(|| {
+        // The metrics with thresholds, when there are any: the others
+        // would crowd the chart.
+        let gated: BTreeSet<&str> = qualities
+            .iter()
+            .flat_map(|q| q.gates.iter().map(|g| g.metric.as_str()))
+            .collect();
         let mut by_metric: BTreeMap<&str, Vec<(String, f64)>> = BTreeMap::new();
-        let mut thresholds = BTreeMap::new();
+        // One line per bound, naming every metric held to it.
+        let mut bounds: BTreeMap<String, (f64, BTreeSet<&str>)> = BTreeMap::new();
         for q in &qualities {
             for (k, x) in &q.metrics {
-                by_metric
-                    .entry(k.as_str())
-                    .or_default()
-                    .push((q.created.clone(), *x));
+                if gated.is_empty() || gated.contains(k.as_str()) {
+                    by_metric
+                        .entry(k.as_str())
+                        .or_default()
+                        .push((run_label(&q.created), *x));
+                }
             }
             for g in &q.gates {
                 for bound in [g.min, g.max].into_iter().flatten() {
-                    thresholds.insert(format!("{} {bound}", g.metric), bound);
+                    bounds
+                        .entry(bound.to_string())
+                        .or_insert((bound, BTreeSet::new()))
+                        .1
+                        .insert(g.metric.as_str());
                 }
             }
         }
@@ -1258,13 +1304,16 @@ fn monitoring_view(v: &Version<'_>) -> Option<MonitoringView> {
                 points,
             })
             .collect();
-        let thresholds: Vec<(String, f64)> = thresholds.into_iter().collect();
-        charts::time_series(
-            "quality-over-time",
-            "Quality over time",
-            &series,
-            &thresholds,
-        )
+        let thresholds: Vec<(String, f64)> = bounds
+            .into_iter()
+            .map(|(text, (bound, names))| {
+                let names: Vec<&str> = names.into_iter().collect();
+                (format!("{} {text}", names.join(", ")), bound)
+            })
+            .collect();
+        Chart::new("Quality over time".to_owned(), |t| {
+            charts::time_series("quality-over-time", t, &series, &thresholds)
+        })
     });
     Some(MonitoringView {
         drift,

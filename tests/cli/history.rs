@@ -941,6 +941,7 @@ fn demo_tour_prints_status_and_the_latest_log() {
             "== cardinal audit",
             "== cardinal which credit/churn --stage Production",
             "== cardinal drift / cardinal quality (production samples against the training data)",
+            "== cardinal render (the published registry)",
         ]
     );
 }

@@ -311,7 +311,7 @@ fn demo_builds_a_real_history_that_validates() {
     assert!(
         stdout
             .lines()
-            .any(|l| l == "  49 governed files, 2 projects, 9 versions: 0 errors, 0 warnings"),
+            .any(|l| l == "  55 governed files, 2 projects, 9 versions: 0 errors, 0 warnings"),
         "{stdout}"
     );
 
@@ -321,7 +321,7 @@ fn demo_builds_a_real_history_that_validates() {
     assert!(distinct.len() >= 30, "{authors}");
     distinct.sort_unstable();
     distinct.dedup();
-    assert_eq!(distinct.len(), 6, "{distinct:?}");
+    assert_eq!(distinct.len(), 7, "{distinct:?}");
     assert_eq!(
         git(&["status", "--porcelain"]),
         "",
@@ -408,6 +408,7 @@ fn every_subcommand_has_help() {
             "  drift           Compare a current sample with a baseline: drift per feature (exit 1 on dataset drift)\n",
             "  quality         Compute model quality on a labelled sample and check thresholds (exit 1 on failure)\n",
             "  profile         Write a compact profile of a CSV (or the SQL that makes one) for drift at any scale\n",
+            "  render          Render the registry as a static HTML site, with registry.json\n",
             "  demo            Build a sample governed repository with real history and tour it\n",
             "  help            Print this message or the help of the given subcommand(s)\n",
             "\n",

@@ -13,11 +13,14 @@ use super::lineage::{HashSession, lock_version};
 use super::verify::{prefix, verify_version};
 use super::{Context, Outcome};
 use crate::document::Document;
+use crate::drift::gates::{plan_of, run_quality};
+use crate::drift::run::{baseline_of, plan_from_card, run_drift};
 use crate::error::Error;
 use crate::history::repo;
 use crate::model::digest::card_digest;
 use crate::model::files::OrgConfig;
 use crate::model::ids::VersionRef;
+use crate::model::results::MonitoringResult;
 use crate::model::time::Timestamp;
 use crate::output::Output;
 use crate::{load, validate, write};
@@ -143,6 +146,9 @@ fn play(dir: &Path, out: &Output, members: &OrgConfig, step: &Step) -> Result<St
                     paths.push((*path).to_owned());
                 }
             }
+            Change::Monitor { version, current } => {
+                paths.extend(monitor(dir, version, current, step.date)?);
+            }
             Change::Variant { file, from, to } => {
                 let (_, bytes) = example_files(file)
                     .find(|(path, _)| path == file)
@@ -189,6 +195,48 @@ fn play(dir: &Path, out: &Output, members: &OrgConfig, step: &Step) -> Result<St
         repo::tag_head(dir, tag)?;
     }
     Ok(id)
+}
+
+/// Runs drift and quality of `version` on `current` and stores both
+/// results, created at `date`; returns their repository paths.
+fn monitor(dir: &Path, version: &str, current: &str, date: &str) -> Result<Vec<String>, Error> {
+    let ws = load::read_tree(dir)?;
+    let handle = crate::commands::find_version(&ws, version)?;
+    let spec = handle
+        .version
+        .card
+        .as_ref()
+        .and_then(|c| c.value.monitoring.as_ref())
+        .ok_or_else(|| Error::Input(format!("demo: {version} has no [monitoring]")))?;
+    let baseline = baseline_of(&ws, &handle)?;
+    let sample = dir.join(current);
+    let drift = run_drift(&baseline, &sample, &plan_from_card(spec))?;
+    let quality = run_quality(&sample, &plan_of(&handle))?;
+    let version_dir = dir.join(&handle.version.dir);
+    let baseline = crate::commands::drift::repo_relative(&baseline, dir);
+    let results = [
+        MonitoringResult::Drift(drift.result(
+            baseline,
+            current.to_owned(),
+            date.to_owned(),
+            handle.name(),
+        )),
+        MonitoringResult::Quality(quality.result(
+            current.to_owned(),
+            date.to_owned(),
+            handle.name(),
+        )),
+    ];
+    let mut paths = Vec::new();
+    for r in &results {
+        crate::commands::drift::store_result(&version_dir, r)?;
+        paths.push(format!(
+            "{}/monitoring/{}",
+            handle.version.dir,
+            r.file_name()
+        ));
+    }
+    Ok(paths)
 }
 
 /// Runs `cardinal demo`.
@@ -283,8 +331,24 @@ pub fn run(ctx: &Context, args: &DemoArgs) -> Result<Outcome, Error> {
     );
     tour::monitoring(out, &dir)?;
 
+    out.line("== cardinal render (the published registry)");
+    let site_dir = dir.join("site");
+    // The site is an output, not part of the governed history.
+    let exclude = dir.join(".git/info/exclude");
+    let mut ignored = std::fs::read(&exclude).unwrap_or_default();
+    ignored.extend_from_slice(b"/site/\n");
+    write::write_atomic(&exclude, &ignored)?;
+    let templates = crate::site::Templates::load(None)?;
+    let files = super::render::build(ctx, &dir, None, today.unix_seconds(), None, &templates)?;
+    super::render::publish(&site_dir, &files)?;
     out.line(format!(
-        "Try it yourself:\n  cd {}\n  git log --format='%h %an: %s' | head\n  cardinal validate\n  cardinal lineage credit/churn@1.1.0\n  cardinal verify\n  cardinal status --now {today}    # without --now: as of today, when the 2024 approvals have expired\n  cardinal log credit/churn@1.1.0 --now {today}\n  cardinal audit\n  cardinal which credit/churn --stage Production --now {today}\n  cardinal drift credit/churn@2.0.0 --current data/credit/churn-current.csv\n  cardinal quality credit/churn@2.0.0 --current data/credit/churn-current.csv",
+        "  {} pages and registry.json; open {}",
+        files.iter().filter(|f| f.path.ends_with(".html")).count(),
+        site_dir.join("index.html").display()
+    ));
+
+    out.line(format!(
+        "\nTry it yourself:\n  cd {}\n  git log --format='%h %an: %s' | head\n  cardinal validate\n  cardinal lineage credit/churn@1.1.0\n  cardinal verify\n  cardinal status --now {today}    # without --now: as of today, when the 2024 approvals have expired\n  cardinal log credit/churn@1.1.0 --now {today}\n  cardinal audit\n  cardinal which credit/churn --stage Production --now {today}\n  cardinal drift credit/churn@2.0.0 --current data/credit/churn-current.csv\n  cardinal quality credit/churn@2.0.0 --current data/credit/churn-current.csv\n  cardinal render --now {today} --out site",
         dir.display()
     ));
     Ok(Outcome::from_failed(errors > 0 || !verified))
@@ -327,7 +391,7 @@ mod tests {
             let covered = HISTORY.iter().any(|step| {
                 step.changes.iter().any(|c| match c {
                     Change::Add(prefix) => path.starts_with(prefix),
-                    Change::Variant { .. } => false,
+                    Change::Variant { .. } | Change::Monitor { .. } => false,
                 })
             });
             assert!(

@@ -17,6 +17,16 @@ pub enum Change {
         /// Text of the earlier state.
         to: &'static str,
     },
+    /// A scheduled monitoring run: drift of a sample against the card's
+    /// baseline and quality on it, stored under the version's
+    /// `monitoring/` as `cardinal drift --write` and `cardinal quality
+    /// --write` store them, dated at the step.
+    Monitor {
+        /// The version (`project/model@version`).
+        version: &'static str,
+        /// The sample, repository-relative.
+        current: &'static str,
+    },
 }
 
 /// One commit of the scripted history.
@@ -34,7 +44,7 @@ pub struct Step {
     pub tag: Option<&'static str>,
 }
 
-use Change::{Add, Variant};
+use Change::{Add, Monitor, Variant};
 
 /// The day the tour looks at the repository: shortly after its last
 /// commit. Approvals expire (`expires_after_days`), so a later "now"
@@ -378,10 +388,36 @@ pub const HISTORY: &[Step] = &[
         tag: None,
     },
     Step {
+        date: "2024-09-16T06:00:00Z",
+        who: "monitor-bot",
+        message: "Monitoring: churn 1.1.0 on the September holdout",
+        changes: &[Monitor {
+            version: "credit/churn@1.1.0",
+            current: "data/credit/churn-holdout.csv",
+        }],
+        tag: None,
+    },
+    Step {
         date: "2024-10-07T09:00:00Z",
         who: "frank",
         message: "propensity 2.0.0-rc.1: channel embeddings",
         changes: &[Add("projects/marketing/propensity/2.0.0-rc.1/card.toml")],
+        tag: None,
+    },
+    Step {
+        date: "2024-10-14T06:00:00Z",
+        who: "monitor-bot",
+        message: "Monitoring: the October production samples",
+        changes: &[
+            Monitor {
+                version: "credit/churn@1.1.0",
+                current: "data/credit/churn-current.csv",
+            },
+            Monitor {
+                version: "marketing/propensity@1.0.0",
+                current: "data/marketing/propensity-current.csv",
+            },
+        ],
         tag: None,
     },
 ];
