@@ -13,6 +13,7 @@ mod output;
 mod review;
 mod scaffold;
 mod schema;
+mod site;
 mod snapshots;
 mod trust;
 mod validate;

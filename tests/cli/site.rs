@@ -1,0 +1,496 @@
+//! `cardinal render`: the site's pages parsed as HTML and read as a
+//! reviewer would, what hostile Markdown becomes, determinism, template
+//! overrides, links, and what the command writes and refuses.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use scraper::{ElementRef, Html, Selector};
+
+use crate::harness::TestRepo;
+
+/// The demo's "today", as its tour and its own render use it.
+const TODAY: &str = "2024-10-15T12:00:00Z";
+
+fn sel(css: &str) -> Selector {
+    Selector::parse(css).unwrap()
+}
+
+/// Every file under `dir`, by its path relative to `dir`.
+fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<String, Vec<u8>>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                walk(root, &path, out);
+            } else {
+                let rel = path
+                    .strip_prefix(root)
+                    .unwrap()
+                    .to_str()
+                    .unwrap()
+                    .to_owned();
+                out.insert(rel, std::fs::read(&path).unwrap());
+            }
+        }
+    }
+    let mut out = BTreeMap::new();
+    walk(dir, dir, &mut out);
+    out
+}
+
+fn page(dir: &Path, rel: &str) -> Html {
+    Html::parse_document(&std::fs::read_to_string(dir.join(rel)).unwrap())
+}
+
+/// The text of an element, with runs of white space made one space.
+fn text(e: ElementRef<'_>) -> String {
+    e.text()
+        .collect::<String>()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The texts of every element `css` selects.
+fn texts(html: &Html, css: &str) -> Vec<String> {
+    html.select(&sel(css)).map(text).collect()
+}
+
+/// The rows of the table whose caption starts with `caption`, as cell texts.
+fn table(html: &Html, caption: &str) -> Vec<Vec<String>> {
+    let table = html
+        .select(&sel("table"))
+        .find(|t| {
+            t.select(&sel("caption"))
+                .next()
+                .is_some_and(|c| text(c).starts_with(caption))
+        })
+        .unwrap_or_else(|| panic!("no table captioned {caption:?}"));
+    table
+        .select(&sel("tbody tr"))
+        .map(|row| row.select(&sel("th, td")).map(text).collect())
+        .collect()
+}
+
+#[test]
+fn the_demo_site_shows_stages_reviews_rejections_stale_approvals_and_drift() {
+    let (repo, printed) = TestRepo::demo();
+    let site = repo.path().join("site");
+    assert!(
+        printed.contains(&format!(
+            "  27 pages and registry.json; open {}/site/index.html\n",
+            repo.path().display()
+        )),
+        "{printed}"
+    );
+
+    let index = page(&site, "index.html");
+    assert_eq!(texts(&index, "h1"), ["Model registry"]);
+    let models = table(&index, "Every model");
+    assert_eq!(
+        models[0],
+        [
+            "credit/churn",
+            "Probability that a retail customer closes their account within 90 days.",
+            "Staging: 1.0.0 Production: 1.1.0",
+            "3"
+        ]
+    );
+    let reviews = table(&index, "Reviews requested");
+    assert_eq!(
+        reviews[0][..4],
+        ["credit/churn@1.0.0", "Production", "erin", "bob, carol"]
+    );
+    assert_eq!(
+        texts(&index, "ul.alerts li"),
+        [
+            "credit/churn@1.1.0: dataset drift: 3 of 6 features drifted (share 0.500 ≥ 0.5) (2024-10-14)"
+        ]
+    );
+
+    // A stale approval says which field changed; a forged one why it does
+    // not count.
+    let risk = page(&site, "models/credit/default-risk/1.0.0.html");
+    let decisions = table(&risk, "Decisions for Production");
+    assert_eq!(
+        decisions,
+        [
+            vec![
+                "Bob Marley (bob)".to_owned(),
+                "approve".to_owned(),
+                "no".to_owned(),
+                "338068e3".to_owned(),
+                "stale: metrics[auc, holdout].value 0.78 → 0.79".to_owned(),
+            ],
+            vec![
+                "Carol Danvers (carol)".to_owned(),
+                "approve".to_owned(),
+                "no".to_owned(),
+                "e1beb51b".to_owned(),
+                "added or changed by someone other than carol (commit e1beb51b)".to_owned(),
+            ],
+        ]
+    );
+    // The field is a code span, not text with backticks.
+    assert_eq!(
+        texts(&risk, "table.decisions td code")
+            .iter()
+            .filter(|c| c.starts_with("metrics"))
+            .count(),
+        2
+    );
+
+    // A rejection.
+    let rejected = page(&site, "models/credit/churn/2.0.0.html");
+    assert_eq!(texts(&rejected, "article.review h3"), ["Staging: rejected"]);
+    assert_eq!(
+        texts(&rejected, "article.review ul.blockers li"),
+        ["rejected by carol"]
+    );
+
+    // The drift table and every chart, each with its title and caption.
+    let churn = page(&site, "models/credit/churn/1.1.0.html");
+    let drift = table(&churn, "Drift per feature");
+    assert_eq!(drift.len(), 6);
+    assert_eq!(
+        drift[0],
+        ["age", "numeric", "ks", "0.1783", "4.03e-7", "0.05", "drift"]
+    );
+    let figures: Vec<ElementRef<'_>> = churn.select(&sel("figure.chart")).collect();
+    let captions: Vec<String> = figures
+        .iter()
+        .map(|f| text(f.select(&sel("figcaption")).next().unwrap()))
+        .collect();
+    assert_eq!(
+        captions,
+        [
+            "demographic_parity_ratio by group (credit/churn@1.1.0)",
+            "equal_opportunity_difference by group (credit/churn@1.1.0)",
+            "Feature importance",
+            "Parent versions of credit/churn@1.1.0",
+            "age: baseline and current",
+            "tenure_months: baseline and current",
+            "plan: baseline and current",
+            "income: baseline and current",
+            "region: baseline and current",
+            "support_calls: baseline and current",
+            "Share of drifted features over time",
+            "Quality over time",
+        ]
+    );
+    for f in &figures {
+        let svg = f.select(&sel("svg")).next().unwrap();
+        let title = svg.select(&sel("title")).next().unwrap();
+        let desc = svg.select(&sel("desc")).next().unwrap();
+        assert_eq!(
+            text(title),
+            text(f.select(&sel("figcaption")).next().unwrap())
+        );
+        assert!(!text(desc).is_empty());
+        assert_eq!(
+            svg.value().attr("aria-labelledby").unwrap(),
+            format!(
+                "{} {}",
+                title.value().id().unwrap(),
+                desc.value().id().unwrap()
+            )
+        );
+    }
+    // One h1 a page, headings in order.
+    for (rel, _) in files(&site).iter().filter(|(p, _)| p.ends_with(".html")) {
+        let html = page(&site, rel);
+        assert_eq!(html.select(&sel("h1")).count(), 1, "{rel}");
+        let mut last = 1;
+        for h in html.select(&sel("h1, h2, h3, h4")) {
+            let level: u32 = h.value().name()[1..].parse().unwrap();
+            assert!(level <= last + 1, "{rel}: h{level} after h{last}");
+            last = level;
+        }
+        assert_eq!(html.select(&sel("main")).count(), 1, "{rel}");
+    }
+}
+
+#[test]
+fn every_relative_link_of_the_demo_site_resolves_and_nothing_is_loaded_from_elsewhere() {
+    let (repo, _) = TestRepo::demo();
+    let site = repo.path().join("site");
+    let all = files(&site);
+    let mut checked = 0;
+    for rel in all.keys().filter(|p| p.ends_with(".html")) {
+        let html = page(&site, rel);
+        let ids: Vec<&str> = html
+            .select(&sel("[id]"))
+            .filter_map(|e| e.value().attr("id"))
+            .collect();
+        let base = Path::new(rel).parent().unwrap_or(Path::new(""));
+        for e in html.select(&sel("a[href], link[href], img[src], script[src]")) {
+            let target = e.value().attr("href").or(e.value().attr("src")).unwrap();
+            if target.starts_with("https://") && e.value().name() == "a" {
+                continue; // a link the reader may follow, not a resource
+            }
+            assert!(
+                !target.contains("://") && !target.starts_with("//"),
+                "{rel}: {target} is not relative"
+            );
+            let (path, fragment) = target.split_once('#').unwrap_or((target, ""));
+            if path.is_empty() {
+                assert!(ids.contains(&fragment), "{rel}: no id {fragment}");
+                continue;
+            }
+            let mut resolved = PathBuf::new();
+            for part in base.join(path).components() {
+                match part {
+                    std::path::Component::ParentDir => {
+                        assert!(resolved.pop(), "{rel}: {target} leaves the site");
+                    }
+                    std::path::Component::Normal(p) => resolved.push(p),
+                    _ => {}
+                }
+            }
+            let key = resolved.to_str().unwrap();
+            assert!(
+                all.contains_key(key),
+                "{rel}: {target} ({key}) is not in the site"
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked > 300, "{checked} links");
+}
+
+#[test]
+fn two_renders_of_the_same_commit_are_byte_identical_and_unchanged_files_are_not_rewritten() {
+    let (repo, _) = TestRepo::demo();
+    let (a, b) = (repo.path().join("a"), repo.path().join("b"));
+    repo.ok(&["render", "--now", TODAY, "--out", a.to_str().unwrap()]);
+    repo.ok(&["render", "--now", TODAY, "--out", b.to_str().unwrap()]);
+    let (first, second) = (files(&a), files(&b));
+    assert_eq!(first.len(), 30);
+    assert!(first == second, "the two renders differ");
+    // The demo's own render, made the same way, is the same site.
+    assert!(files(&repo.path().join("site")) == first);
+    let (out, err) = repo.ok(&["render", "--now", TODAY, "--out", a.to_str().unwrap()]);
+    assert_eq!(
+        (out.as_str(), err.as_str()),
+        (
+            format!("{}\n", a.join("index.html").display()).as_str(),
+            format!(
+                "rendered 29 files into {} (0 written, 0 removed)\n",
+                a.display()
+            )
+            .as_str()
+        )
+    );
+}
+
+/// A repository whose one card is written by a hostile collaborator.
+fn hostile_repo() -> TestRepo {
+    let repo = TestRepo::new();
+    let card = r#"version = "1.0.0"
+summary = "<script>alert('summary')</script>"
+
+[details]
+description = """
+<script>alert(1)</script>
+[a](javascript:alert(1)) [b](JaVaScRiPt:alert(2)) [c](  jAvAsCrIpT:alert(3)) [d](data:text/html,x)
+<img src=x onerror=alert(4)> <img src="https://tracker.test/p.gif">
+<svg onload=alert(5)><circle r="1"/></svg>
+<iframe src="https://evil.test/"></iframe>
+<a href="vbscript:x" onclick="alert(6)">e</a> <p style="background:url(https://evil.test/)">f</p>
+<object data="x.swf"></object><embed src="x.swf"><form action="https://evil.test/"><input name=q></form>
+"""
+framework = "<b onmouseover=alert(7)>bold</b>"
+
+[[metrics]]
+name = "<img src=x onerror=alert(8)>"
+value = 0.9
+
+[[sections]]
+title = "</h2><script>alert(9)</script>"
+body = "<math><mi xlink:href=\"javascript:alert(10)\">m</mi></math>"
+"#;
+    repo.write("projects/p/m/1.0.0/card.toml", card);
+    repo.commit("erin", "card");
+    repo
+}
+
+#[test]
+fn a_hostile_card_renders_inert() {
+    let repo = hostile_repo();
+    let out = repo.path().join("out");
+    repo.ok(&["render", "--out", out.to_str().unwrap()]);
+    let all = files(&out);
+    let raw = String::from_utf8(all["models/p/m/1.0.0.html"].clone()).unwrap();
+    let html = Html::parse_document(&raw);
+    for bad in [
+        "script", "iframe", "object", "embed", "form", "input", "math",
+    ] {
+        assert_eq!(html.select(&sel(bad)).count(), 0, "<{bad}> survived");
+    }
+    for e in html.select(&sel("*")) {
+        for (name, value) in e.value().attrs() {
+            assert!(
+                !name.starts_with("on"),
+                "{name}={value} on <{}>",
+                e.value().name()
+            );
+            assert!(name != "style", "style={value}");
+            let v = value.to_ascii_lowercase().replace(char::is_whitespace, "");
+            for scheme in ["javascript:", "vbscript:", "data:"] {
+                assert!(!v.starts_with(scheme), "{name}={value}");
+            }
+            assert!(
+                !v.contains("tracker.test") && !v.contains("evil.test"),
+                "{name}={value}"
+            );
+        }
+    }
+    // The only <svg> elements are our charts.
+    for svg in html.select(&sel("svg")) {
+        assert!(
+            svg.value()
+                .attr("class")
+                .unwrap_or_default()
+                .starts_with("chart")
+        );
+    }
+    // What was text stays visible as text.
+    assert_eq!(
+        texts(&html, "p.lead"),
+        ["<script>alert('summary')</script>"]
+    );
+    assert_eq!(
+        texts(&html, "table.metrics tbody th"),
+        ["<img src=x onerror=alert(8)>"]
+    );
+    assert!(texts(&html, "h2").contains(&"</h2><script>alert(9)</script>".to_owned()));
+    // registry.json carries the text as data.
+    let registry: serde_json::Value = serde_json::from_slice(&all["registry.json"]).unwrap();
+    assert_eq!(
+        registry["projects"][0]["models"][0]["versions"][0]["card"]["summary"],
+        "<script>alert('summary')</script>"
+    );
+}
+
+#[test]
+fn a_template_override_takes_effect_and_a_misspelt_one_is_refused() {
+    let repo = hostile_repo();
+    let templates = repo.path().join("my-templates");
+    std::fs::create_dir_all(&templates).unwrap();
+    std::fs::write(
+        templates.join("index.hbs"),
+        "{{#> layout}}<p id=\"custom\">{{len page.models}} models at {{commit}}</p>{{/layout}}",
+    )
+    .unwrap();
+    std::fs::write(
+        templates.join("style.css"),
+        "body { color: rebeccapurple; }\n",
+    )
+    .unwrap();
+    let out = repo.path().join("out");
+    let t = templates.to_str().unwrap();
+    repo.ok(&["render", "--out", out.to_str().unwrap(), "--templates", t]);
+    let index = page(&out, "index.html");
+    assert_eq!(
+        texts(&index, "#custom"),
+        [format!("1 models at {}", &repo.head()[..8])]
+    );
+    assert_eq!(
+        std::fs::read_to_string(out.join("style.css")).unwrap(),
+        "body { color: rebeccapurple; }\n"
+    );
+    // Other pages keep the embedded templates.
+    assert_eq!(texts(&page(&out, "activity.html"), "h1"), ["Activity"]);
+
+    std::fs::write(templates.join("indx.hbs"), "x").unwrap();
+    let other = repo.path().join("other");
+    let (code, stdout, err) =
+        repo.run(&["render", "--out", other.to_str().unwrap(), "--templates", t]);
+    assert_eq!((code, stdout.as_str()), (2, ""));
+    assert!(
+        err.starts_with(&format!(
+            "error: `{}` replaces no template; the templates are layout.hbs, events.hbs",
+            templates.join("indx.hbs").display()
+        )),
+        "{err}"
+    );
+    assert!(!other.exists(), "nothing was written");
+
+    // A template that names data the page does not have fails (strict).
+    std::fs::remove_file(templates.join("indx.hbs")).unwrap();
+    std::fs::write(
+        templates.join("index.hbs"),
+        "{{#> layout}}{{page.nothing}}{{/layout}}",
+    )
+    .unwrap();
+    let (code, _, err) = repo.run(&["render", "--out", other.to_str().unwrap(), "--templates", t]);
+    assert_eq!(code, 2);
+    assert!(err.starts_with("error: template `index`: "), "{err}");
+    assert!(!other.exists(), "nothing was written");
+}
+
+#[test]
+fn content_comes_from_the_working_tree_or_with_ref_from_the_commit() {
+    let repo = hostile_repo();
+    let card = repo.path().join("projects/p/m/1.0.0/card.toml");
+    let committed = std::fs::read_to_string(&card).unwrap();
+    std::fs::write(&card, committed.replace("value = 0.9", "value = 0.95")).unwrap();
+    let out = repo.path().join("out");
+    let metric = |args: &[&str]| {
+        repo.ok(args);
+        table(&page(&out, "models/p/m/1.0.0.html"), "Metrics")[0][1].clone()
+    };
+    let o = out.to_str().unwrap();
+    assert_eq!(metric(&["render", "--out", o]), "0.95");
+    assert_eq!(metric(&["render", "--out", o, "--ref", "HEAD"]), "0.9");
+    let registry: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("registry.json")).unwrap()).unwrap();
+    assert_eq!(registry["source"]["content"], "commit");
+    assert_eq!(registry["source"]["verified"], false);
+    assert_eq!(registry["source"]["commit"], repo.head());
+    let (code, _, err) = repo.run(&["render", "--out", o, "--ref", "nope"]);
+    assert_eq!(
+        (code, err.as_str()),
+        (
+            2,
+            "error: `nope` does not name a commit in this repository\n"
+        )
+    );
+}
+
+#[test]
+fn render_refuses_a_folder_it_did_not_write_and_removes_pages_that_are_gone() {
+    let repo = hostile_repo();
+    let out = repo.path().join("out");
+    std::fs::create_dir_all(&out).unwrap();
+    std::fs::write(out.join("notes.txt"), "mine").unwrap();
+    let o = out.to_str().unwrap();
+    let (code, _, err) = repo.run(&["render", "--out", o]);
+    assert_eq!(
+        (code, err),
+        (
+            2,
+            format!(
+                "error: `{o}` is not empty and holds no earlier render; choose an empty or new folder\n"
+            )
+        )
+    );
+    assert_eq!(files(&out).len(), 1, "nothing was written");
+
+    std::fs::remove_file(out.join("notes.txt")).unwrap();
+    repo.card("2.0.0", 0.9);
+    repo.ok(&["render", "--out", o]);
+    assert!(out.join("models/p/m/2.0.0.html").exists());
+    assert!(out.join("models/p/m/compare/1.0.0/2.0.0.html").exists());
+    std::fs::write(out.join("notes.txt"), "mine").unwrap();
+    std::fs::remove_dir_all(repo.path().join("projects/p/m/2.0.0")).unwrap();
+    let (_, err) = repo.ok(&["render", "--out", o]);
+    assert!(err.ends_with("(4 written, 2 removed)\n"), "{err}");
+    assert!(!out.join("models/p/m/2.0.0.html").exists());
+    assert_eq!(
+        std::fs::read_to_string(out.join("notes.txt")).unwrap(),
+        "mine",
+        "not ours: kept"
+    );
+}
