@@ -14,7 +14,17 @@ use crate::error::Error;
 
 /// Writes `bytes` to `path` atomically, creating parent folders.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Error> {
-    let tmp = temp_with(path, bytes)?;
+    let tmp = temp_with(path, bytes, true)?;
+    tmp.persist(path).map_err(|e| write_error(path, e.error))?;
+    Ok(())
+}
+
+/// Writes a generated output file (a page of the site) atomically, but
+/// without waiting for the disk: a reader never sees half a file, and a
+/// crash at worst loses files that the next run writes again. Thousands
+/// of pages would otherwise wait for thousands of flushes.
+pub fn write_output(path: &Path, bytes: &[u8]) -> Result<(), Error> {
+    let tmp = temp_with(path, bytes, false)?;
     tmp.persist(path).map_err(|e| write_error(path, e.error))?;
     Ok(())
 }
@@ -38,14 +48,14 @@ pub fn write_if_unchanged(
         if path.symlink_metadata().is_ok() {
             return Ok(false);
         }
-        let tmp = temp_with(path, bytes)?;
+        let tmp = temp_with(path, bytes, true)?;
         return match tmp.persist_noclobber(path) {
             Ok(_) => Ok(true),
             Err(e) if e.error.kind() == std::io::ErrorKind::AlreadyExists => Ok(false),
             Err(e) => Err(write_error(path, e.error)),
         };
     };
-    let tmp = temp_with(path, bytes)?;
+    let tmp = temp_with(path, bytes, true)?;
     if !holds(path, expected) {
         return Ok(false);
     }
@@ -115,8 +125,8 @@ fn holds(path: &Path, bytes: &[u8]) -> bool {
 }
 
 /// Returns a temporary file beside `path` (creating its folders) holding
-/// `bytes`, flushed to disk, with the mode `path` is to get.
-fn temp_with(path: &Path, bytes: &[u8]) -> Result<tempfile::NamedTempFile, Error> {
+/// `bytes`, flushed to disk when `sync`, with the mode `path` is to get.
+fn temp_with(path: &Path, bytes: &[u8], sync: bool) -> Result<tempfile::NamedTempFile, Error> {
     let dir = path.parent().unwrap_or_else(|| Path::new("."));
     let err = |source| write_error(path, source);
     std::fs::create_dir_all(dir).map_err(err)?;
@@ -150,7 +160,9 @@ fn temp_with(path: &Path, bytes: &[u8]) -> Result<tempfile::NamedTempFile, Error
             .map_err(err)?;
     }
     tmp.write_all(bytes).map_err(err)?;
-    tmp.as_file().sync_all().map_err(err)?;
+    if sync {
+        tmp.as_file().sync_all().map_err(err)?;
+    }
     Ok(tmp)
 }
 

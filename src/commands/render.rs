@@ -149,15 +149,21 @@ pub(crate) fn publish(out: &Path, files: &[site::File]) -> Result<(usize, usize)
             out.display()
         )));
     }
-    let mut written = 0;
-    for f in files {
-        let path = out.join(&f.path);
-        if std::fs::read(&path).is_ok_and(|old| old == f.bytes) {
-            continue;
-        }
-        crate::write::write_atomic(&path, &f.bytes)?;
-        written += 1;
-    }
+    let written: Vec<bool> = {
+        use rayon::prelude::*;
+        files
+            .par_iter()
+            .map(|f| {
+                let path = out.join(&f.path);
+                if std::fs::read(&path).is_ok_and(|old| old == f.bytes) {
+                    return Ok(false);
+                }
+                crate::write::write_output(&path, &f.bytes)?;
+                Ok(true)
+            })
+            .collect::<Result<_, Error>>()?
+    };
+    let written = written.into_iter().filter(|w| *w).count();
     let now: BTreeSet<String> = files.iter().map(|f| f.path.clone()).collect();
     let mut removed = 0;
     for gone in previous.iter().flatten().filter(|p| !now.contains(*p)) {

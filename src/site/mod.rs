@@ -28,20 +28,21 @@ pub struct File {
 /// `registry.json`, sorted by path. The same input gives the same bytes.
 pub fn render(input: &Input<'_>, templates: &Templates) -> Result<Vec<File>, Error> {
     let registry = Registry::new(input);
-    let mut files = Vec::new();
-    let pages = pages::pages(&registry, input.base_url);
+    let site = pages::Site::new(&registry, input.base_url);
     let rendered: Vec<Result<File, Error>> = {
         use rayon::prelude::*;
-        pages
+        pages::jobs(&registry)
             .par_iter()
-            .map(|p| {
+            .map(|job| {
+                let page = site.draw(job);
                 Ok(File {
-                    path: p.path.clone(),
-                    bytes: templates.render(p.template, &p.data)?.into_bytes(),
+                    bytes: templates.render(page.template, &page.data)?.into_bytes(),
+                    path: page.path,
                 })
             })
             .collect()
     };
+    let mut files = Vec::with_capacity(rendered.len() + 2);
     for file in rendered {
         files.push(file?);
     }

@@ -147,99 +147,155 @@ impl Linker {
     }
 }
 
-/// Returns every page of the site.
-pub fn pages(reg: &Registry<'_>, base_url: Option<&str>) -> Vec<Page> {
-    let mut out = Vec::new();
-    let site = Site { reg, base_url };
-    out.push(site.page(
-        paths::INDEX,
-        "index",
-        "Model registry",
-        "index",
-        index(reg, &Linker::new(paths::INDEX)),
-    ));
-    out.push(site.page(
-        paths::ACTIVITY,
-        "activity",
-        "Activity",
-        "activity",
-        Activity {
-            events: events(reg.activity.iter(), &Linker::new(paths::ACTIVITY)),
-        },
-    ));
+/// One page to draw; [`Site::draw`] prepares it. Listing pages first
+/// and drawing each on its own keeps memory to the pages in flight.
+pub enum Job<'r, 'a> {
+    /// The index.
+    Index,
+    /// The activity log.
+    Activity,
+    /// A project's page.
+    Project(&'r Project<'a>),
+    /// A model's page.
+    Model(&'r Project<'a>, &'r Model<'a>),
+    /// A version's page: its model's version at this index.
+    Version(&'r Project<'a>, &'r Model<'a>, usize),
+    /// The comparison of a model's version at this index with the one
+    /// before it.
+    Compare(&'r Model<'a>, usize),
+    /// A stage's page: its slug and name.
+    Stage(String, String),
+}
+
+/// Returns every page of the site, to draw.
+pub fn jobs<'r, 'a>(reg: &'r Registry<'a>) -> Vec<Job<'r, 'a>> {
+    let mut out = vec![Job::Index, Job::Activity];
     for p in &reg.projects {
-        let path = paths::project(p.id);
-        let l = Linker::new(&path);
-        out.push(
-            site.page(
-                &path,
-                "project",
-                &format!("Project {}", p.name),
-                "projects",
-                ProjectPage {
-                    id: p.id,
-                    description: p.description.map(markdown),
-                    stages: p
-                        .stages
-                        .iter()
-                        .map(|s| l.to(s.name.to_string(), &paths::stage(&s.name.slug())))
-                        .collect(),
-                    models: p.models.iter().map(|m| model_row(m, &l)).collect(),
-                },
-            ),
-        );
+        out.push(Job::Project(p));
         for m in &p.models {
-            let path = paths::model(&m.name);
-            out.push(site.page(
-                &path,
-                "model",
-                &m.name,
-                "projects",
-                model_page(reg, p, m, &Linker::new(&path)),
-            ));
-            for (i, v) in m.versions.iter().enumerate() {
-                let path = paths::version(&m.name, &v.version);
-                let l = Linker::new(&path);
-                out.push(site.page(
-                    &path,
-                    "version",
-                    &v.name,
-                    "projects",
-                    version_page(reg, p, m, v, &l),
-                ));
-                if let Some(prev) = i.checked_sub(1).and_then(|j| m.versions.get(j)) {
-                    let path = paths::compare(&m.name, &prev.version, &v.version);
-                    let l = Linker::new(&path);
-                    out.push(site.page(
-                        &path,
-                        "compare",
-                        &format!("{} {} and {}", m.name, prev.version, v.version),
-                        "projects",
-                        compare(prev, v, &l),
-                    ));
+            out.push(Job::Model(p, m));
+            for i in 0..m.versions.len() {
+                out.push(Job::Version(p, m, i));
+                if i > 0 {
+                    out.push(Job::Compare(m, i));
                 }
             }
         }
     }
-    for (slug, name) in stage_slugs(reg) {
-        let path = paths::stage(&slug);
-        out.push(site.page(
-            &path,
-            "stage",
-            &format!("Stage {name}"),
-            "stages",
-            stage_page(reg, &slug, &name, &Linker::new(&path)),
-        ));
-    }
+    out.extend(
+        stage_slugs(reg)
+            .into_iter()
+            .map(|(slug, name)| Job::Stage(slug, name)),
+    );
     out
 }
 
-struct Site<'r, 'a> {
+/// What pages look things up in, built once for all of them.
+pub struct Site<'r, 'a> {
     reg: &'r Registry<'a>,
     base_url: Option<&'r str>,
+    /// Every version by its `p/m@v` name.
+    versions: BTreeMap<&'r str, &'r Version<'a>>,
+    /// The activity log's entries by version, newest first, with their
+    /// place in the log.
+    events: BTreeMap<&'r str, Vec<(usize, &'r JsonEvent)>>,
 }
 
-impl Site<'_, '_> {
+impl<'r, 'a> Site<'r, 'a> {
+    /// Indexes the registry.
+    pub fn new(reg: &'r Registry<'a>, base_url: Option<&'r str>) -> Self {
+        let versions = reg
+            .projects
+            .iter()
+            .flat_map(|p| &p.models)
+            .flat_map(|m| &m.versions)
+            .map(|v| (v.name.as_str(), v))
+            .collect();
+        let mut events: BTreeMap<&str, Vec<(usize, &JsonEvent)>> = BTreeMap::new();
+        for (i, e) in reg.activity.iter().enumerate() {
+            if let Some(v) = &e.version {
+                events.entry(v.as_str()).or_default().push((i, e));
+            }
+        }
+        Site {
+            reg,
+            base_url,
+            versions,
+            events,
+        }
+    }
+
+    /// The log entries about one version, newest first, with their place
+    /// in the log.
+    fn events_of(&self, name: &str) -> &[(usize, &'r JsonEvent)] {
+        self.events.get(name).map_or(&[], Vec::as_slice)
+    }
+
+    /// Prepares one page.
+    pub fn draw(&self, job: &Job<'_, '_>) -> Page {
+        let reg = self.reg;
+        match *job {
+            Job::Index => self.page(
+                paths::INDEX,
+                "index",
+                "Model registry",
+                "index",
+                index(reg, &Linker::new(paths::INDEX)),
+            ),
+            Job::Activity => self.page(
+                paths::ACTIVITY,
+                "activity",
+                "Activity",
+                "activity",
+                Activity {
+                    events: events(reg.activity.iter(), &Linker::new(paths::ACTIVITY)),
+                },
+            ),
+            Job::Project(p) => {
+                let path = paths::project(p.id);
+                let l = Linker::new(&path);
+                self.page(
+                    &path,
+                    "project",
+                    &format!("Project {}", p.name),
+                    "projects",
+                    ProjectPage {
+                        id: p.id,
+                        description: p.description.map(markdown),
+                        stages: p
+                            .stages
+                            .iter()
+                            .map(|s| l.to(s.name.to_string(), &paths::stage(&s.name.slug())))
+                            .collect(),
+                        models: p.models.iter().map(|m| model_row(m, &l)).collect(),
+                    },
+                )
+            }
+            Job::Model(p, m) => {
+                let path = paths::model(&m.name);
+                let view = model_page(self, p, m, &Linker::new(&path));
+                self.page(&path, "model", &m.name, "projects", view)
+            }
+            Job::Version(p, m, i) => {
+                let v = &m.versions[i];
+                let path = paths::version(&m.name, &v.version);
+                let view = version_page(self, p, m, v, &Linker::new(&path));
+                self.page(&path, "version", &v.name, "projects", view)
+            }
+            Job::Compare(m, i) => {
+                let (prev, v) = (&m.versions[i - 1], &m.versions[i]);
+                let path = paths::compare(&m.name, &prev.version, &v.version);
+                let view = compare(prev, v, &Linker::new(&path));
+                let title = format!("{} {} and {}", m.name, prev.version, v.version);
+                self.page(&path, "compare", &title, "projects", view)
+            }
+            Job::Stage(ref slug, ref name) => {
+                let path = paths::stage(slug);
+                let view = stage_page(reg, slug, name, &Linker::new(&path));
+                self.page(&path, "stage", &format!("Stage {name}"), "stages", view)
+            }
+        }
+    }
     fn page<T: Serialize>(
         &self,
         path: &str,
@@ -588,7 +644,7 @@ fn member_name(reg: &Registry<'_>, id: &str) -> String {
 }
 
 fn model_page<'a>(
-    reg: &Registry<'_>,
+    site: &Site<'_, '_>,
     p: &Project<'_>,
     m: &'a Model<'a>,
     l: &Linker,
@@ -629,12 +685,16 @@ fn model_page<'a>(
                 }),
         })
         .collect();
-    let names: BTreeSet<&str> = m.versions.iter().map(|v| v.name.as_str()).collect();
-    let timeline = reg
-        .activity
+    let reg = site.reg;
+    let mut timeline: Vec<(usize, &JsonEvent)> = m
+        .versions
         .iter()
-        .filter(|e| matches!(e.kind.as_str(), "stage_reached" | "stage_left"))
-        .filter(|e| e.version.as_deref().is_some_and(|v| names.contains(v)));
+        .flat_map(|v| site.events_of(&v.name))
+        .copied()
+        .filter(|(_, e)| matches!(e.kind.as_str(), "stage_reached" | "stage_left"))
+        .collect();
+    // Newest first, in the log's order.
+    timeline.sort_by_key(|(i, _)| *i);
     ModelPage {
         project: l.to(p.name, &paths::project(p.id)),
         summary: m.summary,
@@ -643,7 +703,7 @@ fn model_page<'a>(
         owners: m.owners.iter().map(|o| member_name(reg, o)).collect(),
         tags: m.tags,
         versions,
-        timeline: events(timeline, l),
+        timeline: events(timeline.into_iter().map(|(_, e)| e), l),
     }
 }
 
@@ -765,17 +825,15 @@ struct DecisionView {
 }
 
 fn version_page<'a>(
-    reg: &Registry<'_>,
+    site: &Site<'_, '_>,
     p: &Project<'_>,
     m: &Model<'_>,
     v: &'a Version<'a>,
     l: &Linker,
 ) -> VersionPage<'a> {
+    let reg = site.reg;
     let card = v.card;
-    let activity = reg
-        .activity
-        .iter()
-        .filter(|e| e.version.as_deref() == Some(v.name.as_str()));
+    let activity = site.events_of(&v.name).iter().map(|(_, e)| *e);
     VersionPage {
         model: l.model(&m.name),
         project: l.to(p.name, &paths::project(p.id)),
@@ -813,7 +871,7 @@ fn version_page<'a>(
                 charts::bars("importance", t, &bars, &[])
             })
         }),
-        lineage: lineage_view(reg, v, l),
+        lineage: lineage_view(site, v, l),
         reviews: v.reviews.iter().map(|r| review_view(reg, r)).collect(),
         activity: events(activity, l),
         monitoring: monitoring_view(v),
@@ -991,7 +1049,8 @@ fn fairness_charts(name: &str, card: &Card) -> Vec<Chart> {
         .collect()
 }
 
-fn lineage_view(reg: &Registry<'_>, v: &Version<'_>, l: &Linker) -> LineageView {
+fn lineage_view(site: &Site<'_, '_>, v: &Version<'_>, l: &Linker) -> LineageView {
+    let reg = site.reg;
     let declared = v.card.and_then(|c| c.lineage.as_ref()).is_some();
     let verify = v.lineage.as_ref().and_then(|x| x.verify);
     let inputs = match (&v.lineage, verify) {
@@ -1028,19 +1087,13 @@ fn lineage_view(reg: &Registry<'_>, v: &Version<'_>, l: &Linker) -> LineageView 
         ok: verify.map(|r| r.ok),
         error: verify.and_then(|r| r.error.clone()),
         inputs,
-        parents: parents_graph(reg, v, l),
+        parents: parents_graph(site, v, l),
     }
 }
 
 /// The version and its ancestors through `[lineage] parents`, at most 40.
-fn parents_graph(reg: &Registry<'_>, v: &Version<'_>, l: &Linker) -> Option<Chart> {
-    let all: BTreeMap<&str, &Version<'_>> = reg
-        .projects
-        .iter()
-        .flat_map(|p| &p.models)
-        .flat_map(|m| &m.versions)
-        .map(|x| (x.name.as_str(), x))
-        .collect();
+fn parents_graph(site: &Site<'_, '_>, v: &Version<'_>, l: &Linker) -> Option<Chart> {
+    let all = &site.versions;
     let parents_of = |x: &str| -> Vec<String> {
         all.get(x)
             .and_then(|x| x.card)
