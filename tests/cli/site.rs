@@ -197,6 +197,18 @@ fn the_demo_site_shows_stages_reviews_rejections_stale_approvals_and_drift() {
             )
         );
     }
+    // Two versions side by side: what differs is marked.
+    let compare = page(&site, "models/credit/churn/compare/1.1.0/2.0.0.html");
+    assert_eq!(
+        table(&compare, "Metrics of")[1],
+        ["auc on holdout", "0.84", "0.86 (differs)"]
+    );
+    assert_eq!(
+        table(&compare, "Fairness of")[0],
+        ["demographic_parity_ratio for age >= 60", "0.91", "0.91"]
+    );
+    assert_eq!(compare.select(&sel("table.compare tr.differs")).count(), 7);
+
     // One h1 a page, headings in order.
     for (rel, _) in files(&site).iter().filter(|(p, _)| p.ends_with(".html")) {
         let html = page(&site, rel);
@@ -493,4 +505,55 @@ fn render_refuses_a_folder_it_did_not_write_and_removes_pages_that_are_gone() {
         "mine",
         "not ours: kept"
     );
+}
+
+/// Runs the browser check (`tests/browser/check.mjs`: headless Chromium
+/// through playwright-core, axe-core) on the demo's index, a version page
+/// and a comparison, from `file://`, light and dark. CI sets
+/// `CARDINAL_BROWSER_TESTS=1` after installing Chromium and `npm ci` in
+/// `tests/browser`; elsewhere the test says how to run it and passes.
+#[test]
+fn the_demo_site_opens_in_chromium_without_errors_or_serious_accessibility_violations() {
+    let browser = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser");
+    if std::env::var_os("CARDINAL_BROWSER_TESTS").is_none() {
+        eprintln!(
+            "skipped: set CARDINAL_BROWSER_TESTS=1 after `apt-get install chromium` and `npm ci` in {}",
+            browser.display()
+        );
+        return;
+    }
+    assert!(
+        browser.join("node_modules/playwright-core").is_dir(),
+        "run `npm ci` in {}",
+        browser.display()
+    );
+    let (repo, _) = TestRepo::demo();
+    let shots = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/site-screenshots");
+    let out = std::process::Command::new("node")
+        .current_dir(&browser)
+        .arg("check.mjs")
+        .arg(repo.path().join("site"))
+        .arg(&shots)
+        .args([
+            "index.html",
+            "models/credit/churn/1.1.0.html",
+            "models/credit/churn/compare/1.1.0/2.0.0.html",
+            "models/credit/default-risk/1.0.0.html",
+        ])
+        .output()
+        .unwrap();
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    assert!(stdout.contains("ok: 4 pages, light and dark"), "{stdout}");
+    for name in ["index", "models_credit_churn_1.1.0"] {
+        for scheme in ["light", "dark"] {
+            assert!(
+                shots.join(format!("{name}-{scheme}.png")).is_file(),
+                "{name}-{scheme}.png"
+            );
+        }
+    }
 }
