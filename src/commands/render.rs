@@ -10,7 +10,7 @@ use super::query::{all_versions, history_root, replay_for, statuses};
 use super::{Context, Outcome};
 use crate::error::Error;
 use crate::load::Workspace;
-use crate::output::wire::{JsonRender, JsonVersion};
+use crate::output::wire::{JsonLog, JsonRender, JsonStatus, JsonVersion};
 use crate::site::{self, Input, Templates};
 
 /// Render the registry as a static HTML site
@@ -34,6 +34,9 @@ pub struct RenderArgs {
     /// The URL the site will be published at, for canonical links
     #[arg(long, value_name = "URL")]
     pub base_url: Option<String>,
+    /// Keep running and render again whenever the working tree or the history changes
+    #[arg(long)]
+    pub watch: bool,
 }
 
 /// The list of files a render wrote, kept in the output folder so the
@@ -43,19 +46,25 @@ const MANIFEST: &str = ".cardinal-site";
 /// Runs `cardinal render`.
 pub fn run(ctx: &Context, args: &RenderArgs) -> Result<Outcome, Error> {
     let templates = Templates::load(args.templates.as_deref())?;
+    if args.watch && args.reference.is_some() {
+        return Err(Error::Usage(
+            "--watch follows the working tree; it does not go with --ref".to_owned(),
+        ));
+    }
     let root = match &args.reference {
         Some(_) => history_root(ctx)?,
         None => ctx.root()?,
     };
-    let files = build(
-        ctx,
-        &root,
-        args.reference.as_deref(),
-        ctx.now,
-        args.base_url.as_deref(),
-        &templates,
-    )?;
-    let (written, removed) = publish(&args.out, &files)?;
+    let mut session = Session {
+        root,
+        reference: args.reference.clone(),
+        now: ctx.now,
+        base_url: args.base_url.clone(),
+        templates,
+        history: None,
+    };
+    let files = session.render(ctx, &site::Scope::All)?;
+    let (written, removed) = publish(&args.out, &files, false)?;
     ctx.out.report(&JsonRender {
         out: args.out.display().to_string(),
         index: args
@@ -67,54 +76,240 @@ pub fn run(ctx: &Context, args: &RenderArgs) -> Result<Outcome, Error> {
         written,
         removed,
     });
+    if args.watch {
+        session.watch(ctx, &args.out, &|| {})?;
+    }
     Ok(Outcome::from_failed(false))
 }
 
-/// Gathers the reports on the repository at `root` as of `now` and
-/// renders every file of the site: content from the working tree, or
-/// from the commit `reference` names.
-pub(crate) fn build(
-    ctx: &Context,
-    root: &Path,
-    reference: Option<&str>,
-    now: i64,
-    base_url: Option<&str>,
-    templates: &Templates,
-) -> Result<Vec<site::File>, Error> {
-    let (ws, content) = match reference {
-        Some(r) => (
-            crate::history::tree::workspace_at(root, Some(r))?.0,
-            "commit",
-        ),
-        None => (crate::load::read_tree(root)?, "working-tree"),
-    };
-    let replayed = replay_for(root, reference, None, false, true, now)?;
-    let list = statuses(&replayed, &all_versions(&replayed), now);
-    let status = super::status::report(&list, &replayed.tip, now);
-    let events = super::log::collect(&replayed, None, now);
-    let log = super::log::report(events.iter());
-    // Inputs are checked where they are: in the working tree. A render of
-    // a commit shows the locks as committed.
-    let verify = reference.is_none().then(|| verify_all(ctx, &ws, root));
-    let input = Input {
-        ws: &ws,
-        status: &status,
-        log: &log,
-        verify: verify.as_ref(),
-        content,
-        base_url,
-    };
-    let files = site::render(&input, templates)?;
-    // The process ends soon: freeing a large replay only costs time.
-    std::mem::forget(replayed);
-    Ok(files)
+/// What the history says at the commit rendered: computed once, and again
+/// only when the history moves.
+struct History {
+    status: JsonStatus,
+    log: JsonLog,
 }
 
-fn verify_all(ctx: &Context, ws: &Workspace, root: &Path) -> BTreeMap<String, JsonVersion> {
+/// A repository being rendered, once or on every change.
+pub(crate) struct Session {
+    /// The repository.
+    pub root: PathBuf,
+    /// The commit, or None for the working tree.
+    pub reference: Option<String>,
+    /// "Now", for expiry.
+    pub now: i64,
+    /// For canonical links.
+    pub base_url: Option<String>,
+    /// The templates.
+    pub templates: Templates,
+    history: Option<History>,
+}
+
+impl Session {
+    /// Returns a session on the working tree at `root`.
+    pub(crate) fn new(
+        root: PathBuf,
+        now: i64,
+        base_url: Option<String>,
+        templates: Templates,
+    ) -> Self {
+        Session {
+            root,
+            reference: None,
+            now,
+            base_url,
+            templates,
+            history: None,
+        }
+    }
+
+    /// Gathers the reports and renders the pages in `scope`: content from
+    /// the working tree, or from the commit; stages from the history.
+    pub(crate) fn render(
+        &mut self,
+        ctx: &Context,
+        scope: &site::Scope,
+    ) -> Result<Vec<site::File>, Error> {
+        let root = self.root.as_path();
+        let reference = self.reference.as_deref();
+        let (ws, content) = match reference {
+            Some(r) => (
+                crate::history::tree::workspace_at(root, Some(r))?.0,
+                "commit",
+            ),
+            None => (crate::load::read_tree(root)?, "working-tree"),
+        };
+        if self.history.is_none() {
+            let replayed = replay_for(root, reference, None, false, true, self.now)?;
+            let list = statuses(&replayed, &all_versions(&replayed), self.now);
+            let events = super::log::collect(&replayed, None, self.now);
+            self.history = Some(History {
+                status: super::status::report(&list, &replayed.tip, self.now),
+                log: super::log::report(events.iter()),
+            });
+            // Freeing a large replay only costs time.
+            std::mem::forget(replayed);
+        }
+        let Some(history) = &self.history else {
+            return Err(Error::Input("internal: no history".to_owned()));
+        };
+        // Inputs are checked where they are: in the working tree. A render
+        // of a commit shows the locks as committed.
+        let verify = reference
+            .is_none()
+            .then(|| verify_all(ctx, &ws, root, scope));
+        let input = Input {
+            ws: &ws,
+            status: &history.status,
+            log: &history.log,
+            verify: verify.as_ref(),
+            content,
+            base_url: self.base_url.as_deref(),
+        };
+        site::render(&input, &self.templates, scope)
+    }
+
+    /// Renders again into `out` after every change to the working tree or
+    /// the history, until interrupted; calls `rendered` after each.
+    pub(crate) fn watch(
+        &mut self,
+        ctx: &Context,
+        out: &Path,
+        rendered: &dyn Fn(),
+    ) -> Result<(), Error> {
+        let (tx, rx) = std::sync::mpsc::channel();
+        let mut watcher = notify::recommended_watcher(tx)
+            .map_err(|e| Error::Input(format!("cannot watch the repository: {e}")))?;
+        notify::Watcher::watch(&mut watcher, &self.root, notify::RecursiveMode::Recursive)
+            .map_err(|e| Error::Input(format!("cannot watch `{}`: {e}", self.root.display())))?;
+        let out = std::path::absolute(out).unwrap_or_else(|_| out.to_path_buf());
+        ctx.out.status("watching for changes (Ctrl-C to stop)");
+        loop {
+            let changed = next_change(&rx, &self.root, &out)?;
+            let started = std::time::Instant::now();
+            if changed.history {
+                self.history = None;
+            }
+            let scope = if changed.history || changed.other {
+                site::Scope::All
+            } else {
+                site::Scope::Versions(changed.versions)
+            };
+            let result = self.render(ctx, &scope).and_then(|files| {
+                publish(&out, &files, scope != site::Scope::All).map(|w| (files.len(), w))
+            });
+            match result {
+                Ok((files, (written, _))) => {
+                    ctx.out.status(format!(
+                        "rendered {files} files ({written} written) in {} ms",
+                        started.elapsed().as_millis()
+                    ));
+                    rendered();
+                }
+                // A broken template or file: say so and wait for the fix.
+                Err(e) => ctx.out.error(e.to_string()),
+            }
+        }
+    }
+}
+
+/// What a burst of file-system events changed.
+struct Change {
+    /// The history moved (a commit, a checkout).
+    history: bool,
+    /// Versions (`p/m@v`) whose folder holds a changed file.
+    versions: BTreeSet<String>,
+    /// Anything else that is governed (configuration, projects, models, a
+    /// version added or removed).
+    other: bool,
+}
+
+/// Waits for changes that matter and returns them once 100 ms pass
+/// without another (editors write a file in several steps).
+fn next_change(
+    rx: &std::sync::mpsc::Receiver<notify::Result<notify::Event>>,
+    root: &Path,
+    out: &Path,
+) -> Result<Change, Error> {
+    let mut change = Change {
+        history: false,
+        versions: BTreeSet::new(),
+        other: false,
+    };
+    let mut timeout = None;
+    loop {
+        let event = match timeout {
+            None => rx
+                .recv()
+                .map_err(|_| Error::Input("the file watcher stopped".to_owned()))?,
+            Some(t) => match rx.recv_timeout(t) {
+                Ok(event) => event,
+                Err(std::sync::mpsc::RecvTimeoutError::Timeout) => return Ok(change),
+                Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+                    return Err(Error::Input("the file watcher stopped".to_owned()));
+                }
+            },
+        };
+        let Ok(event) = event else { continue };
+        if matches!(event.kind, notify::EventKind::Access(_)) {
+            continue;
+        }
+        let mut mattered = false;
+        for path in &event.paths {
+            if path.starts_with(out) {
+                continue;
+            }
+            let Some(rel) = path
+                .strip_prefix(root)
+                .ok()
+                .and_then(crate::model::layout::slash_path)
+            else {
+                continue;
+            };
+            if rel == ".git/HEAD" || rel == ".git/packed-refs" || rel.starts_with(".git/refs/") {
+                change.history = true;
+            } else if rel.starts_with(".git/") || rel == ".git" {
+                continue;
+            } else if let Some(version) =
+                version_of(&rel).filter(|_| path.parent().is_some_and(Path::exists))
+            {
+                change.versions.insert(version);
+            } else {
+                // Data or code a lock covers, or a governed file above the
+                // versions: render everything.
+                change.other = true;
+            }
+            mattered = true;
+        }
+        if mattered {
+            timeout = Some(std::time::Duration::from_millis(100));
+        }
+    }
+}
+
+/// Returns the `p/m@v` of a path inside a version folder.
+fn version_of(rel: &str) -> Option<String> {
+    let mut parts = rel.strip_prefix("projects/")?.split('/');
+    let (p, m, v) = (parts.next()?, parts.next()?, parts.next()?);
+    parts.next()?;
+    Some(format!("{p}/{m}@{v}"))
+}
+
+/// Verifies the locked versions in `scope` (the others keep no verdict:
+/// their pages are not drawn).
+fn verify_all(
+    ctx: &Context,
+    ws: &Workspace,
+    root: &Path,
+    scope: &site::Scope,
+) -> BTreeMap<String, JsonVersion> {
     let session = HashSession::open(root, false);
     let out = ws
         .versions()
         .filter(|h| h.version.lock.is_some())
+        .filter(|h| match scope {
+            site::Scope::All => true,
+            site::Scope::Versions(names) => names.contains(&h.name()),
+        })
         .map(|h| {
             (
                 h.name(),
@@ -127,11 +322,15 @@ fn verify_all(ctx: &Context, ws: &Workspace, root: &Path) -> BTreeMap<String, Js
     out
 }
 
-/// Writes the site into `out`: files whose bytes changed, atomically; then
-/// removes the files an earlier render wrote that are gone now. Refuses a
-/// folder holding files of anything else. Returns how many files were
-/// written and removed.
-pub(crate) fn publish(out: &Path, files: &[site::File]) -> Result<(usize, usize), Error> {
+/// Writes the site into `out`: files whose bytes changed, atomically; then,
+/// unless `partial` (some pages only), removes the files an earlier render
+/// wrote that are gone now. Refuses a folder holding files of anything
+/// else. Returns how many files were written and removed.
+pub(crate) fn publish(
+    out: &Path,
+    files: &[site::File],
+    partial: bool,
+) -> Result<(usize, usize), Error> {
     let manifest_path = out.join(MANIFEST);
     let previous: Option<BTreeSet<String>> = match std::fs::read_to_string(&manifest_path) {
         Ok(text) => Some(text.lines().map(str::to_owned).collect()),
@@ -164,8 +363,11 @@ pub(crate) fn publish(out: &Path, files: &[site::File]) -> Result<(usize, usize)
             .collect::<Result<_, Error>>()?
     };
     let written = written.into_iter().filter(|w| *w).count();
-    let now: BTreeSet<String> = files.iter().map(|f| f.path.clone()).collect();
+    let mut now: BTreeSet<String> = files.iter().map(|f| f.path.clone()).collect();
     let mut removed = 0;
+    if partial {
+        now.extend(previous.iter().flatten().cloned());
+    }
     for gone in previous.iter().flatten().filter(|p| !now.contains(*p)) {
         // Only paths this command wrote, inside the folder.
         if gone.split('/').all(|part| !part.is_empty() && part != "..")

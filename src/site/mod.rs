@@ -12,6 +12,8 @@ pub mod pages;
 pub mod registry;
 pub mod templates;
 
+use std::collections::BTreeSet;
+
 use crate::error::Error;
 pub use registry::{Input, Registry};
 pub use templates::Templates;
@@ -24,15 +26,29 @@ pub struct File {
     pub bytes: Vec<u8>,
 }
 
-/// Renders the whole site: every page, the style sheet and
+/// Which pages to draw.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scope {
+    /// Every page.
+    All,
+    /// The pages that show these versions (`p/m@v`): theirs, their
+    /// comparisons, their models' and projects' pages, the index and the
+    /// stage pages; for a change that touches nothing else.
+    Versions(BTreeSet<String>),
+}
+
+/// Renders the site: the pages in `scope`, the style sheet and
 /// `registry.json`, sorted by path. The same input gives the same bytes.
-pub fn render(input: &Input<'_>, templates: &Templates) -> Result<Vec<File>, Error> {
+pub fn render(input: &Input<'_>, templates: &Templates, scope: &Scope) -> Result<Vec<File>, Error> {
     let registry = Registry::new(input);
     let site = pages::Site::new(&registry, input.base_url);
+    let mut jobs = pages::jobs(&registry);
+    if let Scope::Versions(names) = scope {
+        jobs.retain(|job| job.shows(names));
+    }
     let rendered: Vec<Result<File, Error>> = {
         use rayon::prelude::*;
-        pages::jobs(&registry)
-            .par_iter()
+        jobs.par_iter()
             .map(|job| {
                 let page = site.draw(job);
                 Ok(File {

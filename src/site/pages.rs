@@ -167,6 +167,24 @@ pub enum Job<'r, 'a> {
     Stage(String, String),
 }
 
+impl Job<'_, '_> {
+    /// Returns true when the page shows any of these versions (`p/m@v`).
+    pub fn shows(&self, names: &BTreeSet<String>) -> bool {
+        let any = |m: &Model<'_>| m.versions.iter().any(|v| names.contains(&v.name));
+        match self {
+            // The log and the stages come from the history alone.
+            Job::Activity | Job::Stage(..) => false,
+            Job::Index => true,
+            Job::Project(p) => p.models.iter().any(any),
+            Job::Model(_, m) => any(m),
+            Job::Version(_, m, i) => names.contains(&m.versions[*i].name),
+            Job::Compare(m, i) => {
+                names.contains(&m.versions[*i].name) || names.contains(&m.versions[*i - 1].name)
+            }
+        }
+    }
+}
+
 /// Returns every page of the site, to draw.
 pub fn jobs<'r, 'a>(reg: &'r Registry<'a>) -> Vec<Job<'r, 'a>> {
     let mut out = vec![Job::Index, Job::Activity];

@@ -557,3 +557,81 @@ fn the_demo_site_opens_in_chromium_without_errors_or_serious_accessibility_viola
         }
     }
 }
+
+/// Reads a child's stderr line by line on a thread; returns a receiver.
+fn stderr_lines(child: &mut std::process::Child) -> std::sync::mpsc::Receiver<String> {
+    use std::io::BufRead;
+    let (tx, rx) = std::sync::mpsc::channel();
+    let stderr = child.stderr.take().unwrap();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stderr)
+            .lines()
+            .map_while(Result::ok)
+        {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    rx
+}
+
+/// Waits (up to 20 s) for a line starting with `prefix`.
+fn wait_for(lines: &std::sync::mpsc::Receiver<String>, prefix: &str) -> String {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        match lines.recv_timeout(left) {
+            Ok(line) if line.starts_with(prefix) => return line,
+            Ok(_) => {}
+            Err(e) => panic!("no line starting with {prefix:?}: {e}"),
+        }
+    }
+}
+
+#[test]
+fn render_watch_draws_again_the_pages_a_change_touches_and_everything_after_a_commit() {
+    let repo = hostile_repo();
+    let out = repo.path().join("out");
+    let mut child = repo
+        .cardinal(&["render", "--watch", "--out", out.to_str().unwrap()])
+        .stderr(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let lines = stderr_lines(&mut child);
+    wait_for(&lines, "watching for changes");
+    let card = repo.path().join("projects/p/m/1.0.0/card.toml");
+    let text = std::fs::read_to_string(&card).unwrap();
+    std::fs::write(&card, text.replace("value = 0.9", "value = 0.97")).unwrap();
+    let line = wait_for(&lines, "rendered ");
+    // The version's page, its model's and project's pages, the index,
+    // registry.json and the style sheet; not the log or the stages. Three
+    // of them changed: the version's page, the model's (key metrics) and
+    // registry.json.
+    assert!(
+        line.starts_with("rendered 6 files (3 written) in "),
+        "{line}"
+    );
+    assert_eq!(
+        table(&page(&out, "models/p/m/1.0.0.html"), "Metrics")[0][1],
+        "0.97"
+    );
+    // A commit moves the history: every page again.
+    repo.commit("erin", "better");
+    let line = wait_for(&lines, "rendered ");
+    assert!(line.starts_with("rendered 9 files ("), "{line}");
+    let footer = texts(&page(&out, "activity.html"), "footer");
+    assert!(footer[0].contains(&repo.head()[..8]), "{footer:?}");
+    child.kill().unwrap();
+    child.wait().unwrap();
+    // --watch follows the working tree only.
+    let (code, _, err) = repo.run(&["render", "--watch", "--ref", "HEAD"]);
+    assert_eq!(
+        (code, err.as_str()),
+        (
+            2,
+            "error: --watch follows the working tree; it does not go with --ref\n"
+        )
+    );
+}

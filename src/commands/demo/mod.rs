@@ -339,8 +339,10 @@ pub fn run(ctx: &Context, args: &DemoArgs) -> Result<Outcome, Error> {
     ignored.extend_from_slice(b"/site/\n");
     write::write_atomic(&exclude, &ignored)?;
     let templates = crate::site::Templates::load(None)?;
-    let files = super::render::build(ctx, &dir, None, today.unix_seconds(), None, &templates)?;
-    super::render::publish(&site_dir, &files)?;
+    let mut session =
+        super::render::Session::new(dir.clone(), today.unix_seconds(), None, templates);
+    let files = session.render(ctx, &crate::site::Scope::All)?;
+    super::render::publish(&site_dir, &files, false)?;
     out.line(format!(
         "  {} pages and registry.json; open {}",
         files.iter().filter(|f| f.path.ends_with(".html")).count(),
