@@ -85,6 +85,8 @@ pub enum Command {
     Profile(super::profile::ProfileArgs),
     /// Render the registry as a static HTML site, with registry.json
     Render(super::render::RenderArgs),
+    /// Preview the site on 127.0.0.1, rendered again and reloaded on every save
+    Serve(super::serve::ServeArgs),
     /// Build a sample governed repository with real history and tour it
     Demo(super::demo::DemoArgs),
 }

@@ -16,6 +16,7 @@ pub(crate) mod query;
 pub mod render;
 pub mod review;
 pub mod schema;
+pub mod serve;
 pub mod status;
 pub mod validate;
 pub mod verify;
@@ -125,6 +126,7 @@ fn check_format(command: &Command, format: Format) -> Result<(), Error> {
         Command::New(_) => ("new", &[Human]),
         Command::Demo(_) => ("demo", &[Human]),
         Command::Render(_) => ("render", &[Human, Json]),
+        Command::Serve(_) => ("serve", &[Human]),
         Command::Profile(_) => ("profile", &[Human]),
         Command::Schema(_) => ("schema", &[Human, Json]),
         Command::Lineage(_) => ("lineage", &[Human, Json]),
@@ -167,6 +169,7 @@ pub fn run(cli: Cli) -> Result<Outcome, (Output, Error)> {
             Command::Schema(args) => schema::run(&ctx, args),
             Command::Demo(args) => demo::run(&ctx, args),
             Command::Render(args) => render::run(&ctx, args),
+            Command::Serve(args) => serve::run(&ctx, args),
             Command::Lineage(args) => lineage::run(&ctx, args),
             Command::Verify(args) => verify::run(&ctx, args),
             Command::Digest(args) => digest::run(&ctx, args),

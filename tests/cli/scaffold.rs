@@ -409,6 +409,7 @@ fn every_subcommand_has_help() {
             "  quality         Compute model quality on a labelled sample and check thresholds (exit 1 on failure)\n",
             "  profile         Write a compact profile of a CSV (or the SQL that makes one) for drift at any scale\n",
             "  render          Render the registry as a static HTML site, with registry.json\n",
+            "  serve           Preview the site on 127.0.0.1, rendered again and reloaded on every save\n",
             "  demo            Build a sample governed repository with real history and tour it\n",
             "  help            Print this message or the help of the given subcommand(s)\n",
             "\n",

@@ -635,3 +635,69 @@ fn render_watch_draws_again_the_pages_a_change_touches_and_everything_after_a_co
         )
     );
 }
+
+/// `GET path` over HTTP/1.0; returns the status line and the body.
+fn http_get(port: u16, path: &str) -> (String, String) {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    write!(stream, "GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n").unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    let (head, body) = answer.split_once("\r\n\r\n").unwrap();
+    (head.lines().next().unwrap().to_owned(), body.to_owned())
+}
+
+#[test]
+fn serve_previews_the_site_on_localhost_and_reloads_after_a_save() {
+    let repo = hostile_repo();
+    let mut child = repo
+        .cardinal(&["serve", "--port", "0"])
+        .stderr(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let url = {
+        use std::io::BufRead;
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        line.trim().to_owned()
+    };
+    let lines = stderr_lines(&mut child);
+    wait_for(&lines, "watching for changes");
+    let port: u16 = url
+        .strip_prefix("http://127.0.0.1:")
+        .and_then(|p| p.strip_suffix('/'))
+        .unwrap()
+        .parse()
+        .unwrap();
+    let (status, index) = http_get(port, "/");
+    assert_eq!(status, "HTTP/1.0 200 OK");
+    let html = Html::parse_document(&index);
+    assert_eq!(texts(&html, "h1"), ["Model registry"]);
+    // The reload script is added to what is served, not to the files.
+    assert!(index.contains("/__cardinal/generation"));
+    let (_, generation) = http_get(port, "/__cardinal/generation");
+    assert_eq!(generation, "1");
+    for bad in [
+        "/../cardinal.toml",
+        "/%2e%2e/cardinal.toml",
+        "/.cardinal-site",
+        "/nope.html",
+    ] {
+        assert_eq!(http_get(port, bad).0, "HTTP/1.0 404 Not Found", "{bad}");
+    }
+    let card = repo.path().join("projects/p/m/1.0.0/card.toml");
+    let text = std::fs::read_to_string(&card).unwrap();
+    std::fs::write(&card, text.replace("value = 0.9", "value = 0.91")).unwrap();
+    wait_for(&lines, "rendered ");
+    assert_eq!(http_get(port, "/__cardinal/generation").1, "2");
+    let (_, version) = http_get(port, "/models/p/m/1.0.0.html");
+    assert_eq!(
+        table(&Html::parse_document(&version), "Metrics")[0][1],
+        "0.91"
+    );
+    child.kill().unwrap();
+    child.wait().unwrap();
+}

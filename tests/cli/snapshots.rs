@@ -244,7 +244,7 @@ fn help_of_every_command() {
     };
     let top = help(&[]);
     let commands = subcommands(&top);
-    assert_eq!(commands.len(), 19, "{commands:?}");
+    assert_eq!(commands.len(), 20, "{commands:?}");
     for command in &commands {
         let printed = help(&[command.as_str()]);
         for sub in subcommands(&printed) {
