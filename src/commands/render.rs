@@ -62,6 +62,7 @@ pub fn run(ctx: &Context, args: &RenderArgs) -> Result<Outcome, Error> {
         base_url: args.base_url.clone(),
         templates,
         history: None,
+        cache: crate::load::LoadCache::default(),
     };
     let files = session.render(ctx, &site::Scope::All)?;
     let (written, removed) = publish(&args.out, &files, false)?;
@@ -102,6 +103,8 @@ pub(crate) struct Session {
     /// The templates.
     pub templates: Templates,
     history: Option<History>,
+    /// What the last load parsed, so a change parses one file again.
+    cache: crate::load::LoadCache,
 }
 
 impl Session {
@@ -119,6 +122,7 @@ impl Session {
             base_url,
             templates,
             history: None,
+            cache: crate::load::LoadCache::default(),
         }
     }
 
@@ -136,7 +140,10 @@ impl Session {
                 crate::history::tree::workspace_at(root, Some(r))?.0,
                 "commit",
             ),
-            None => (crate::load::read_tree(root)?, "working-tree"),
+            None => (
+                crate::load::read_tree_cached(root, &mut self.cache)?,
+                "working-tree",
+            ),
         };
         if self.history.is_none() {
             let replayed = replay_for(root, reference, None, false, true, self.now)?;
@@ -199,11 +206,11 @@ impl Session {
             });
             match result {
                 Ok((files, (written, _))) => {
+                    rendered();
                     ctx.out.status(format!(
                         "rendered {files} files ({written} written) in {} ms",
                         started.elapsed().as_millis()
                     ));
-                    rendered();
                 }
                 // A broken template or file: say so and wait for the fix.
                 Err(e) => ctx.out.error(e.to_string()),

@@ -468,6 +468,20 @@ fn same_file(path: &Path, _before: &std::fs::Metadata, after: &std::fs::Metadata
 /// Reads and loads the working tree at `root`. Symbolic links where
 /// governed files or folders would be are reported, never read.
 pub fn read_tree(root: &Path) -> Result<Workspace, Error> {
+    read_tree_cached(root, &mut LoadCache::default())
+}
+
+/// What earlier loads parsed, by path: a file whose bytes are the same is
+/// not parsed again. For a process that loads the same tree over and
+/// over (`render --watch`).
+#[derive(Default)]
+pub struct LoadCache {
+    files: std::collections::HashMap<String, (Vec<u8>, Parsed, Vec<Diagnostic>)>,
+}
+
+/// The same as [`read_tree`], parsing only the files whose bytes changed
+/// since the load that filled `cache`; `cache` then holds this load.
+pub fn read_tree_cached(root: &Path, cache: &mut LoadCache) -> Result<Workspace, Error> {
     let listing = list_tree(root)?;
     let read: Vec<Result<RawFile, Link>> = listing
         .files
@@ -495,7 +509,34 @@ pub fn read_tree(root: &Path) -> Result<Workspace, Error> {
             Err(link) => links.push(link),
         }
     }
-    let mut ws = Workspace::parse_files(files);
+    let old = std::mem::take(&mut cache.files);
+    let parsed: Vec<(ParsedFile, Option<Vec<u8>>)> = files
+        .into_par_iter()
+        .map(|file| {
+            if let Ok(bytes) = &file.content
+                && let Some((seen, parsed, findings)) = old.get(&file.path)
+                && seen == bytes
+                && let Ok(text) = std::str::from_utf8(bytes)
+            {
+                let text = Some(Arc::from(text));
+                let done = (file.path, text, parsed.clone(), findings.clone());
+                return (done, file.content.ok());
+            }
+            // Only files that read are kept: an unreadable one is read again.
+            let bytes = file.content.as_ref().ok().cloned();
+            (parse_file(file), bytes)
+        })
+        .collect();
+    let mut results = Vec::with_capacity(parsed.len());
+    for ((path, text, parsed, findings), bytes) in parsed {
+        if let Some(bytes) = bytes {
+            cache
+                .files
+                .insert(path.clone(), (bytes, parsed.clone(), findings.clone()));
+        }
+        results.push((path, text, parsed, findings));
+    }
+    let mut ws = Workspace::assemble(results);
     ws.root = Some(root.to_path_buf());
     ws.findings.extend(links.iter().map(Link::diagnostic));
     ws.check_folders(&listing.dirs);
@@ -503,8 +544,10 @@ pub fn read_tree(root: &Path) -> Result<Workspace, Error> {
 }
 
 /// A file after parsing and schema checking, before it is placed. Short
-/// lived (one per file, moved once), so variant sizes do not matter.
+/// lived (one per file, moved once, or kept in a [`LoadCache`]), so
+/// variant sizes do not matter.
 #[allow(clippy::large_enum_variant)]
+#[derive(Clone)]
 enum Parsed {
     Config(Loaded<OrgConfig>),
     Project(String, Loaded<ProjectFile>),
@@ -564,7 +607,10 @@ fn parse_as<T: DeserializeOwned>(
     }
 }
 
-fn parse_file(file: RawFile) -> (String, Option<Arc<str>>, Parsed, Vec<Diagnostic>) {
+/// A file's path, text (when it is UTF-8), parsed contents and findings.
+type ParsedFile = (String, Option<Arc<str>>, Parsed, Vec<Diagnostic>);
+
+fn parse_file(file: RawFile) -> ParsedFile {
     let mut findings = Vec::new();
     let path = file.path;
     let Some(slot) = classify(&path) else {
@@ -651,7 +697,11 @@ impl Workspace {
 
     /// Parses and places files, without the folder check.
     fn parse_files(files: Vec<RawFile>) -> Self {
-        let results: Vec<_> = files.into_par_iter().map(parse_file).collect();
+        Self::assemble(files.into_par_iter().map(parse_file).collect())
+    }
+
+    /// Places parsed files, without the folder check.
+    fn assemble(results: Vec<ParsedFile>) -> Self {
         let mut ws = Workspace::default();
         for (path, text, parsed, findings) in results {
             if let Some(text) = text {
@@ -1014,6 +1064,58 @@ mod tests {
                 .all(|d| d.code == Code::UnreadableFile || d.code == Code::MissingFile),
             "{:?}",
             ws.findings
+        );
+    }
+
+    #[test]
+    fn a_cached_load_parses_again_only_what_changed_and_sees_every_change() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        let write = |rel: &str, text: &str| {
+            let path = root.join(rel);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        };
+        write("cardinal.toml", "[org]\nname = \"A\"\n");
+        write("projects/p/project.toml", "name = \"p\"\n");
+        write(
+            "projects/p/m/model.toml",
+            "name = \"m\"\nsummary = \"one\"\n",
+        );
+        let mut cache = LoadCache::default();
+        let summary = |ws: &Workspace| {
+            ws.projects
+                .values()
+                .next()
+                .and_then(|p| p.models.values().next())
+                .and_then(|m| m.file.as_ref())
+                .and_then(|f| f.value.summary.clone())
+        };
+        let first = read_tree_cached(root, &mut cache).unwrap();
+        assert_eq!(cache.files.len(), 3);
+        let again = read_tree_cached(root, &mut cache).unwrap();
+        assert_eq!(
+            (summary(&first), summary(&again)),
+            (Some("one".to_owned()), Some("one".to_owned()))
+        );
+        assert_eq!(again.findings.len(), 0);
+        write(
+            "projects/p/m/model.toml",
+            "name = \"m\"\nsummary = \"two\"\nnope = 1\n",
+        );
+        let changed = read_tree_cached(root, &mut cache).unwrap();
+        assert_eq!(
+            summary(&changed),
+            None,
+            "the unknown key is an error: the file no longer loads"
+        );
+        assert_eq!(changed.findings.len(), 1);
+        std::fs::remove_file(root.join("projects/p/m/model.toml")).unwrap();
+        let removed = read_tree_cached(root, &mut cache).unwrap();
+        assert_eq!(cache.files.len(), 2);
+        assert_eq!(
+            removed.findings.iter().map(|d| d.code).collect::<Vec<_>>(),
+            [Code::MissingFile]
         );
     }
 

@@ -147,6 +147,16 @@ pub struct Gate {
     pub max: Option<f64>,
 }
 
+impl Gate {
+    /// Returns true when the gate reads this card metric: its overall
+    /// value (no slice), on the gate's dataset when the gate names one.
+    pub fn applies_to(&self, metric: &str, dataset: Option<&str>, slice: Option<&str>) -> bool {
+        self.metric == metric
+            && slice.is_none()
+            && self.dataset.as_deref().is_none_or(|d| dataset == Some(d))
+    }
+}
+
 /// `[policy]`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -535,12 +535,7 @@ fn gate_failure(card: &CardFacts, gate: &crate::model::files::Gate) -> Option<Ga
         .metrics
         .iter()
         .filter(|(name, dataset, slice, _)| {
-            *name == gate.metric
-                && slice.is_none()
-                && gate
-                    .dataset
-                    .as_ref()
-                    .is_none_or(|d| dataset.as_ref() == Some(d))
+            gate.applies_to(name.as_str(), dataset.as_deref(), slice.as_deref())
         })
         .map(|m| m.3)
         .collect();

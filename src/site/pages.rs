@@ -11,6 +11,7 @@ use super::charts::{self, Bar, Node, Series};
 use super::markdown::{code_spans, markdown};
 use super::registry::{Model, Project, Registry, Version};
 use crate::model::files::{Card, StageDef};
+use crate::model::ids::StageName;
 use crate::model::results::{DriftResult, MonitoringResult, QualityResult};
 use crate::output::wire::{JsonEvent, JsonReview};
 
@@ -458,7 +459,7 @@ fn model_row(m: &Model<'_>, l: &Linker) -> ModelRow {
             }),
             None => badges.push(Badge {
                 stage: stage.to_owned(),
-                slug: crate::model::ids::StageName::new(stage).slug(),
+                slug: StageName::new(stage).slug(),
                 versions: vec![Link {
                     text: v.version.clone(),
                     ..link
@@ -614,13 +615,14 @@ fn stage_page(reg: &Registry<'_>, slug: &str, name: &str, l: &Linker) -> StagePa
     let mut versions = Vec::new();
     for m in reg.projects.iter().flat_map(|p| &p.models) {
         for v in m.versions.iter().rev() {
-            if v.holds.iter().any(|h| h == slug) {
+            if v.holds
+                .iter()
+                .any(|h| StageName::new(h.as_str()).slug() == slug)
+            {
                 versions.push(StageHolder {
                     version: l.version(&v.name),
                     model: l.model(&m.name),
-                    current: v
-                        .stage
-                        .is_some_and(|s| crate::model::ids::StageName::new(s).slug() == slug),
+                    current: v.stage.is_some_and(|s| StageName::new(s).slug() == slug),
                     since: v.since.as_ref().and_then(|s| s.time).map(date),
                 });
             }
@@ -992,12 +994,7 @@ fn metric_rows(card: &Card, stages: &[StageDef]) -> Vec<MetricRow> {
             gates: stages
                 .iter()
                 .flat_map(|s| s.gates.iter().map(move |g| (s, g)))
-                .filter(|(_, g)| {
-                    g.metric == m.name
-                        && g.dataset
-                            .as_ref()
-                            .is_none_or(|d| m.dataset.as_ref() == Some(d))
-                })
+                .filter(|(_, g)| g.applies_to(&m.name, m.dataset.as_deref(), m.slice.as_deref()))
                 .map(|(s, g)| GateCell {
                     stage: s.name.to_string(),
                     bound: [

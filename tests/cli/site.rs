@@ -197,6 +197,18 @@ fn the_demo_site_shows_stages_reviews_rejections_stale_approvals_and_drift() {
             )
         );
     }
+    // A stage's page lists the versions holding it.
+    let production = page(&site, "stages/production.html");
+    assert_eq!(
+        table(&production, "Versions holding Production"),
+        [["credit/churn@1.1.0", "credit/churn", "yes", "2024-05-28"]]
+    );
+    // Gates read a metric's overall value, never a slice.
+    let metrics = table(&churn, "Metrics the card reports");
+    assert_eq!(metrics[0][5], "Production ≥ 0.75: passes");
+    assert_eq!(metrics[2][3], "customers under 25");
+    assert_eq!(metrics[2][5], "");
+
     // Two versions side by side: what differs is marked.
     let compare = page(&site, "models/credit/churn/compare/1.1.0/2.0.0.html");
     assert_eq!(
