@@ -1,8 +1,9 @@
 // Opens pages of a rendered site from file:// in headless Chromium, in the
 // light and the dark color scheme: fails on a console error, an uncaught
 // exception, a failed request, a request for anything outside the site, or
-// an axe-core violation of serious or critical impact. Saves a full-page
-// screenshot of each page in each scheme.
+// an axe-core violation of serious or critical impact, and on navigation
+// left in the print form. Saves a full-page screenshot of each page in each
+// scheme, and of its print form.
 //
 // node check.mjs SITE_DIR SHOTS_DIR PAGE...   (PAGE relative to SITE_DIR)
 import { chromium } from "playwright-core";
@@ -52,6 +53,19 @@ for (const scheme of ["light", "dark"]) {
     }
     const name = path.replace(/[^A-Za-z0-9.-]+/g, "_").replace(/\.html$/, "");
     await page.screenshot({ path: join(shots, `${name}-${scheme}.png`), fullPage: true });
+    if (scheme === "light") {
+      // The print form: what a validator files.
+      await page.emulateMedia({ media: "print" });
+      const hidden = await page.evaluate(() => ["header.site nav", "nav.toc"]
+        .filter((s) => document.querySelector(s))
+        .filter((s) => getComputedStyle(document.querySelector(s)).display !== "none"));
+      if (hidden.length > 0) problems.push(`${where}: shown in print: ${hidden.join(", ")}`);
+      // The provenance line stays on the printed document.
+      const footer = await page.evaluate(() => getComputedStyle(document.querySelector("footer.site")).display);
+      if (footer === "none") problems.push(`${where}: the footer is hidden in print`);
+      await page.screenshot({ path: join(shots, `${name}-print.png`), fullPage: true });
+      await page.emulateMedia({ media: "screen" });
+    }
     await page.close();
   }
   await context.close();
