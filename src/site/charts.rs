@@ -1100,21 +1100,19 @@ fn sanitize_id(id: &str) -> String {
 /// Returns `s` escaped for XML text and attributes; control characters and
 /// bidirectional overrides are dropped.
 fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            '\t' | '\n' => out.push(' '),
+    let plain: String = s
+        .chars()
+        .filter_map(|c| match c {
+            '\t' | '\n' => Some(' '),
             c if c.is_control()
-                || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}') => {}
-            c => out.push(c),
-        }
-    }
-    out
+                || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}') =>
+            {
+                None
+            }
+            c => Some(c),
+        })
+        .collect();
+    super::markdown::text(&plain)
 }
 
 /// Returns whether `href` is a relative link: no scheme (`javascript:`,

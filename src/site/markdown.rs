@@ -50,7 +50,7 @@ pub fn markdown(text: &str) -> String {
 /// Returns plain text as HTML (escaped, not read as Markdown).
 pub fn text(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    pulldown_cmark_escape(&mut out, text);
+    escape_html(&mut out, text);
     out
 }
 
@@ -65,19 +65,19 @@ pub fn code_spans(line: &str) -> String {
         let odd = i % 2 == 1;
         if odd && i < last {
             out.push_str("<code>");
-            pulldown_cmark_escape(&mut out, part);
+            escape_html(&mut out, part);
             out.push_str("</code>");
         } else {
             if odd {
                 out.push('`');
             }
-            pulldown_cmark_escape(&mut out, part);
+            escape_html(&mut out, part);
         }
     }
     out
 }
 
-fn pulldown_cmark_escape(out: &mut String, text: &str) {
+fn escape_html(out: &mut String, text: &str) {
     for c in text.chars() {
         match c {
             '&' => out.push_str("&amp;"),

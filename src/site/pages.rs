@@ -12,7 +12,7 @@ use super::markdown::{code_spans, markdown};
 use super::registry::{Model, Project, Registry, Version};
 use crate::model::files::{Card, StageDef};
 use crate::model::ids::StageName;
-use crate::model::results::{DriftResult, MonitoringResult, QualityResult};
+use crate::model::results::{DriftResult, QualityResult};
 use crate::output::wire::{JsonEvent, JsonReview};
 
 /// One page: where it goes, which template draws it, and what it shows.
@@ -490,17 +490,11 @@ fn open_reviews(v: &Version<'_>, l: &Linker) -> Vec<OpenReview> {
 }
 
 fn latest_drift<'r>(v: &Version<'r>) -> Option<&'r DriftResult> {
-    v.monitoring.iter().rev().find_map(|r| match r {
-        MonitoringResult::Drift(d) => Some(d),
-        MonitoringResult::Quality(_) => None,
-    })
+    v.drifts().next_back()
 }
 
 fn latest_quality<'r>(v: &Version<'r>) -> Option<&'r QualityResult> {
-    v.monitoring.iter().rev().find_map(|r| match r {
-        MonitoringResult::Quality(q) => Some(q),
-        MonitoringResult::Drift(_) => None,
-    })
+    v.qualities().next_back()
 }
 
 fn alerts(v: &Version<'_>, l: &Linker) -> Vec<Alert> {
@@ -940,33 +934,32 @@ fn sections(card: &Card) -> Vec<SectionView> {
             fields,
         });
     }
+    let section = |id: &str, title: &str, fields: [Option<Field>; 3]| SectionView {
+        id: id.to_owned(),
+        title: title.to_owned(),
+        fields: fields.into_iter().flatten().collect(),
+    };
     if let Some(u) = &card.intended_use {
-        out.push(SectionView {
-            id: "intended-use".to_owned(),
-            title: "Intended use".to_owned(),
-            fields: [
+        out.push(section(
+            "intended-use",
+            "Intended use",
+            [
                 field("Primary uses", &u.primary_uses),
                 field("Users", &u.users),
                 field("Out of scope", &u.out_of_scope),
-            ]
-            .into_iter()
-            .flatten()
-            .collect(),
-        });
+            ],
+        ));
     }
     if let Some(c) = &card.considerations {
-        out.push(SectionView {
-            id: "considerations".to_owned(),
-            title: "Considerations".to_owned(),
-            fields: [
+        out.push(section(
+            "considerations",
+            "Considerations",
+            [
                 field("Limitations", &c.limitations),
                 field("Ethical considerations", &c.ethical),
                 field("Risks", &c.risks),
-            ]
-            .into_iter()
-            .flatten()
-            .collect(),
-        });
+            ],
+        ));
     }
     for (i, s) in card.sections.iter().enumerate() {
         out.push(SectionView {
@@ -1302,14 +1295,7 @@ fn monitoring_view(v: &Version<'_>) -> Option<MonitoringView> {
             })
             .collect(),
     });
-    let drifts: Vec<&DriftResult> = v
-        .monitoring
-        .iter()
-        .filter_map(|r| match r {
-            MonitoringResult::Drift(d) => Some(d),
-            MonitoringResult::Quality(_) => None,
-        })
-        .collect();
+    let drifts: Vec<&DriftResult> = v.drifts().collect();
     let drift_over_time = (!drifts.is_empty()).then(|| {
         let series = Series {
             name: "share of drifted features".to_owned(),
@@ -1328,14 +1314,7 @@ fn monitoring_view(v: &Version<'_>) -> Option<MonitoringView> {
             )
         })
     });
-    let qualities: Vec<&QualityResult> = v
-        .monitoring
-        .iter()
-        .filter_map(|r| match r {
-            MonitoringResult::Quality(q) => Some(q),
-            MonitoringResult::Drift(_) => None,
-        })
-        .collect();
+    let qualities: Vec<&QualityResult> = v.qualities().collect();
     let quality_over_time = (!qualities.is_empty()).then(|| {
         // The metrics with thresholds, when there are any: the others
         // would crowd the chart.

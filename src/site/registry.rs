@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use crate::load::{ModelEntry, VersionEntry, Workspace};
 use crate::model::files::{Card, LockedInput, StageDef};
-use crate::model::results::MonitoringResult;
+use crate::model::results::{DriftResult, MonitoringResult, QualityResult};
 use crate::output::wire::{
     JsonEvent, JsonLog, JsonReview, JsonStatus, JsonVersion, JsonVersionStatus,
 };
@@ -155,6 +155,24 @@ pub struct Lineage<'a> {
     pub inputs: &'a [LockedInput],
     /// `verify`'s report, when inputs were checked.
     pub verify: Option<&'a JsonVersion>,
+}
+
+impl<'a> Version<'a> {
+    /// The drift results, oldest first.
+    pub fn drifts(&self) -> impl DoubleEndedIterator<Item = &'a DriftResult> + '_ {
+        self.monitoring.iter().filter_map(|r| match r {
+            MonitoringResult::Drift(d) => Some(d),
+            MonitoringResult::Quality(_) => None,
+        })
+    }
+
+    /// The quality results, oldest first.
+    pub fn qualities(&self) -> impl DoubleEndedIterator<Item = &'a QualityResult> + '_ {
+        self.monitoring.iter().filter_map(|r| match r {
+            MonitoringResult::Quality(q) => Some(q),
+            MonitoringResult::Drift(_) => None,
+        })
+    }
 }
 
 impl<'a> Registry<'a> {
