@@ -63,6 +63,7 @@ pub fn run(ctx: &Context, args: &RenderArgs) -> Result<Outcome, Error> {
         templates,
         history: None,
         cache: crate::load::LoadCache::default(),
+        verified: BTreeMap::new(),
     };
     let files = session.render(ctx, &site::Scope::All)?;
     let (written, removed) = publish(&args.out, &files, false)?;
@@ -105,6 +106,8 @@ pub(crate) struct Session {
     history: Option<History>,
     /// What the last load parsed, so a change parses one file again.
     cache: crate::load::LoadCache,
+    /// The last verdict of `verify` for every locked version.
+    verified: BTreeMap<String, JsonVersion>,
 }
 
 impl Session {
@@ -123,6 +126,7 @@ impl Session {
             templates,
             history: None,
             cache: crate::load::LoadCache::default(),
+            verified: BTreeMap::new(),
         }
     }
 
@@ -160,15 +164,24 @@ impl Session {
             return Err(Error::Input("internal: no history".to_owned()));
         };
         // Inputs are checked where they are: in the working tree. A render
-        // of a commit shows the locks as committed.
-        let verify = reference
-            .is_none()
-            .then(|| verify_all(ctx, &ws, root, scope));
+        // of a commit shows the locks as committed. A scoped render checks
+        // its versions again and keeps the others' verdicts, so
+        // registry.json stays the whole registry's.
+        if reference.is_none() {
+            let checked = verify_all(ctx, &ws, root, scope);
+            match scope {
+                site::Scope::All => self.verified = checked,
+                site::Scope::Versions(names) => {
+                    self.verified.retain(|name, _| !names.contains(name));
+                    self.verified.extend(checked);
+                }
+            }
+        }
         let input = Input {
             ws: &ws,
             status: &history.status,
             log: &history.log,
-            verify: verify.as_ref(),
+            verify: reference.is_none().then_some(&self.verified),
             content,
             base_url: self.base_url.as_deref(),
         };
@@ -301,8 +314,7 @@ fn version_of(rel: &str) -> Option<String> {
     Some(format!("{p}/{m}@{v}"))
 }
 
-/// Verifies the locked versions in `scope` (the others keep no verdict:
-/// their pages are not drawn).
+/// Verifies the locked versions in `scope`.
 fn verify_all(
     ctx: &Context,
     ws: &Workspace,

@@ -901,6 +901,17 @@ fn sections(card: &Card) -> Vec<SectionView> {
                 html: markdown(t),
             })
     }
+    fn section(
+        id: &str,
+        title: &str,
+        fields: impl IntoIterator<Item = Option<Field>>,
+    ) -> SectionView {
+        SectionView {
+            id: id.to_owned(),
+            title: title.to_owned(),
+            fields: fields.into_iter().flatten().collect(),
+        }
+    }
     let mut out = Vec::new();
     if let Some(d) = &card.details {
         let references = (!d.references.is_empty()).then(|| Field {
@@ -912,33 +923,24 @@ fn sections(card: &Card) -> Vec<SectionView> {
                     .collect::<String>(),
             ),
         });
-        let fields: Vec<Field> = [
-            field("Description", &d.description),
-            d.framework.as_deref().map(|f| Field {
-                label: "Framework".to_owned(),
-                html: super::markdown::text(f),
-            }),
-            d.license.as_deref().map(|f| Field {
-                label: "License".to_owned(),
-                html: super::markdown::text(f),
-            }),
-            references,
-            field("Citation", &d.citation),
-        ]
-        .into_iter()
-        .flatten()
-        .collect();
-        out.push(SectionView {
-            id: "details".to_owned(),
-            title: "Details".to_owned(),
-            fields,
-        });
+        out.push(section(
+            "details",
+            "Details",
+            [
+                field("Description", &d.description),
+                d.framework.as_deref().map(|f| Field {
+                    label: "Framework".to_owned(),
+                    html: super::markdown::text(f),
+                }),
+                d.license.as_deref().map(|f| Field {
+                    label: "License".to_owned(),
+                    html: super::markdown::text(f),
+                }),
+                references,
+                field("Citation", &d.citation),
+            ],
+        ));
     }
-    let section = |id: &str, title: &str, fields: [Option<Field>; 3]| SectionView {
-        id: id.to_owned(),
-        title: title.to_owned(),
-        fields: fields.into_iter().flatten().collect(),
-    };
     if let Some(u) = &card.intended_use {
         out.push(section(
             "intended-use",

@@ -713,3 +713,39 @@ fn serve_previews_the_site_on_localhost_and_reloads_after_a_save() {
     child.kill().unwrap();
     child.wait().unwrap();
 }
+
+#[test]
+fn a_watched_site_after_an_edit_is_the_site_a_full_render_makes() {
+    let (repo, _) = TestRepo::demo();
+    let watched = repo.path().join("watched");
+    let mut child = repo
+        .cardinal(&[
+            "render",
+            "--watch",
+            "--now",
+            TODAY,
+            "--out",
+            watched.to_str().unwrap(),
+        ])
+        .stderr(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let lines = stderr_lines(&mut child);
+    wait_for(&lines, "watching for changes");
+    let card = repo.path().join("projects/credit/churn/2.0.0/card.toml");
+    let text = std::fs::read_to_string(&card).unwrap();
+    std::fs::write(&card, text.replace("value = 0.86", "value = 0.87")).unwrap();
+    wait_for(&lines, "rendered ");
+    child.kill().unwrap();
+    child.wait().unwrap();
+    // Every page, registry.json with every version's lineage check
+    // included, byte for byte.
+    let full = repo.path().join("full");
+    repo.ok(&["render", "--now", TODAY, "--out", full.to_str().unwrap()]);
+    let (a, b) = (files(&watched), files(&full));
+    assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>());
+    for (path, bytes) in &a {
+        assert!(*bytes == b[path], "{path} differs");
+    }
+}
