@@ -27,20 +27,50 @@ pub fn run(ctx: &Context, args: &ValidateArgs) -> Result<Outcome, Error> {
     let what = if args.files.is_empty() {
         format!("{} files", ws.sources.iter().count())
     } else {
-        let rel: Vec<String> = args
+        let targets: Vec<String> = args
             .files
             .iter()
-            .map(|f| relative_to_root(&root, f))
+            .map(|f| target(&root, f))
             .collect::<Result<_, _>>()?;
-        diags = validate::only_in(diags, &rel);
-        format!(
-            "{} file{}",
-            rel.len(),
-            if rel.len() == 1 { "" } else { "s" }
-        )
+        diags = validate::only_in(diags, &targets);
+        // Files named, and the files read under the folders named.
+        let (folders, files): (Vec<&String>, Vec<&String>) = targets
+            .iter()
+            .partition(|t| t.is_empty() || t.ends_with('/'));
+        let mut covered: std::collections::BTreeSet<&str> =
+            files.iter().map(|f| f.as_str()).collect();
+        covered.extend(
+            ws.sources
+                .iter()
+                .map(|(file, _)| file.as_str())
+                .filter(|file| folders.iter().any(|t| validate::covers(t, file))),
+        );
+        let count = covered.len();
+        format!("{count} file{}", if count == 1 { "" } else { "s" })
     };
     ctx.out.findings(&ws.sources, &diags, &what);
     Ok(Outcome::from_failed(diags.iter().any(|d| d.is_error())))
+}
+
+/// Returns what a FILES argument names: a repository-relative file path,
+/// or a folder's path ending in `/` (empty for the root). A path that
+/// cannot be read is an error: reporting "no findings" on it would pass a
+/// typo.
+fn target(root: &Path, file: &Path) -> Result<String, Error> {
+    let meta = std::fs::metadata(file).map_err(|source| Error::Read {
+        path: file.to_path_buf(),
+        source,
+    })?;
+    let rel = relative_to_root(root, file)?;
+    if !meta.is_dir() {
+        return Ok(rel);
+    }
+    let rel = if rel == "." { String::new() } else { rel };
+    Ok(if rel.is_empty() {
+        rel
+    } else {
+        format!("{rel}/")
+    })
 }
 
 /// Returns a shell path as a repository-relative path with `/`.

@@ -26,8 +26,17 @@ pub fn validate(ws: &Workspace) -> Vec<Diagnostic> {
 pub fn only_in(diags: Vec<Diagnostic>, files: &[String]) -> Vec<Diagnostic> {
     diags
         .into_iter()
-        .filter(|d| d.primary().is_some_and(|l| files.contains(&l.file)))
+        .filter(|d| {
+            d.primary()
+                .is_some_and(|l| files.iter().any(|f| covers(f, &l.file)))
+        })
         .collect()
+}
+
+/// Whether a target of [`only_in`] covers `file`: the file itself, or a
+/// folder (ending in `/`, empty for the root) holding it.
+pub fn covers(target: &str, file: &str) -> bool {
+    target == file || (target.is_empty() || target.ends_with('/')) && file.starts_with(target)
 }
 
 #[cfg(test)]

@@ -1072,3 +1072,27 @@ fn validate_named_files_reports_a_symlinked_card() {
     assert_eq!(findings.len(), 1, "{findings:#?}");
     assert!(!printed.contains("s3cr3t"), "{printed}");
 }
+
+#[test]
+fn files_that_cannot_be_read_exit_2_and_folders_cover_their_files() {
+    let repo = fixture();
+    repo.write(
+        &format!("{V}/card.toml"),
+        &CARD.replace("[[metrics]]\nname", "[[metrics]]\nnmae"),
+    );
+    // A typo must not pass as "no findings".
+    let (code, out, err) = repo.run(&["validate", "nothere.toml"]);
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(err.contains("nothere.toml"), "{err}");
+    // A folder reports every finding under it, and counts its files.
+    let (code, out, err) = repo.run(&["validate", "projects"]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(err.contains("card.toml"), "{err}");
+    assert!(err.contains("5 files"), "{err}");
+    let (code, out, err) = repo.run(&["validate", "projects/p/m/1.0.0/reviews"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(format!("{out}{err}").contains("2 files"), "{out}{err}");
+    // The root covers everything; a file outside the folder named does not.
+    assert_eq!(repo.run(&["validate", "."]).0, 1);
+    assert_eq!(repo.run(&["validate", "cardinal.toml"]).0, 0);
+}
