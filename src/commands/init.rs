@@ -1,6 +1,6 @@
 //! `cardinal init [DIR]`: scaffold `cardinal.toml` (and `git init`).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::Args;
 
@@ -26,16 +26,29 @@ pub struct InitArgs {
 /// Runs `cardinal init`.
 pub fn run(ctx: &Context, args: &InitArgs) -> Result<Outcome, Error> {
     let dir = args.dir.clone().unwrap_or_else(|| ctx.dir.clone());
-    std::fs::create_dir_all(&dir).map_err(|source| Error::Write {
-        path: dir.clone(),
-        source,
-    })?;
     if dir.join(crate::model::layout::CONFIG_FILE).exists() {
         return Err(Error::Usage(format!(
             "`{}` already has a cardinal.toml; nothing was written",
             dir.display()
         )));
     }
+    // Commands find their repository by the closest `cardinal.toml` above
+    // them: one above `dir` would be hidden by a new one.
+    let existing = dir
+        .ancestors()
+        .find(|d| d.is_dir())
+        .unwrap_or(Path::new("."));
+    if let Ok(root) = crate::load::find_root(existing) {
+        return Err(Error::Usage(format!(
+            "`{}` is inside the governed repository `{}`: a second cardinal.toml would hide it from every command run below; nothing was written",
+            dir.display(),
+            root.display()
+        )));
+    }
+    std::fs::create_dir_all(&dir).map_err(|source| Error::Write {
+        path: dir.clone(),
+        source,
+    })?;
     let who = repo::identity(&dir);
     let admin_id = repo::member_id_from(&who).unwrap_or_else(|| "admin".to_owned());
     let admin_name = who.name.clone().unwrap_or_else(|| admin_id.clone());

@@ -105,23 +105,9 @@ fn new_version(
     args: &NewVersionArgs,
 ) -> Result<(String, String), Error> {
     let target: VersionRef = parse(&args.version)?;
-    let project = target.project.clone().ok_or_else(|| {
-        Error::Usage(format!(
-            "expected `project/model@version`, got `{}`",
-            args.version
-        ))
-    })?;
-    let model_exists = ws
-        .projects
-        .get(&project)
-        .and_then(|p| p.models.get(&target.model))
-        .is_some_and(|m| m.file.is_some());
-    if !model_exists {
-        return Err(Error::Usage(format!(
-            "no model `{project}/{}`; create it first with `cardinal new model {project}/{}`",
-            target.model, target.model
-        )));
-    }
+    let project = ws
+        .find_model(target.project.as_ref(), &target.model)
+        .map_err(Error::Usage)?;
     let rel = format!(
         "projects/{project}/{}/{}/card.toml",
         target.model, target.version

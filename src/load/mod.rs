@@ -972,6 +972,40 @@ impl Workspace {
         }
     }
 
+    /// Returns the project holding model `model` (with its `model.toml`),
+    /// in `project` when given, or an error saying why none or several
+    /// match: the short form `model@version` names a model whose name is
+    /// unique.
+    pub fn find_model(
+        &self,
+        project: Option<&ProjectId>,
+        model: &ModelId,
+    ) -> Result<&ProjectId, String> {
+        let matches: Vec<&ProjectId> = self
+            .projects
+            .values()
+            .filter(|p| project.is_none_or(|id| &p.id == id))
+            .filter(|p| p.models.get(model).is_some_and(|m| m.file.is_some()))
+            .map(|p| &p.id)
+            .collect();
+        match (matches.as_slice(), project) {
+            ([one], _) => Ok(*one),
+            ([], Some(p)) => Err(format!(
+                "no model `{p}/{model}`; create it first with `cardinal new model {p}/{model}`"
+            )),
+            ([], None) => Err(format!(
+                "no model `{model}`; create it first with `cardinal new model PROJECT/{model}`"
+            )),
+            (many, _) => Err(format!(
+                "model `{model}` is ambiguous: it is in {}; write `PROJECT/{model}@VERSION`",
+                many.iter()
+                    .map(|p| format!("`{p}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
+        }
+    }
+
     /// Returns the absolute path of a repository-relative path, when the
     /// workspace was loaded from disk.
     pub fn abs_path(&self, rel: &str) -> Option<PathBuf> {

@@ -269,7 +269,7 @@ fn new_refuses_bad_requests_and_writes_nothing() {
         (&["new", "version", "credit/churn@1.0.0"], no_model),
         (
             &["new", "version", "churn@1.0.0"],
-            "error: expected `project/model@version`, got `churn@1.0.0`\n",
+            "error: no model `churn`; create it first with `cardinal new model PROJECT/churn`\n",
         ),
         (
             &[
@@ -298,6 +298,31 @@ fn new_refuses_bad_requests_and_writes_nothing() {
         err,
         "error: `projects/credit/project.toml` already exists; nothing was written\n"
     );
+    // The short form names a model whose name is unique, as elsewhere.
+    home.ok(&["new", "model", "credit/churn"]);
+    home.ok(&["new", "version", "churn@1.0.0"]);
+    assert!(
+        home.path()
+            .join("projects/credit/churn/1.0.0/card.toml")
+            .exists()
+    );
+    home.ok(&["new", "project", "retail"]);
+    home.ok(&["new", "model", "retail/churn"]);
+    let (code, out, err) = home.run(&["new", "version", "churn@2.0.0"]);
+    assert_eq!(
+        (code, out.as_str(), err.as_str()),
+        (
+            2,
+            "",
+            "error: model `churn` is ambiguous: it is in `credit`, `retail`; write `PROJECT/churn@VERSION`\n"
+        )
+    );
+    // No second cardinal.toml inside a governed repository.
+    let inner = home.path().join("projects/inner");
+    let (code, _, err) = home.run(&["init", inner.to_str().unwrap()]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("is inside the governed repository"), "{err}");
+    assert!(!inner.exists(), "init wrote {}", inner.display());
 }
 
 #[test]
