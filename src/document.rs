@@ -89,6 +89,11 @@ impl Document {
         }
     }
 
+    /// Returns the source text of a span (empty when out of range).
+    pub fn source(&self, span: Range<usize>) -> &str {
+        self.text.get(span).unwrap_or_default()
+    }
+
     /// Returns the span of the key naming the value at a JSON pointer, or of
     /// the value itself when the key has no position (array elements).
     pub fn key_span(&self, pointer: &str) -> Range<usize> {

@@ -137,16 +137,26 @@ pub fn check(kind: FileKind, path: &str, doc: &Document) -> Vec<Diagnostic> {
                 )
                 .at(path, doc.key_span(&pointer))
             }
-            ValidationErrorKind::Type { kind: expected } => Diagnostic::error(
-                Code::WrongType,
-                format!(
-                    "`{}` has the wrong type: expected {}, found {}",
-                    key_name(&pointer),
-                    type_names(expected),
-                    toml_type(err.instance())
-                ),
-            )
-            .at(path, doc.span(&pointer)),
+            ValidationErrorKind::Type { kind: expected } => {
+                let span = doc.span(&pointer);
+                // TOML's nan and inf are floats JSON cannot hold: they reach
+                // the schema as strings, and are named as written.
+                let written = doc.source(span.clone());
+                let found = if matches!(written.trim_start_matches(['+', '-']), "nan" | "inf") {
+                    format!("`{written}`, which is not a finite number")
+                } else {
+                    toml_type(err.instance()).to_owned()
+                };
+                Diagnostic::error(
+                    Code::WrongType,
+                    format!(
+                        "`{}` has the wrong type: expected {}, found {found}",
+                        key_name(&pointer),
+                        type_names(expected),
+                    ),
+                )
+                .at(path, span)
+            }
             // A dataset that is neither a local path nor an external uri with
             // its digest: say what is expected rather than quoting oneOf.
             ValidationErrorKind::OneOfNotValid { .. }

@@ -226,6 +226,33 @@ fn wrong_type() {
 }
 
 #[test]
+fn nan_and_inf_are_named_as_written() {
+    for (written, quoted) in [("nan", false), ("-inf", false), ("\"nan\"", true)] {
+        let repo = fixture();
+        repo.edit(
+            &format!("{V}/card.toml"),
+            "value = 0.9",
+            &format!("value = {written}"),
+        );
+        assert_finding(
+            &repo,
+            "wrong-type",
+            &format!("{V}/card.toml"),
+            written,
+            "error",
+        );
+        let (_, findings) = validate(&repo);
+        let message = findings[0]["message"].as_str().unwrap_or_default();
+        let want = if quoted {
+            "found a string".to_owned()
+        } else {
+            format!("found `{written}`, which is not a finite number")
+        };
+        assert!(message.ends_with(&want), "{message}");
+    }
+}
+
+#[test]
 fn wrong_nesting_is_a_wrong_type() {
     let repo = fixture();
     repo.edit(
