@@ -34,9 +34,8 @@ pub fn run(ctx: &Context, args: &ValidateArgs) -> Result<Outcome, Error> {
             .collect::<Result<_, _>>()?;
         diags = validate::only_in(diags, &targets);
         // Files named, and the files read under the folders named.
-        let (folders, files): (Vec<&String>, Vec<&String>) = targets
-            .iter()
-            .partition(|t| t.is_empty() || t.ends_with('/'));
+        let (folders, files): (Vec<&String>, Vec<&String>) =
+            targets.iter().partition(|t| validate::is_folder(t));
         let mut covered: std::collections::BTreeSet<&str> =
             files.iter().map(|f| f.as_str()).collect();
         covered.extend(
@@ -65,7 +64,6 @@ fn target(root: &Path, file: &Path) -> Result<String, Error> {
     if !meta.is_dir() {
         return Ok(rel);
     }
-    let rel = if rel == "." { String::new() } else { rel };
     Ok(if rel.is_empty() {
         rel
     } else {

@@ -36,7 +36,13 @@ pub fn only_in(diags: Vec<Diagnostic>, files: &[String]) -> Vec<Diagnostic> {
 /// Whether a target of [`only_in`] covers `file`: the file itself, or a
 /// folder (ending in `/`, empty for the root) holding it.
 pub fn covers(target: &str, file: &str) -> bool {
-    target == file || (target.is_empty() || target.ends_with('/')) && file.starts_with(target)
+    target == file || is_folder(target) && file.starts_with(target)
+}
+
+/// Whether a target of [`only_in`] names a folder: it ends in `/`, or is
+/// empty for the root.
+pub fn is_folder(target: &str) -> bool {
+    target.is_empty() || target.ends_with('/')
 }
 
 #[cfg(test)]

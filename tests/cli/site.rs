@@ -601,18 +601,28 @@ fn wait_for(lines: &std::sync::mpsc::Receiver<String>, prefix: &str) -> String {
     }
 }
 
-#[test]
-fn render_watch_draws_again_the_pages_a_change_touches_and_everything_after_a_commit() {
-    let repo = hostile_repo();
-    let out = repo.path().join("out");
+/// Starts `render --watch ARGS` and waits until it watches; returns the
+/// process and its stderr lines.
+fn start_watch(
+    repo: &TestRepo,
+    args: &[&str],
+) -> (std::process::Child, std::sync::mpsc::Receiver<String>) {
     let mut child = repo
-        .cardinal(&["render", "--watch", "--out", out.to_str().unwrap()])
+        .cardinal(&[&["render", "--watch"], args].concat())
         .stderr(std::process::Stdio::piped())
         .stdout(std::process::Stdio::null())
         .spawn()
         .unwrap();
     let lines = stderr_lines(&mut child);
     wait_for(&lines, "watching for changes");
+    (child, lines)
+}
+
+#[test]
+fn render_watch_draws_again_the_pages_a_change_touches_and_everything_after_a_commit() {
+    let repo = hostile_repo();
+    let out = repo.path().join("out");
+    let (mut child, lines) = start_watch(&repo, &["--out", out.to_str().unwrap()]);
     let card = repo.path().join("projects/p/m/1.0.0/card.toml");
     let text = std::fs::read_to_string(&card).unwrap();
     std::fs::write(&card, text.replace("value = 0.9", "value = 0.97")).unwrap();
@@ -718,21 +728,8 @@ fn serve_previews_the_site_on_localhost_and_reloads_after_a_save() {
 fn a_watched_site_after_an_edit_is_the_site_a_full_render_makes() {
     let (repo, _) = TestRepo::demo();
     let watched = repo.path().join("watched");
-    let mut child = repo
-        .cardinal(&[
-            "render",
-            "--watch",
-            "--now",
-            TODAY,
-            "--out",
-            watched.to_str().unwrap(),
-        ])
-        .stderr(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let lines = stderr_lines(&mut child);
-    wait_for(&lines, "watching for changes");
+    let (mut child, lines) =
+        start_watch(&repo, &["--now", TODAY, "--out", watched.to_str().unwrap()]);
     let card = repo.path().join("projects/credit/churn/2.0.0/card.toml");
     let text = std::fs::read_to_string(&card).unwrap();
     std::fs::write(&card, text.replace("value = 0.86", "value = 0.87")).unwrap();
